@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { CliContext, type GlobalOptions } from './cli/context.js';
+import { CliError, EXIT, type ExitCode } from './cli/exit-codes.js';
+import { registerLists } from './cli/lists-command.js';
+import { registerPending } from './cli/pending-commands.js';
+import { registerRun } from './cli/run-command.js';
+import { registerScreen } from './cli/screen-command.js';
+import { ConfigError } from './config/load.js';
+import { ListParseError } from './sanctions/list-errors.js';
+import { StoreUnavailable } from './store/errors.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+async function main(argv: string[]): Promise<ExitCode> {
+  let ctx: CliContext | undefined;
+  let code: ExitCode = EXIT.ok;
+  const program = new Command('cordon')
+    .description('On-chain sanctions screening: screen addresses against OFAC and your own lists')
+    .version(pkg.version)
+    .option('--config <file>', 'config file (its sections replace the defaults in config/default.yaml)')
+    .option('--pretty', 'human-readable logs (default on a terminal)')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']))
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const context = () => (ctx ??= new CliContext(program.opts<GlobalOptions>()));
+  const exit = (c: ExitCode) => {
+    code = c;
+  };
+  registerRun(program, context);
+  registerScreen(program, context, exit);
+  registerLists(program, context, exit);
+  registerPending(program);
+  for (const cmd of program.commands) applyExitOverride(cmd);
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    code = report(err, ctx);
+  } finally {
+    await ctx?.close().catch(() => undefined);
+  }
+  return code;
+}
+
+function applyExitOverride(cmd: Command): void {
+  cmd.exitOverride();
+  for (const sub of cmd.commands) applyExitOverride(sub);
+}
+
+function report(err: unknown, ctx: CliContext | undefined): ExitCode {
+  if (err instanceof CommanderError) {
+    // Commander has printed help or the usage error already.
+    return ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(err.code) ? EXIT.ok : EXIT.usage;
+  }
+  if (err instanceof CliError) {
+    process.stderr.write(`cordon: ${err.message}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof ConfigError) {
+    process.stderr.write(`cordon: ${err.message}\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof ListParseError || err instanceof StoreUnavailable) {
+    process.stderr.write(`cordon: ${err.message}\n`);
+    return EXIT.failed;
+  }
+  if (ctx) ctx.log.error({ err }, 'command failed');
+  else process.stderr.write(`cordon: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return EXIT.failed;
+}
+
+process.exitCode = await main(process.argv);

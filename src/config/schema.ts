@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { ADDRESS_FAMILIES } from '../domain/address-family.js';
+
+/** Durations as `30s`, `15m`, `6h`, `1d` or milliseconds. Parsed to milliseconds. */
+const duration = z.union([
+  z.number().int().positive(),
+  z
+    .string()
+    .regex(/^\d+(ms|s|m|h|d)$/, 'a duration like "30s", "15m", "6h" or "1d"')
+    .transform((s) => {
+      const m = /^(\d+)(ms|s|m|h|d)$/.exec(s);
+      const n = Number(m?.[1]);
+      const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m?.[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+      return n * unit;
+    }),
+]);
+
+const listFormat = z.enum(['ofac-advanced-xml', 'ofac-sdn-csv', 'plain', 'custom-json', 'custom-csv']);
+
+export const listConfigSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a list id of a-z, 0-9, ".", "_", "-"'),
+  format: listFormat,
+  /** File path, folder (plain lists, OFAC CSV set) or http(s) URL. */
+  source: z.string().min(1),
+  /** Ticker for plain lists when the file name does not say (`sanctioned_addresses_<TICKER>.txt`). */
+  ticker: z.string().regex(/^[A-Za-z0-9]+$/).optional(),
+  refresh: duration.default(86_400_000),
+  policy: z.enum(['hold', 'alert']),
+  /** Who publishes the list: printed with every match as the legal authority. */
+  authority: z.string().min(1),
+  /** Programs attached to entries whose source names none (plain and custom lists). */
+  programs: z.array(z.string().min(1)).default([]),
+  /** A refresh that removes more than this share of the previous entries is refused. */
+  maxDropShare: z.number().min(0).max(1).default(0.1),
+  /** Timeout for a download. */
+  timeout: duration.default(60_000),
+});
+
+const storeSchema = z.discriminatedUnion('driver', [
+  z.strictObject({ driver: z.literal('pglite'), dataDir: z.string().min(1) }),
+  z.strictObject({
+    driver: z.literal('postgres'),
+    url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
+    poolSize: z.number().int().positive().default(10),
+    schema: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional(),
+  }),
+]);
+
+const endpointSchema = z.strictObject({
+  url: z.string().url(),
+  /** WebSocket URL for new-head subscriptions, where the node offers one. */
+  ws: z.string().url().optional(),
+  /** Requests per second this endpoint allows (rate limit), if known. */
+  maxRps: z.number().positive().optional(),
+});
+
+const chainSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a chain id of a-z, 0-9, "-"'),
+  family: z.enum(ADDRESS_FAMILIES).refine((f) => f !== 'unverified', 'a chain needs a real address family'),
+  /** EVM chain id, or the Bitcoin network name. */
+  network: z.union([z.number().int().positive(), z.enum(['mainnet', 'testnet', 'signet', 'regtest'])]),
+  endpoints: z.array(endpointSchema).min(1),
+  confirmations: z.number().int().min(0).default(0),
+  finality: z.number().int().min(0).default(64),
+  reorgDepth: z.number().int().min(1).default(64),
+  startBlock: z.union([z.literal('latest'), z.number().int().min(0)]).default('latest'),
+  traces: z.boolean().default(false),
+  pollInterval: duration.default(2_000),
+  maxLag: z.number().int().min(1).default(20),
+});
+
+const alertChannelSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('pagerduty'),
+    name: z.string().min(1),
+    routingKey: z.string().min(1),
+    severity: z.enum(['critical', 'error', 'warning', 'info']).default('critical'),
+  }),
+  z.strictObject({ type: z.literal('slack'), name: z.string().min(1), webhookUrl: z.string().url() }),
+  z.strictObject({
+    type: z.literal('webhook'),
+    name: z.string().min(1),
+    url: z.string().url(),
+    secret: z.string().min(16, 'at least 16 characters'),
+  }),
+]);
+
+export const configSchema = z.strictObject({
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+      pretty: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+    })
+    .default({ level: 'info', pretty: 'auto' }),
+  store: storeSchema,
+  redis: z.strictObject({ url: z.string().regex(/^rediss?:\/\//, 'a redis:// URL') }),
+  http: z
+    .strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8080) })
+    .default({ host: '127.0.0.1', port: 8080 }),
+  lists: z.array(listConfigSchema).default([]),
+  chains: z.array(chainSchema).default([]),
+  alerts: z.strictObject({ channels: z.array(alertChannelSchema).default([]) }).default({ channels: [] }),
+  exchangeHook: z
+    .strictObject({ url: z.string().url(), secret: z.string().min(16, 'at least 16 characters') })
+    .optional(),
+});
+
+export type CordonConfig = z.output<typeof configSchema>;
+export type ListConfig = z.output<typeof listConfigSchema>;
+export type StoreSettings = CordonConfig['store'];
+export type ChainConfig = z.output<typeof chainSchema>;
+
+/** Ids that other records refer to must be unique. */
+export const checkedConfigSchema = configSchema.superRefine((cfg, ctx) => {
+  const unique = (items: readonly { readonly [k: string]: unknown }[], key: string, section: string) => {
+    const seen = new Set<unknown>();
+    items.forEach((item, i) => {
+      const v = item[key];
+      if (seen.has(v)) ctx.addIssue({ code: 'custom', path: [section, i, key], message: `duplicate ${key} "${String(v)}"` });
+      seen.add(v);
+    });
+  };
+  unique(cfg.lists, 'id', 'lists');
+  unique(cfg.chains, 'id', 'chains');
+  unique(cfg.alerts.channels, 'name', 'alerts');
+});

@@ -1,0 +1,54 @@
+/**
+ * The one seam between Cordon and SQL. Both backends (PostgreSQL via `pg`, embedded PGlite)
+ * run the same SQL through this interface.
+ *
+ * Column types as they come back, identical on both backends:
+ * - int8 / bigserial → `string` (the adapters make PGlite match `pg`; repos convert
+ *   deliberately with `toBigInt` or `toSafeNumber` from `./convert.js`)
+ * - int4 → `number`, numeric → `string`, timestamptz → `Date`, jsonb → parsed JSON
+ */
+export type DbKind = 'postgres' | 'pglite';
+
+export interface Db {
+  readonly kind: DbKind;
+  /** One statement with `$1`-style parameters; the rows it returns. */
+  query<R>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  /**
+   * Runs `fn` in a transaction: committed when it resolves, rolled back when it throws.
+   * Calling `transaction` on the `tx` handle joins the same transaction (no nesting).
+   */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /** Releases the pool or the embedded database. Not available inside a transaction. */
+  close(): Promise<void>;
+}
+
+export type StoreConfig =
+  | {
+      readonly driver: 'pglite';
+      /** A directory on disk (parents are created) or `memory://` for a throwaway store. */
+      readonly dataDir: string;
+    }
+  | {
+      readonly driver: 'postgres';
+      /** `postgres://user:password@host:port/database` */
+      readonly url: string;
+      readonly poolSize?: number;
+      /** Schema for every table (created if missing; set as search_path). Default `public`. */
+      readonly schema?: string;
+    };
+
+/** Opens the database named by `config` without migrating it (see `openStore`). */
+export async function openDb(config: StoreConfig): Promise<Db> {
+  switch (config.driver) {
+    case 'pglite': {
+      const { openPglite } = await import('./pglite.js');
+      return openPglite(config.dataDir);
+    }
+    case 'postgres': {
+      const { openPostgres } = await import('./postgres.js');
+      return openPostgres(config);
+    }
+  }
+}

@@ -1,0 +1,10 @@
+export { openStore, reposFor, type Repos, type Store } from './store.js';
+export { openDb, type Db, type DbKind, type StoreConfig } from './db.js';
+export { migrate, appliedMigrations, MIGRATIONS, type Migration, type MigrateResult } from './migrations.js';
+export * from './errors.js';
+export * from './lists-repo.js';
+export * from './cursors-repo.js';
+export * from './accounts-repo.js';
+export * from './transfers-repo.js';
+export * from './holds-repo.js';
+export * from './alerts-repo.js';

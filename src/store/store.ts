@@ -1,0 +1,55 @@
+import { accountsRepo, type AccountsRepo } from './accounts-repo.js';
+import { alertsRepo, type AlertsRepo } from './alerts-repo.js';
+import { cursorsRepo, type CursorsRepo } from './cursors-repo.js';
+import { openDb, type Db, type StoreConfig } from './db.js';
+import { holdsRepo, type HoldsRepo } from './holds-repo.js';
+import { listsRepo, type ListsRepo } from './lists-repo.js';
+import { migrate } from './migrations.js';
+import { transfersRepo, type TransfersRepo } from './transfers-repo.js';
+
+export interface Repos {
+  readonly lists: ListsRepo;
+  readonly cursors: CursorsRepo;
+  readonly accounts: AccountsRepo;
+  readonly transfers: TransfersRepo;
+  readonly holds: HoldsRepo;
+  readonly alerts: AlertsRepo;
+}
+
+export interface Store extends Repos {
+  readonly kind: Db['kind'];
+  /** The raw handle, for tests and for migrations; other code should use the repos. */
+  readonly db: Db;
+  /** Runs `fn` with repos bound to one transaction (e.g. a hold and the cursor together). */
+  transaction<T>(fn: (repos: Repos) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export function reposFor(db: Db): Repos {
+  return {
+    lists: listsRepo(db),
+    cursors: cursorsRepo(db),
+    accounts: accountsRepo(db),
+    transfers: transfersRepo(db),
+    holds: holdsRepo(db),
+    alerts: alertsRepo(db),
+  };
+}
+
+/** Opens the configured database and brings its schema up to date. */
+export async function openStore(config: StoreConfig): Promise<Store> {
+  const db = await openDb(config);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+  return {
+    kind: db.kind,
+    db,
+    ...reposFor(db),
+    transaction: (fn) => db.transaction((tx) => fn(reposFor(tx))),
+    close: () => db.close(),
+  };
+}
