@@ -3,10 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    // Store tests share one PostgreSQL database; each suite uses its own schema, but keep
-    // file-level parallelism modest on 2-core machines.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Two cores: suites start real nodes, databases and child processes.
     maxWorkers: 2,
+    reporters: ['default', './test/reporters/summary-line.ts'],
   },
 });

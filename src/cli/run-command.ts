@@ -16,6 +16,17 @@ export function registerRun(program: Command, context: () => CliContext): void {
     .action(async (opts: { only?: string }) => {
       const ctx = context();
       const log = ctx.log.child({ component: 'service' });
+      // Listen before anything else: a SIGTERM during start-up also ends in a clean shutdown.
+      const stopRequested = new Promise<void>((resolve) => {
+        const stop = (signal: NodeJS.Signals) => {
+          log.info({ signal }, 'shutting down: finishing work in flight');
+          process.off('SIGTERM', stop);
+          process.off('SIGINT', stop);
+          resolve();
+        };
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
+      });
       if (opts.only) log.warn({ only: opts.only }, 'pipeline stages are not in this version yet; --only has no effect');
       if (ctx.config.chains.length > 0) {
         log.warn(
@@ -30,16 +41,7 @@ export function registerRun(program: Command, context: () => CliContext): void {
         ctx.config.lists.map((list) => ({ request: refreshRequestFor(list), everyMs: list.refresh })),
       );
       log.info({ lists: ctx.config.lists.map((l) => l.id), store: store.kind }, 'cordon running; SIGTERM or SIGINT stops it');
-      await new Promise<void>((resolve) => {
-        const stop = (signal: NodeJS.Signals) => {
-          log.info({ signal }, 'shutting down: finishing work in flight');
-          process.off('SIGTERM', stop);
-          process.off('SIGINT', stop);
-          resolve();
-        };
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
-      });
+      await stopRequested;
       await refresher.stop();
       log.info('stopped');
     });

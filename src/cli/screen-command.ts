@@ -86,7 +86,7 @@ function screenOne(
     };
   } catch (err) {
     if (!(err instanceof InvalidAddressError)) throw err;
-    return { input, status: 'invalid', readings: [], matches: [], error: err.message };
+    return { input, status: 'invalid', readings: [], matches: [], error: err.reason };
   }
 }
 

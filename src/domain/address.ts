@@ -277,7 +277,7 @@ export function normaliseForFamily(raw: string, family: AddressFamily): Normalis
   if (!a.ok) throw new InvalidAddressError(raw, a.reason);
   const families = familiesOf(a.decoded);
   if (!families.includes(family) && !(family === 'tron' && a.decoded.format === 'evm')) {
-    throw new InvalidAddressError(raw, `a ${families.join('/')} address, not ${family}`);
+    throw new InvalidAddressError(raw, `reads as ${families.join(" or ")}, not as ${family}`);
   }
   return normalisedAs(a.decoded, family);
 }

@@ -331,7 +331,7 @@ describe('tickers and unverified entries', () => {
   });
 
   it('normaliseForFamily refuses an address of another family, saying which', () => {
-    expect(rejection(() => normaliseForFamily('LNf2JDiuunBz7GMDKFYHN4rq5meXWxiwfb', 'bitcoin'))).toBe('a litecoin address, not bitcoin');
+    expect(rejection(() => normaliseForFamily('LNf2JDiuunBz7GMDKFYHN4rq5meXWxiwfb', 'bitcoin'))).toBe('reads as litecoin, not as bitcoin');
     expect(rejection(() => normaliseForFamily('hello', 'bitcoin'))).toMatch(/^not a bitcoin address/);
   });
 

@@ -1,0 +1,26 @@
+import type { AddressFamily } from '../domain/address-family.js';
+import type { BlockHash, BlockRef } from '../domain/block.js';
+import type { Transfer } from '../domain/transfer.js';
+
+/**
+ * How every chain family meets the rest of Cordon. Nothing outside src/chains/ knows RPC
+ * shapes; follow/ and pipeline/ speak only this.
+ */
+export interface ChainSource {
+  /** Configured chain id. */
+  readonly chain: string;
+  readonly family: AddressFamily;
+  /** The node's current head. */
+  head(): Promise<BlockRef>;
+  /** The canonical block at a height, or null above the head. */
+  blockAt(number: bigint): Promise<BlockRef | null>;
+  /** A block by hash (canonical or not), or null if the node does not know it. */
+  blockByHash(hash: BlockHash): Promise<BlockRef | null>;
+  /**
+   * Every transfer in the block with this hash, checked against it: an answer for another block
+   * is retried, never used. Throws if the block is no longer available.
+   */
+  transfers(block: BlockRef): Promise<Transfer[]>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
