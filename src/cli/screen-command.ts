@@ -117,7 +117,7 @@ function formatResult(r: ScreenedAddress): string {
       `  list ${m.listId} v${m.listVersion} (policy ${m.policy}): ${m.ticker} ${m.address} [${m.family}]`,
       `    entity:    ${m.entityName ?? '(not named by this list)'}`,
       `    programs:  ${m.programs.length > 0 ? m.programs.join(', ') : '(not named by this list)'}`,
-      ...(m.authority ? [`    authority: ${m.authority}`] : []),
+      `    listed by: ${m.authority ?? '(list not configured)'}`,
       `    entry:     ${m.entryUid}  (${m.source})`,
     );
   }

@@ -16,7 +16,7 @@ describe('cordon on the embedded defaults (PGlite)', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('LISTED   0x8589427373D6D84E98730D7795D8f6f8731FDA16');
     expect(r.stdout).toContain('list ofac-sdn v1 (policy hold)');
-    expect(r.stdout).toContain('authority: US Treasury OFAC, Specially Designated Nationals and Blocked Persons List');
+    expect(r.stdout).toContain('listed by: US Treasury OFAC, Specially Designated Nationals and Blocked Persons List');
     expect(r.stderr).toContain('list has no snapshot yet; loading it');
     const again = await runCli(['screen', 'bc1qa5wkgaew2dkv56kfvj49j0av5nml45x9ek9hz6'], { env });
     expect(again.stderr).not.toContain('loading it');
