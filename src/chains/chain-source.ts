@@ -21,6 +21,11 @@ export interface ChainSource {
    * is retried, never used. Throws if the block is no longer available.
    */
   transfers(block: BlockRef): Promise<Transfer[]>;
+  /**
+   * Pushes new heads as the node announces them (e.g. `newHeads` over WebSocket), where the
+   * source has such a channel; returns the unsubscribe. Followers poll anyway as the safety net.
+   */
+  subscribeHeads?(onHead: (head: BlockRef) => void): () => void;
   /** Releases connections. */
   close(): Promise<void>;
 }

@@ -43,14 +43,16 @@ export interface Step {
   readonly state: FollowState;
 }
 
+export interface Advance {
+  readonly kind: 'advance';
+  /** In emission order; may be empty. */
+  readonly steps: readonly Step[];
+  /** The state after every step (the input state when there are none). */
+  readonly state: FollowState;
+}
+
 export type ReconcileResult =
-  | {
-      readonly kind: 'advance';
-      /** In emission order; may be empty. */
-      readonly steps: readonly Step[];
-      /** The state after every step (the input state when there are none). */
-      readonly state: FollowState;
-    }
+  | Advance
   | {
       /** The fork point lies below the offered blocks: fetch `of.parentHash`, prepend it, call again. */
       readonly kind: 'need-parent';

@@ -1,11 +1,19 @@
 import type { NormalisedAddress } from '../domain/address.js';
+import { HOLD_STATES, type HoldState, type NewHold } from '../domain/hold.js';
 import type { ListId } from '../domain/sanction-entry.js';
 import type { Db } from './db.js';
 import { HoldNotFound, HoldStateConflict } from './errors.js';
 import { one, toBigInt, toDate, toEnum, toSafeNumber, toStringArray } from './convert.js';
 
-export const HOLD_STATES = ['open', 'released', 'confirmed', 'orphaned'] as const;
-export type HoldState = (typeof HOLD_STATES)[number];
+// The hold's states and its shape as raised are the domain's; the store keeps them.
+export { HOLD_STATES, type HoldState, type NewHold };
+
+/** The exchange hook's progress on a hold (see migration 002). */
+export const HOOK_STATUSES = ['pending', 'delivered', 'failed', 'not_configured'] as const;
+export type HookStatus = (typeof HOOK_STATUSES)[number];
+
+export const HOOK_ATTEMPT_OUTCOMES = ['delivered', 'failed'] as const;
+export type HookAttemptOutcome = (typeof HOOK_ATTEMPT_OUTCOMES)[number];
 
 export const TRANSFER_DIRECTIONS = ['deposit', 'withdrawal'] as const;
 export type TransferDirection = (typeof TRANSFER_DIRECTIONS)[number];
@@ -13,32 +21,15 @@ export type TransferDirection = (typeof TRANSFER_DIRECTIONS)[number];
 /** The actor recorded when Cordon itself raises a hold. */
 export const CORDON_ACTOR = 'cordon';
 
-export interface NewHold {
-  /** Unique per (account, transfer, list entry); a second insert with it changes nothing. */
-  readonly holdKey: string;
-  readonly accountId: string;
-  readonly chain: string;
-  readonly txid: string;
-  readonly transferId: string;
-  readonly direction: TransferDirection;
-  readonly counterparty: NormalisedAddress;
-  readonly listId: ListId;
-  readonly listVersion: number;
-  readonly entryUid: string;
-  readonly entityName: string | null;
-  readonly programs: readonly string[];
-  readonly amount: bigint;
-  readonly asset: string;
-  readonly blockNumber: bigint;
-  readonly blockHash: string;
-  readonly confirmations: number;
-}
-
 export interface StoredHold extends NewHold {
   readonly id: number;
   readonly state: HoldState;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  readonly hookStatus: HookStatus;
+  readonly hookDeliveredAt: Date | null;
+  /** When the delivery worker tries next; null: as soon as possible (or nothing to do). */
+  readonly hookNextAttemptAt: Date | null;
 }
 
 export interface HoldEvent {
@@ -58,6 +49,38 @@ export interface HoldTransition {
   readonly reason: string | null;
 }
 
+/** Where a transition moves the hold's transaction to (a reopened hold's new canonical block). */
+export interface HoldBlock {
+  readonly number: bigint;
+  readonly hash: string;
+  readonly confirmations: number;
+}
+
+/** One HTTP attempt at delivering a hold to the exchange. */
+export interface HookAttempt {
+  readonly id: number;
+  readonly holdId: number;
+  /** 1, 2, 3 … per hold. */
+  readonly attempt: number;
+  readonly at: Date;
+  readonly statusCode: number | null;
+  readonly error: string | null;
+  readonly outcome: HookAttemptOutcome;
+}
+
+export type NewHookAttempt =
+  | { readonly outcome: 'delivered'; readonly statusCode: number; readonly at?: Date }
+  | {
+      readonly outcome: 'failed';
+      readonly statusCode: number | null;
+      /** What went wrong, for on-call; required when there is no status code. */
+      readonly error: string | null;
+      readonly at?: Date;
+      /** `pending` while retrying a transient failure; `failed` when the exchange refused it (still retried). */
+      readonly hookStatus: 'pending' | 'failed';
+      readonly nextAttemptAt: Date;
+    };
+
 export interface HoldsRepo {
   /**
    * Inserts the hold unless its key exists. When created, appends the `null → open` audit
@@ -76,6 +99,30 @@ export interface HoldsRepo {
   transitionHold(id: number, transition: HoldTransition): Promise<{ hold: StoredHold; event: HoldEvent }>;
   /** The audit trail, oldest first. */
   holdEvents(holdId: number): Promise<HoldEvent[]>;
+  /**
+   * Like `transitionHold`, and in the same transaction moves the hold to `block` (a hold
+   * reopened because its transaction was mined again in a new canonical block).
+   */
+  transitionHoldToBlock(id: number, transition: HoldTransition, block: HoldBlock): Promise<{ hold: StoredHold; event: HoldEvent }>;
+  /** Holds on `chain` whose transaction is in the block `blockHash`, except orphaned ones; oldest first. */
+  holdsInBlock(chain: string, blockHash: string): Promise<StoredHold[]>;
+  /**
+   * Appends the attempt (numbered after the hold's previous ones) and updates the hold's hook
+   * status in the same transaction: a delivered attempt marks the hold delivered, a failed one
+   * schedules the next attempt.
+   */
+  recordHookAttempt(holdId: number, attempt: NewHookAttempt): Promise<HookAttempt>;
+  /** Marks the hold delivered (keeping the first delivery time if it already was). */
+  markHookDelivered(holdId: number, at?: Date): Promise<StoredHold>;
+  /** Marks a not yet delivered hold as raised while no exchange hook was configured. */
+  markHookNotConfigured(holdId: number): Promise<StoredHold>;
+  /**
+   * Holds still to deliver (pending or failed) whose next attempt is due by `dueBy` (default
+   * now), most overdue first.
+   */
+  holdsPendingDelivery(limit: number, dueBy?: Date): Promise<StoredHold[]>;
+  /** Every delivery attempt of a hold, oldest first. */
+  hookAttempts(holdId: number): Promise<HookAttempt[]>;
 }
 
 interface HoldRow {
@@ -100,6 +147,19 @@ interface HoldRow {
   state: string;
   created_at: Date;
   updated_at: Date;
+  hook_status: string;
+  hook_delivered_at: Date | null;
+  hook_next_attempt_at: Date | null;
+}
+
+interface HookAttemptRow {
+  id: string;
+  hold_id: string;
+  attempt: number;
+  at: Date;
+  status_code: number | null;
+  error: string | null;
+  outcome: string;
 }
 
 interface EventRow {
@@ -135,7 +195,35 @@ function toHold(r: HoldRow): StoredHold {
     state: toEnum(r.state, HOLD_STATES, 'holds.state'),
     createdAt: toDate(r.created_at, 'holds.created_at'),
     updatedAt: toDate(r.updated_at, 'holds.updated_at'),
+    hookStatus: toEnum(r.hook_status, HOOK_STATUSES, 'holds.hook_status'),
+    hookDeliveredAt: r.hook_delivered_at === null ? null : toDate(r.hook_delivered_at, 'holds.hook_delivered_at'),
+    hookNextAttemptAt:
+      r.hook_next_attempt_at === null ? null : toDate(r.hook_next_attempt_at, 'holds.hook_next_attempt_at'),
   };
+}
+
+function toHookAttempt(r: HookAttemptRow): HookAttempt {
+  return {
+    id: toSafeNumber(r.id, 'hold_deliveries.id'),
+    holdId: toSafeNumber(r.hold_id, 'hold_deliveries.hold_id'),
+    attempt: r.attempt,
+    at: toDate(r.at, 'hold_deliveries.at'),
+    statusCode: r.status_code,
+    error: r.error,
+    outcome: toEnum(r.outcome, HOOK_ATTEMPT_OUTCOMES, 'hold_deliveries.outcome'),
+  };
+}
+
+async function markDelivered(tx: Db, holdId: number, at: Date | null): Promise<StoredHold> {
+  const rows = await tx.query<HoldRow>(
+    `UPDATE holds SET hook_status = 'delivered', hook_delivered_at = COALESCE(hook_delivered_at, $2::timestamptz, now()),
+                      hook_next_attempt_at = NULL
+     WHERE id = $1 RETURNING *`,
+    [holdId, at],
+  );
+  const row = rows[0];
+  if (!row) throw new HoldNotFound(holdId);
+  return toHold(row);
 }
 
 function toEvent(r: EventRow): HoldEvent {
@@ -261,6 +349,100 @@ export function holdsRepo(db: Db): HoldsRepo {
     async holdEvents(holdId) {
       const rows = await db.query<EventRow>('SELECT * FROM hold_events WHERE hold_id = $1 ORDER BY id', [holdId]);
       return rows.map(toEvent);
+    },
+
+    transitionHoldToBlock(id, t, block) {
+      return db.transaction(async (tx) => {
+        const updated = await tx.query<HoldRow>(
+          `UPDATE holds SET state = $2, block_number = $4::bigint, block_hash = $5, confirmations = $6,
+                            updated_at = now()
+           WHERE id = $1 AND state = $3 RETURNING *`,
+          [id, t.to, t.expectedFrom, block.number.toString(), block.hash, block.confirmations],
+        );
+        const row = updated[0];
+        if (!row) {
+          const current = await tx.query<{ state: string }>('SELECT state FROM holds WHERE id = $1', [id]);
+          const actual = current[0];
+          if (!actual) throw new HoldNotFound(id);
+          throw new HoldStateConflict(id, t.expectedFrom, actual.state, t.to);
+        }
+        const event = await appendEvent(tx, id, t.expectedFrom, t.to, t.actor, t.reason);
+        return { hold: toHold(row), event };
+      });
+    },
+
+    async holdsInBlock(chain, blockHash) {
+      const rows = await db.query<HoldRow>(
+        `SELECT * FROM holds WHERE chain = $1 AND block_hash = $2 AND state <> 'orphaned' ORDER BY id`,
+        [chain, blockHash],
+      );
+      return rows.map(toHold);
+    },
+
+    recordHookAttempt(holdId, a) {
+      return db.transaction(async (tx) => {
+        // The row lock numbers attempts safely when two workers deliver the same hold at once.
+        const locked = await tx.query<{ id: string }>('SELECT id FROM holds WHERE id = $1 FOR UPDATE', [holdId]);
+        if (!locked[0]) throw new HoldNotFound(holdId);
+        const row = one(
+          await tx.query<HookAttemptRow>(
+            `INSERT INTO hold_deliveries (hold_id, attempt, at, status_code, error, outcome)
+             SELECT $1, COALESCE(MAX(attempt), 0) + 1, COALESCE($2::timestamptz, now()), $3::int, $4::text, $5
+             FROM hold_deliveries WHERE hold_id = $1
+             RETURNING *`,
+            [holdId, a.at ?? null, a.statusCode, a.outcome === 'failed' ? a.error : null, a.outcome],
+          ),
+          'insert hold delivery',
+        );
+        const attempt = toHookAttempt(row);
+        if (a.outcome === 'delivered') {
+          await markDelivered(tx, holdId, attempt.at);
+        } else {
+          // A late failure never undoes a delivery another worker recorded.
+          await tx.query(
+            `UPDATE holds SET hook_status = $2, hook_next_attempt_at = $3::timestamptz
+             WHERE id = $1 AND hook_status <> 'delivered'`,
+            [holdId, a.hookStatus, a.nextAttemptAt],
+          );
+        }
+        return attempt;
+      });
+    },
+
+    markHookDelivered(holdId, at) {
+      return markDelivered(db, holdId, at ?? null);
+    },
+
+    async markHookNotConfigured(holdId) {
+      const rows = await db.query<HoldRow>(
+        `UPDATE holds SET hook_status = 'not_configured', hook_next_attempt_at = NULL
+         WHERE id = $1 AND hook_status IN ('pending', 'failed') RETURNING *`,
+        [holdId],
+      );
+      if (rows[0]) return toHold(rows[0]);
+      const current = await db.query<HoldRow>('SELECT * FROM holds WHERE id = $1', [holdId]);
+      if (!current[0]) throw new HoldNotFound(holdId);
+      return toHold(current[0]);
+    },
+
+    async holdsPendingDelivery(limit, dueBy) {
+      const rows = await db.query<HoldRow>(
+        `SELECT * FROM holds
+         WHERE hook_status IN ('pending', 'failed')
+           AND (hook_next_attempt_at IS NULL OR hook_next_attempt_at <= COALESCE($2::timestamptz, now()))
+         ORDER BY hook_next_attempt_at NULLS FIRST, id
+         LIMIT $1`,
+        [limit, dueBy ?? null],
+      );
+      return rows.map(toHold);
+    },
+
+    async hookAttempts(holdId) {
+      const rows = await db.query<HookAttemptRow>(
+        'SELECT * FROM hold_deliveries WHERE hold_id = $1 ORDER BY attempt',
+        [holdId],
+      );
+      return rows.map(toHookAttempt);
     },
   };
 }

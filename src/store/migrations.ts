@@ -3,6 +3,7 @@ import type { Db } from './db.js';
 import { MigrationError } from './errors.js';
 import { toDate } from './convert.js';
 import { migration001 } from './migrations/001-initial.js';
+import { migration002 } from './migrations/002-hold-delivery.js';
 
 export interface Migration {
   /** 1, 2, 3 … without gaps; applied in this order. */
@@ -12,7 +13,7 @@ export interface Migration {
 }
 
 /** Every migration this build knows, in order. Append; never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [migration001];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
 
 export interface AppliedMigration {
   readonly version: number;

@@ -1,0 +1,35 @@
+import type { CordonConfig } from '../config/schema.js';
+import type { AlertChannel } from './channel.js';
+import { createPagerDutyChannel } from './pagerduty.js';
+import { createSlackChannel } from './slack.js';
+import { createWebhookChannel } from './webhook.js';
+
+export type AlertChannelConfig = CordonConfig['alerts']['channels'][number];
+
+export interface CreateChannelsOptions {
+  /** Overrides PagerDuty's Events API URL (tests, EU region). */
+  readonly pagerDutyUrl?: string;
+  /** Per request; default 10 s. */
+  readonly timeoutMs?: number;
+}
+
+/** Channel objects from `alerts.channels`; secrets stay inside each channel's closure. */
+export function createChannels(configs: readonly AlertChannelConfig[], opts: CreateChannelsOptions = {}): AlertChannel[] {
+  const timeout = opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs };
+  return configs.map((c): AlertChannel => {
+    switch (c.type) {
+      case 'pagerduty':
+        return createPagerDutyChannel({
+          name: c.name,
+          routingKey: c.routingKey,
+          severity: c.severity,
+          ...(opts.pagerDutyUrl === undefined ? {} : { url: opts.pagerDutyUrl }),
+          ...timeout,
+        });
+      case 'slack':
+        return createSlackChannel({ name: c.name, webhookUrl: c.webhookUrl, ...timeout });
+      case 'webhook':
+        return createWebhookChannel({ name: c.name, url: c.url, secret: c.secret, ...timeout });
+    }
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * One JSON POST to an alert receiver, turned into a `SendResult`. Errors never carry the URL
+ * (a Slack webhook URL is itself the secret): only a status, an error code and the receiver's
+ * short answer, with every known secret scrubbed out of it.
+ */
+import type { SendResult } from './channel.js';
+
+export interface PostOptions {
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  /** Strings that must not appear in a reason (routing key, URL, secret). */
+  readonly secrets: readonly string[];
+  /** Statuses that mean delivered; default any 2xx. */
+  readonly delivered?: (status: number) => boolean;
+}
+
+/** Longest receiver answer kept in a reason. */
+const MAX_ANSWER = 200;
+
+export async function postAlert(url: string, body: string, opts: PostOptions): Promise<SendResult> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'cordon', ...opts.headers },
+      body,
+      signal: AbortSignal.timeout(opts.timeoutMs),
+      redirect: 'error',
+    });
+  } catch (err) {
+    return { outcome: 'retryable', status: null, retryAfterMs: null, reason: networkReason(err, opts.timeoutMs) };
+  }
+  const answer = scrub(await readAnswer(res), opts.secrets);
+  const status = res.status;
+  const delivered = opts.delivered ?? ((s: number) => s >= 200 && s < 300);
+  if (delivered(status)) return { outcome: 'delivered', status };
+  const reason = answer === '' ? `HTTP ${status}` : `HTTP ${status}: ${answer}`;
+  if (status === 429 || status === 408 || status >= 500) {
+    return { outcome: 'retryable', status, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')), reason };
+  }
+  return { outcome: 'permanent', status, reason };
+}
+
+/** `Retry-After` as delta-seconds or an HTTP date, in ms from now; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | null {
+  if (value === null) return null;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const date = Date.parse(v);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+/**
+ * The parts of a receiver URL that may be a credential, for `secrets`: the whole URL, its path
+ * and query, every query value, a password, and long path segments (Slack's token). Never throws.
+ */
+export function urlSecrets(url: string): string[] {
+  const out = [url];
+  try {
+    const u = new URL(url);
+    const rest = `${u.pathname}${u.search}`;
+    if (rest.length > 1) out.push(rest, u.pathname.length > 1 ? u.pathname : rest);
+    for (const [, v] of u.searchParams) out.push(v, encodeURIComponent(v));
+    if (u.password !== '') out.push(u.password, decodeURIComponent(u.password));
+    for (const seg of u.pathname.split('/')) if (seg.length >= 16) out.push(seg);
+  } catch {
+    // not a URL: the whole string is all we can hide
+  }
+  // Longest first, so a part does not break up a longer match before it is replaced.
+  return [...new Set(out.filter((x) => x.length >= 4))].sort((a, b) => b.length - a.length);
+}
+
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s.length > 0) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+async function readAnswer(res: Response): Promise<string> {
+  try {
+    const text = await res.text();
+    const line = text.replace(/\s+/g, ' ').trim();
+    return line.length > MAX_ANSWER ? `${line.slice(0, MAX_ANSWER - 1)}…` : line;
+  } catch {
+    return '';
+  }
+}
+
+/** `timeout after 10000 ms`, `ECONNREFUSED`, …: the code, never the message (it may hold the URL). */
+function networkReason(err: unknown, timeoutMs: number): string {
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
+  const cause = err instanceof Error ? (err as Error & { cause?: unknown }).cause : undefined;
+  const code =
+    typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string' ? cause.code : null;
+  return code === null ? 'request failed before an answer' : `request failed: ${code}`;
+}

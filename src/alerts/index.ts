@@ -1,0 +1,22 @@
+export type { AlertChannel, ChannelType, SendResult } from './channel.js';
+export { createChannels, type AlertChannelConfig, type CreateChannelsOptions } from './create-channels.js';
+export {
+  createAlertDispatcher,
+  DEFAULT_RETRY,
+  type AlertDispatcher,
+  type AlertDispatcherOptions,
+  type ChannelOutcome,
+  type DispatchResult,
+  type RetryPolicy,
+} from './dispatcher.js';
+export { createPagerDutyChannel, pagerDutyEvent, PAGERDUTY_EVENTS_URL, type PagerDutyChannelOptions } from './pagerduty.js';
+export { createSlackChannel, slackMessage, type SlackChannelOptions } from './slack.js';
+export {
+  createWebhookChannel,
+  signWebhook,
+  verifyWebhookSignature,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  type WebhookChannelOptions,
+} from './webhook.js';
+export { createTokenBucket, RateLimitQueueFull, type TokenBucket } from './rate-limit.js';

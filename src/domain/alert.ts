@@ -1,0 +1,338 @@
+/**
+ * What Cordon tells on-call, as plain data: one discriminated union over the six things worth a
+ * page, each carrying the key that makes it happen once, a severity, a one-line summary that
+ * names the legal basis, and the facts behind it.
+ *
+ * Alerts are JSON-safe (no bigint, no Date) so a queue job can carry one unchanged.
+ *
+ * Dedup keys (one alert per key per channel, however often it is dispatched):
+ * - `hold_raised`          the hold key itself, `<account>|<transferId>|<entryUid>`, which is
+ *                          also the PagerDuty `dedup_key`;
+ * - `match_alert`          `match_alert:<account or "unattributed">|<transferId>|<entryUid>`;
+ * - `hold_orphaned`        `hold_orphaned:<holdKey>:<orphaned blockHash>` (a new page, not
+ *                          folded into the hold's own incident: on-call must learn the
+ *                          transaction left the chain; re-mined and orphaned again in another
+ *                          block, it pages again);
+ * - `failed_jobs`          `failed_jobs:<queue>:<UTC hour>`: at most one per queue per hour;
+ * - `list_refresh_refused` `list_refresh_refused:<listId>:<content hash>` when the refused
+ *                          download was read (the same bad file alerts once), else
+ *                          `list_refresh_refused:<listId>:<UTC hour>` (a failing download
+ *                          alerts at most hourly);
+ * - `follower_lagging`     `follower_lagging:<chain>:<UTC hour>`.
+ */
+import type { Direction, ListPolicy, Match } from './match.js';
+import { holdKey } from './match.js';
+import type { Asset } from './transfer.js';
+import { transferId } from './transfer.js';
+
+export const ALERT_KINDS = [
+  'hold_raised',
+  'match_alert',
+  'hold_orphaned',
+  'failed_jobs',
+  'list_refresh_refused',
+  'follower_lagging',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** PagerDuty's four levels, used by every channel. */
+export const ALERT_SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
+/** PagerDuty's limit for `payload.summary`; Slack and webhooks get the same line. */
+export const MAX_SUMMARY_LENGTH = 1024;
+
+/** A transfer that matched a list entry, as on-call reads it. */
+export interface MatchFacts {
+  readonly chain: string;
+  readonly txid: string;
+  readonly transferId: string;
+  readonly direction: Direction;
+  readonly counterparty: string;
+  /** The exchange's own address: deposit address, or the hot wallet that paid a withdrawal. */
+  readonly exchangeAddress: string | null;
+  readonly listId: string;
+  readonly listVersion: number;
+  readonly entryUid: string;
+  readonly entityName: string | null;
+  /** The legal basis, e.g. `CYBER2`. */
+  readonly programs: readonly string[];
+  /** Who publishes the list, e.g. `OFAC`. */
+  readonly authority: string;
+  /** Base units, decimal. */
+  readonly amount: string;
+  /** `native`, or the token contract. */
+  readonly asset: string;
+  /** Block number, decimal. */
+  readonly block: string;
+  readonly blockHash: string;
+}
+
+export interface HoldFacts extends MatchFacts {
+  readonly holdKey: string;
+  readonly accountId: string;
+}
+
+export interface MatchAlertFacts extends MatchFacts {
+  /** Null for a withdrawal no account registered: the hot wallet is then `exchangeAddress`. */
+  readonly accountId: string | null;
+  readonly policy: ListPolicy;
+  /** Why this is an alert and not a hold. */
+  readonly reason: 'alert_policy' | 'unattributed_withdrawal';
+}
+
+export interface HoldOrphanedFacts extends HoldFacts {
+  /** e.g. `block 0xab… was reorganised away`. */
+  readonly reason: string;
+}
+
+export interface FailedJobsFacts {
+  readonly queue: string;
+  readonly count: number;
+}
+
+export interface ListRefreshRefusedFacts {
+  readonly listId: string;
+  /** The snapshot still screening; null when the list has none (it screens nothing). */
+  readonly keptVersion: number | null;
+  readonly reason: string;
+  /** Hash of the refused content, when the download was read at all. */
+  readonly contentHash: string | null;
+}
+
+export interface FollowerLaggingFacts {
+  readonly chain: string;
+  /** Block numbers, decimal. */
+  readonly head: string;
+  readonly processed: string;
+  readonly lag: number;
+  readonly maxLag: number;
+}
+
+interface AlertOf<K extends AlertKind, D> {
+  readonly kind: K;
+  readonly dedupKey: string;
+  readonly severity: AlertSeverity;
+  /** One line, at most 1024 characters. */
+  readonly summary: string;
+  /** When Cordon observed it, ISO 8601. */
+  readonly at: string;
+  readonly details: D;
+}
+
+export type HoldRaisedAlert = AlertOf<'hold_raised', HoldFacts>;
+export type MatchAlert = AlertOf<'match_alert', MatchAlertFacts>;
+export type HoldOrphanedAlert = AlertOf<'hold_orphaned', HoldOrphanedFacts>;
+export type FailedJobsAlert = AlertOf<'failed_jobs', FailedJobsFacts>;
+export type ListRefreshRefusedAlert = AlertOf<'list_refresh_refused', ListRefreshRefusedFacts>;
+export type FollowerLaggingAlert = AlertOf<'follower_lagging', FollowerLaggingFacts>;
+
+export type Alert =
+  | HoldRaisedAlert
+  | MatchAlert
+  | HoldOrphanedAlert
+  | FailedJobsAlert
+  | ListRefreshRefusedAlert
+  | FollowerLaggingAlert;
+
+// ---------------------------------------------------------------------------------------------
+// Constructors: the only way the key, severity and summary are made.
+
+export function holdRaisedAlert(facts: HoldFacts, at: Date): HoldRaisedAlert {
+  return {
+    kind: 'hold_raised',
+    dedupKey: facts.holdKey,
+    severity: 'critical',
+    summary: clip(
+      `HOLD on account ${short(facts.accountId, 80)}: ${legalBasis(facts)}; ${movement(facts)}`,
+    ),
+    at: at.toISOString(),
+    details: facts,
+  };
+}
+
+export function matchAlert(facts: MatchAlertFacts, at: Date): MatchAlert {
+  const who =
+    facts.accountId !== null
+      ? `account ${short(facts.accountId, 80)}`
+      : `no account (hot wallet ${facts.exchangeAddress ?? 'unknown'})`;
+  const why = facts.reason === 'alert_policy' ? 'alert-only list, no hold' : 'unattributed withdrawal, no hold';
+  return {
+    kind: 'match_alert',
+    dedupKey: `match_alert:${holdKey(facts.accountId ?? 'unattributed', facts.transferId, facts.entryUid)}`,
+    // Funds already sent to a listed address with nobody to hold is the worse case.
+    severity: facts.reason === 'unattributed_withdrawal' ? 'critical' : 'error',
+    summary: clip(`MATCH (${why}) for ${who}: ${legalBasis(facts)}; ${movement(facts)}`),
+    at: at.toISOString(),
+    details: facts,
+  };
+}
+
+export function holdOrphanedAlert(facts: HoldOrphanedFacts, at: Date): HoldOrphanedAlert {
+  return {
+    kind: 'hold_orphaned',
+    dedupKey: `hold_orphaned:${facts.holdKey}:${facts.blockHash}`,
+    severity: 'error',
+    summary: clip(
+      `ORPHANED HOLD on account ${short(facts.accountId, 80)}: tx ${facts.txid} on ${facts.chain} is no longer canonical (${short(facts.reason, 160)}); review the hold. Was: ${legalBasis(facts)}`,
+    ),
+    at: at.toISOString(),
+    details: facts,
+  };
+}
+
+export function failedJobsAlert(facts: FailedJobsFacts, at: Date): FailedJobsAlert {
+  return {
+    kind: 'failed_jobs',
+    dedupKey: `failed_jobs:${facts.queue}:${utcHour(at)}`,
+    severity: 'error',
+    summary: clip(
+      `${facts.count} failed job${facts.count === 1 ? '' : 's'} in queue ${short(facts.queue, 80)}: screening work is not being done; inspect and retry them`,
+    ),
+    at: at.toISOString(),
+    details: facts,
+  };
+}
+
+export function listRefreshRefusedAlert(facts: ListRefreshRefusedFacts, at: Date): ListRefreshRefusedAlert {
+  const kept =
+    facts.keptVersion === null
+      ? 'no earlier snapshot exists, so this list screens NOTHING'
+      : `version ${facts.keptVersion} stays active`;
+  return {
+    kind: 'list_refresh_refused',
+    dedupKey: `list_refresh_refused:${facts.listId}:${facts.contentHash ?? utcHour(at)}`,
+    severity: 'error',
+    summary: clip(`List ${facts.listId} refresh refused (${short(facts.reason, 400)}); ${kept}`),
+    at: at.toISOString(),
+    details: facts,
+  };
+}
+
+export function followerLaggingAlert(facts: FollowerLaggingFacts, at: Date): FollowerLaggingAlert {
+  return {
+    kind: 'follower_lagging',
+    dedupKey: `follower_lagging:${facts.chain}:${utcHour(at)}`,
+    severity: 'warning',
+    summary: clip(
+      `Follower for ${facts.chain} is ${facts.lag} blocks behind its head (processed ${facts.processed}, head ${facts.head}, allowed ${facts.maxLag}): new transfers are screened late`,
+    ),
+    at: at.toISOString(),
+    details: facts,
+  };
+}
+
+/**
+ * The alert for a screening match: a `hold_raised` when the list's policy is `hold` and an
+ * account owns the transfer, else a `match_alert` (alert-only list, or a withdrawal nobody
+ * registered, naming the hot wallet).
+ */
+export function alertForMatch(match: Match, at: Date): HoldRaisedAlert | MatchAlert {
+  const facts = matchFacts(match);
+  if (match.policy === 'hold' && match.accountId !== null) {
+    return holdRaisedAlert(
+      { ...facts, accountId: match.accountId, holdKey: holdKey(match.accountId, facts.transferId, facts.entryUid) },
+      at,
+    );
+  }
+  return matchAlert(
+    {
+      ...facts,
+      accountId: match.accountId,
+      policy: match.policy,
+      reason: match.policy === 'alert' ? 'alert_policy' : 'unattributed_withdrawal',
+    },
+    at,
+  );
+}
+
+/** The facts of a match, JSON-safe. */
+export function matchFacts(match: Match): MatchFacts {
+  const t = match.transfer;
+  return {
+    chain: t.chain,
+    txid: t.txHash,
+    transferId: transferId(t),
+    direction: match.direction,
+    counterparty: match.counterparty,
+    exchangeAddress: match.exchangeAddress,
+    listId: match.entry.listId,
+    listVersion: match.entry.listVersion,
+    entryUid: match.entry.entryUid,
+    entityName: match.entry.entityName,
+    programs: match.entry.programs,
+    authority: match.authority,
+    amount: t.amount.toString(),
+    asset: assetLabel(t.asset),
+    block: t.blockNumber.toString(),
+    blockHash: t.blockHash,
+  };
+}
+
+export function assetLabel(asset: Asset): string {
+  return asset.kind === 'native' ? 'native' : asset.contract;
+}
+
+/** Which part of Cordon an alert concerns (PagerDuty `group`). */
+export function alertGroup(alert: Alert): 'holds' | 'screening' | 'pipeline' | 'sanctions' | 'follow' {
+  switch (alert.kind) {
+    case 'hold_raised':
+    case 'hold_orphaned':
+      return 'holds';
+    case 'match_alert':
+      return 'screening';
+    case 'failed_jobs':
+      return 'pipeline';
+    case 'list_refresh_refused':
+      return 'sanctions';
+    case 'follower_lagging':
+      return 'follow';
+  }
+}
+
+/** The chain an alert concerns, or the part of Cordon when it concerns none (PagerDuty `component`). */
+export function alertComponent(alert: Alert): string {
+  switch (alert.kind) {
+    case 'hold_raised':
+    case 'match_alert':
+    case 'hold_orphaned':
+    case 'follower_lagging':
+      return alert.details.chain;
+    case 'failed_jobs':
+      return `queue:${alert.details.queue}`;
+    case 'list_refresh_refused':
+      return `list:${alert.details.listId}`;
+  }
+}
+
+/** `critical` > `error` > `warning` > `info`; the quieter of two. */
+export function capSeverity(severity: AlertSeverity, ceiling: AlertSeverity): AlertSeverity {
+  return ALERT_SEVERITIES.indexOf(severity) >= ALERT_SEVERITIES.indexOf(ceiling) ? severity : ceiling;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** `<entity> [<programs>] on <list> v<version> (<authority>), entry <uid>, counterparty <addr>` */
+function legalBasis(f: MatchFacts): string {
+  const entity = f.entityName === null ? 'unnamed entry' : short(f.entityName, 160);
+  const programs = f.programs.length === 0 ? 'no program stated' : short(f.programs.join(', '), 160);
+  return `counterparty ${f.counterparty} is ${entity} [${programs}] on list ${f.listId} v${f.listVersion} (${short(f.authority, 80)}), entry ${short(f.entryUid, 120)}`;
+}
+
+function movement(f: MatchFacts): string {
+  const asset = f.asset === 'native' ? 'native' : `token ${f.asset}`;
+  return `${f.chain} ${f.direction} of ${f.amount} ${asset} (base units), tx ${f.txid} in block ${f.block}`;
+}
+
+function short(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+function clip(line: string): string {
+  return short(line.replace(/[\r\n]+/g, ' '), MAX_SUMMARY_LENGTH);
+}
+
+/** `2025-01-02T13` */
+function utcHour(at: Date): string {
+  return at.toISOString().slice(0, 13);
+}
