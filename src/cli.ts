@@ -4,7 +4,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { CliContext, type GlobalOptions } from './cli/context.js';
 import { CliError, EXIT, type ExitCode } from './cli/exit-codes.js';
 import { registerLists } from './cli/lists-command.js';
-import { registerPending } from './cli/pending-commands.js';
+import { registerAccounts } from './cli/accounts-command.js';
+import { registerHolds } from './cli/holds-command.js';
+import { registerReplay } from './cli/replay-command.js';
 import { registerRun } from './cli/run-command.js';
 import { registerScreen } from './cli/screen-command.js';
 import { ConfigError } from './config/load.js';
@@ -31,7 +33,9 @@ async function main(argv: string[]): Promise<ExitCode> {
   registerRun(program, context);
   registerScreen(program, context, exit);
   registerLists(program, context, exit);
-  registerPending(program);
+  registerReplay(program, context, exit);
+  registerHolds(program, context);
+  registerAccounts(program, context, exit);
   for (const cmd of program.commands) applyExitOverride(cmd);
 
   try {

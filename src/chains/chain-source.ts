@@ -22,6 +22,11 @@ export interface ChainSource {
    */
   transfers(block: BlockRef): Promise<Transfer[]>;
   /**
+   * Every block from..to inclusive with its transfers, keyed by number, fetched in batches (for
+   * replays); families without a cheaper bulk path leave it out and are read block by block.
+   */
+  transfersInRange?(from: bigint, to: bigint): Promise<Map<bigint, { readonly block: BlockRef; readonly transfers: Transfer[] }>>;
+  /**
    * Pushes new heads as the node announces them (e.g. `newHeads` over WebSocket), where the
    * source has such a channel; returns the unsubscribe. Followers poll anyway as the safety net.
    */

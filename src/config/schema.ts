@@ -85,6 +85,25 @@ const alertChannelSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+const pipelineSchema = z.strictObject({
+  /** Jobs each worker process runs at once, per stage. */
+  concurrency: z
+    .strictObject({
+      extract: z.number().int().min(1).default(4),
+      screen: z.number().int().min(1).default(4),
+      act: z.number().int().min(1).default(2),
+    })
+    .default({ extract: 4, screen: 4, act: 2 }),
+  /** Attempts per job before it lands in the failed set (then visible and alerted). */
+  attempts: z.number().int().min(1).default(10),
+  /** First retry delay, doubling each attempt. */
+  backoff: duration.default(1_000),
+  /** How long a job may run before another worker takes it over (a crashed worker's jobs). */
+  lockDuration: duration.default(30_000),
+  /** Alert when a queue's failed set holds at least this many jobs. */
+  failedJobsAlertAt: z.number().int().min(1).default(1),
+});
+
 export const configSchema = z.strictObject({
   log: z
     .strictObject({
@@ -100,6 +119,13 @@ export const configSchema = z.strictObject({
   lists: z.array(listConfigSchema).default([]),
   chains: z.array(chainSchema).default([]),
   alerts: z.strictObject({ channels: z.array(alertChannelSchema).default([]) }).default({ channels: [] }),
+  pipeline: pipelineSchema.default({
+    concurrency: { extract: 4, screen: 4, act: 2 },
+    attempts: 10,
+    backoff: 1_000,
+    lockDuration: 30_000,
+    failedJobsAlertAt: 1,
+  }),
   exchangeHook: z
     .strictObject({ url: z.string().url(), secret: z.string().min(16, 'at least 16 characters') })
     .optional(),
@@ -109,6 +135,7 @@ export type CordonConfig = z.output<typeof configSchema>;
 export type ListConfig = z.output<typeof listConfigSchema>;
 export type StoreSettings = CordonConfig['store'];
 export type ChainConfig = z.output<typeof chainSchema>;
+export type PipelineConfig = z.output<typeof pipelineSchema>;
 
 /** Ids that other records refer to must be unique. */
 export const checkedConfigSchema = configSchema.superRefine((cfg, ctx) => {

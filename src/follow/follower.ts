@@ -49,6 +49,11 @@ export interface FollowerOptions {
   readonly startBlock?: 'latest' | number | bigint;
   /** Default 2,000 ms. */
   readonly pollIntervalMs?: number;
+  /**
+   * Default true. False when a later stage extracts transfers itself (the pipeline's extract
+   * workers, which scale out): block events then carry an empty `transfers`.
+   */
+  readonly withTransfers?: boolean;
   /** Blocks read (and their transfers fetched) concurrently when behind. Default 10. */
   readonly batchSize?: number;
   /** Backoff after a failure: doubles from `initialMs` (default 500) up to `maxMs` (default 30,000). */
@@ -172,6 +177,7 @@ export function createFollower(opts: FollowerOptions): Follower {
   }
 
   async function transfersOf(steps: readonly Step[]): Promise<Map<string, readonly Transfer[]>> {
+    if (opts.withTransfers === false) return new Map();
     const blocks = steps.flatMap((s) => (s.event.type === 'block' ? [s.event.block] : []));
     const lists = await mapLimit(blocks, batchSize, async (block) => {
       const transfers = await source.transfers(block);

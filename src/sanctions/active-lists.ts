@@ -21,3 +21,17 @@ export async function loadActiveLists(store: SnapshotStore, only?: ReadonlySet<s
   for (const snap of snapshots.values()) entries.push(...(await store.snapshotEntries(snap.listId, snap.version)));
   return { snapshots, index: new AddressIndex(entries), entryCount: entries.length };
 }
+
+/** Loads exactly the given versions (a replay pinned to the lists of a past day). */
+export async function loadListVersions(store: SnapshotStore, versions: ReadonlyMap<ListId, number>): Promise<ActiveLists> {
+  const snapshots = new Map<ListId, SnapshotInfo>();
+  const entries: SanctionEntry[] = [];
+  const all = await store.listSnapshots();
+  for (const [id, version] of versions) {
+    const snap = all.find((s) => s.listId === id && s.version === version);
+    if (!snap) throw new Error(`list ${id} has no version ${version}`);
+    snapshots.set(id, snap);
+    entries.push(...(await store.snapshotEntries(id, version)));
+  }
+  return { snapshots, index: new AddressIndex(entries), entryCount: entries.length };
+}

@@ -53,6 +53,21 @@ export interface AccountsRepo {
   findWithdrawalByTxid(chain: string, txid: string): Promise<Withdrawal | null>;
   /** Every withdrawal to that address, newest first (several accounts may pay the same one). */
   findWithdrawalByDestination(chain: string, destination: NormalisedAddress): Promise<Withdrawal[]>;
+  /**
+   * Adds or re-assigns many watched addresses in one statement. Each (chain, address) may
+   * appear once per call (deduplicate first). Unchanged rows are left alone and not counted.
+   */
+  upsertWatchedAddresses(addresses: readonly NewWatchedAddress[]): Promise<{ added: number; changed: number }>;
+  /** The watched rows among `addresses` on `chain`, in one query (a block's worth of lookups). */
+  findWatchedAddresses(chain: string, addresses: readonly NormalisedAddress[]): Promise<WatchedAddress[]>;
+  /** A withdrawal by the exchange's own id. */
+  findWithdrawal(id: string): Promise<Withdrawal | null>;
+  /** Like `addWithdrawal`, and says whether the id was new (`created`) or already recorded. */
+  recordWithdrawal(withdrawal: NewWithdrawal): Promise<{ withdrawal: Withdrawal; created: boolean }>;
+  /** The withdrawals registered with any of `txids` on `chain`, in one query. */
+  findWithdrawalsByTxids(chain: string, txids: readonly string[]): Promise<Withdrawal[]>;
+  /** The withdrawals to any of `destinations` on `chain`, newest first, in one query. */
+  findWithdrawalsByDestinations(chain: string, destinations: readonly NormalisedAddress[]): Promise<Withdrawal[]>;
 }
 
 interface WatchedRow {
@@ -70,6 +85,11 @@ interface WithdrawalRow {
   destination: string | null;
   account_id: string;
   created_at: Date;
+}
+
+interface RecordedWithdrawalRow extends WithdrawalRow {
+  /** `xmax = 0`: the row was inserted by this statement rather than updated. */
+  inserted: boolean;
 }
 
 function toWatched(r: WatchedRow): WatchedAddress {
@@ -94,6 +114,26 @@ function toWithdrawal(r: WithdrawalRow): Withdrawal {
 }
 
 export function accountsRepo(db: Db): AccountsRepo {
+  const recordWithdrawal = async (w: NewWithdrawal): Promise<{ withdrawal: Withdrawal; created: boolean }> => {
+    const rows = await db.query<RecordedWithdrawalRow>(
+      `INSERT INTO withdrawals (id, chain, txid, destination, account_id) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (id) DO UPDATE
+         SET txid = COALESCE(withdrawals.txid, EXCLUDED.txid),
+             destination = COALESCE(withdrawals.destination, EXCLUDED.destination)
+         WHERE withdrawals.account_id = EXCLUDED.account_id AND withdrawals.chain = EXCLUDED.chain
+       RETURNING *, (xmax = 0) AS inserted`,
+      [w.id, w.chain, w.txid ?? null, w.destination ?? null, w.accountId],
+    );
+    const row = rows[0];
+    if (!row) {
+      throw new WithdrawalConflict(
+        w.id,
+        `already recorded for a different account or chain than ${w.accountId} on ${w.chain}; not changed`,
+      );
+    }
+    return { withdrawal: toWithdrawal(row), created: row.inserted === true };
+  };
+
   return {
     async upsertWatchedAddress(a) {
       const row = one(
@@ -126,23 +166,7 @@ export function accountsRepo(db: Db): AccountsRepo {
     },
 
     async addWithdrawal(w) {
-      const rows = await db.query<WithdrawalRow>(
-        `INSERT INTO withdrawals (id, chain, txid, destination, account_id) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (id) DO UPDATE
-           SET txid = COALESCE(withdrawals.txid, EXCLUDED.txid),
-               destination = COALESCE(withdrawals.destination, EXCLUDED.destination)
-           WHERE withdrawals.account_id = EXCLUDED.account_id AND withdrawals.chain = EXCLUDED.chain
-         RETURNING *`,
-        [w.id, w.chain, w.txid ?? null, w.destination ?? null, w.accountId],
-      );
-      const row = rows[0];
-      if (!row) {
-        throw new WithdrawalConflict(
-          w.id,
-          `already recorded for a different account or chain than ${w.accountId} on ${w.chain}; not changed`,
-        );
-      }
-      return toWithdrawal(row);
+      return (await recordWithdrawal(w)).withdrawal;
     },
 
     async findWithdrawalByTxid(chain, txid) {
@@ -157,6 +181,61 @@ export function accountsRepo(db: Db): AccountsRepo {
       const rows = await db.query<WithdrawalRow>(
         `SELECT * FROM withdrawals WHERE chain = $1 AND destination = $2 ORDER BY created_at DESC, id`,
         [chain, destination],
+      );
+      return rows.map(toWithdrawal);
+    },
+
+    recordWithdrawal,
+
+    async upsertWatchedAddresses(addresses) {
+      if (addresses.length === 0) return { added: 0, changed: 0 };
+      const rows = await db.query<{ inserted: boolean }>(
+        `INSERT INTO watched_addresses (chain, address, account_id, kind)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+         ON CONFLICT (chain, address) DO UPDATE
+           SET account_id = EXCLUDED.account_id, kind = EXCLUDED.kind
+           WHERE watched_addresses.account_id <> EXCLUDED.account_id OR watched_addresses.kind <> EXCLUDED.kind
+         RETURNING (xmax = 0) AS inserted`,
+        [
+          addresses.map((a) => a.chain),
+          addresses.map((a) => a.address),
+          addresses.map((a) => a.accountId),
+          addresses.map((a) => a.kind),
+        ],
+      );
+      const added = rows.filter((r) => r.inserted === true).length;
+      return { added, changed: rows.length - added };
+    },
+
+    async findWatchedAddresses(chain, addresses) {
+      if (addresses.length === 0) return [];
+      const rows = await db.query<WatchedRow>(
+        'SELECT * FROM watched_addresses WHERE chain = $1 AND address = ANY($2::text[]) ORDER BY address',
+        [chain, [...new Set(addresses)]],
+      );
+      return rows.map(toWatched);
+    },
+
+    async findWithdrawal(id) {
+      const rows = await db.query<WithdrawalRow>('SELECT * FROM withdrawals WHERE id = $1', [id]);
+      return rows[0] ? toWithdrawal(rows[0]) : null;
+    },
+
+    async findWithdrawalsByTxids(chain, txids) {
+      if (txids.length === 0) return [];
+      const rows = await db.query<WithdrawalRow>(
+        'SELECT * FROM withdrawals WHERE chain = $1 AND txid = ANY($2::text[]) ORDER BY txid',
+        [chain, [...new Set(txids)]],
+      );
+      return rows.map(toWithdrawal);
+    },
+
+    async findWithdrawalsByDestinations(chain, destinations) {
+      if (destinations.length === 0) return [];
+      const rows = await db.query<WithdrawalRow>(
+        `SELECT * FROM withdrawals WHERE chain = $1 AND destination = ANY($2::text[])
+         ORDER BY created_at DESC, id`,
+        [chain, [...new Set(destinations)]],
       );
       return rows.map(toWithdrawal);
     },

@@ -97,6 +97,8 @@ export interface HoldsRepo {
    * Whether the move is allowed at all is the domain's rule, not the store's.
    */
   transitionHold(id: number, transition: HoldTransition): Promise<{ hold: StoredHold; event: HoldEvent }>;
+  /** How many holds are in each state (for metrics). */
+  countHoldsByState(): Promise<Partial<Record<HoldState, number>>>;
   /** The audit trail, oldest first. */
   holdEvents(holdId: number): Promise<HoldEvent[]>;
   /**
@@ -369,6 +371,13 @@ export function holdsRepo(db: Db): HoldsRepo {
         const event = await appendEvent(tx, id, t.expectedFrom, t.to, t.actor, t.reason);
         return { hold: toHold(row), event };
       });
+    },
+
+    async countHoldsByState() {
+      const rows = await db.query<{ state: string; n: string }>(`SELECT state, count(*) AS n FROM holds GROUP BY state`);
+      const out: Partial<Record<HoldState, number>> = {};
+      for (const r of rows) out[toEnum(r.state, HOLD_STATES, 'holds.state')] = Number(r.n);
+      return out;
     },
 
     async holdsInBlock(chain, blockHash) {

@@ -8,3 +8,4 @@ export * from './accounts-repo.js';
 export * from './transfers-repo.js';
 export * from './holds-repo.js';
 export * from './alerts-repo.js';
+export * from './blocks-repo.js';

@@ -4,6 +4,7 @@ import { MigrationError } from './errors.js';
 import { toDate } from './convert.js';
 import { migration001 } from './migrations/001-initial.js';
 import { migration002 } from './migrations/002-hold-delivery.js';
+import { migration003 } from './migrations/003-orphaned-blocks.js';
 
 export interface Migration {
   /** 1, 2, 3 … without gaps; applied in this order. */
@@ -13,7 +14,7 @@ export interface Migration {
 }
 
 /** Every migration this build knows, in order. Append; never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
 
 export interface AppliedMigration {
   readonly version: number;

@@ -1,5 +1,6 @@
 import { accountsRepo, type AccountsRepo } from './accounts-repo.js';
 import { alertsRepo, type AlertsRepo } from './alerts-repo.js';
+import { blocksRepo, type BlocksRepo } from './blocks-repo.js';
 import { cursorsRepo, type CursorsRepo } from './cursors-repo.js';
 import { openDb, type Db, type StoreConfig } from './db.js';
 import { holdsRepo, type HoldsRepo } from './holds-repo.js';
@@ -14,6 +15,7 @@ export interface Repos {
   readonly transfers: TransfersRepo;
   readonly holds: HoldsRepo;
   readonly alerts: AlertsRepo;
+  readonly blocks: BlocksRepo;
 }
 
 export interface Store extends Repos {
@@ -33,6 +35,7 @@ export function reposFor(db: Db): Repos {
     transfers: transfersRepo(db),
     holds: holdsRepo(db),
     alerts: alertsRepo(db),
+    blocks: blocksRepo(db),
   };
 }
 

@@ -8,7 +8,7 @@ import { PROJECT_ROOT } from '../helpers/fixtures.js';
 
 // A newcomer's first run: embedded defaults, PGlite on disk, the OFAC list copy kept in the repo.
 const dataDir = mkdtempSync(join(tmpdir(), 'cordon-pglite-'));
-const env = { CORDON_STORE__DATA_DIR: dataDir };
+const env = { CORDON_STORE__DATA_DIR: dataDir, CORDON_HTTP__PORT: '0' };
 
 describe('cordon on the embedded defaults (PGlite)', () => {
   it('screens an address with the legal authority printed, loading the default list on first use', async () => {

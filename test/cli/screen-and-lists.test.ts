@@ -126,11 +126,11 @@ describe('cordon usage and configuration errors', () => {
     }
   });
 
-  it('exits 2 for an unknown command and for commands that later work fills', async () => {
+  it('exits 2 for an unknown command, and for a replay of a chain that is not configured', async () => {
     expect((await runCli(['frobnicate'])).code).toBe(2);
     const replay = await runCli(['replay', '--chain', 'ethereum', '--from', '1', '--to', '2']);
     expect(replay.code).toBe(2);
-    expect(replay.stderr).toContain('replay is not available in this version of Cordon yet');
+    expect(replay.stderr).toContain('--chain ethereum: not a configured chain');
   });
 
   it('exits 2 naming the file and key of a bad config', async () => {

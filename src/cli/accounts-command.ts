@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { AccountsCsvError, importAccounts, normaliseTxid, parseAccountsCsv, InvalidTxidError } from '../accounts/index.js';
+import { InvalidAddressError, normaliseForFamily } from '../domain/address.js';
+import type { CliContext } from './context.js';
+import { CliError, EXIT, type ExitCode } from './exit-codes.js';
+
+export function registerAccounts(program: Command, context: () => CliContext, exit: (code: ExitCode) => void): void {
+  const accounts = program.command('accounts').description("the exchange's addresses and withdrawals");
+
+  accounts
+    .command('import')
+    .argument('<file>', 'CSV with the header chain,address,account_id,kind (kind: deposit or hot_wallet)')
+    .description('add or re-assign watched addresses; bad lines are named and skipped, the rest imported')
+    .action(async (file: string) => {
+      const ctx = context();
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new CliError(`${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.usage);
+      }
+      let parsed;
+      try {
+        parsed = parseAccountsCsv(text, ctx.config.chains, file);
+      } catch (err) {
+        if (err instanceof AccountsCsvError) throw new CliError(err.message, EXIT.usage);
+        throw err;
+      }
+      for (const r of parsed.rejected) process.stderr.write(`${file}:${r.line}: ${r.reason}\n`);
+      const store = await ctx.store();
+      const result = await importAccounts(store.accounts, parsed.rows);
+      process.stdout.write(
+        `${parsed.rows.length} addresses read: ${result.added} added, ${result.changed} changed, ${result.unchanged} unchanged; ${parsed.rejected.length} lines rejected\n`,
+      );
+      if (parsed.rejected.length > 0) exit(EXIT.usage);
+    });
+
+  accounts
+    .command('list')
+    .description('watched addresses')
+    .option('--chain <chain>', 'only this chain')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { chain?: string; json?: boolean }) => {
+      const store = await context().store();
+      const rows = await store.accounts.listWatchedAddresses(opts.chain);
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      for (const r of rows) process.stdout.write(`${r.chain}  ${r.address}  ${r.accountId}  ${r.kind}\n`);
+      if (rows.length === 0) process.stdout.write('no watched addresses\n');
+    });
+
+  accounts
+    .command('withdrawal')
+    .description('register a withdrawal the exchange broadcast, so its counterparty is screened against its account')
+    .requiredOption('--id <ref>', "the exchange's withdrawal reference")
+    .requiredOption('--chain <chain>', 'configured chain id')
+    .requiredOption('--account <id>', 'account the withdrawal belongs to')
+    .option('--txid <hash>', 'transaction id')
+    .option('--destination <address>', 'destination address')
+    .action(async (opts: { id: string; chain: string; account: string; txid?: string; destination?: string }) => {
+      const ctx = context();
+      const chain = ctx.config.chains.find((c) => c.id === opts.chain);
+      if (!chain) throw new CliError(`--chain ${opts.chain}: not a configured chain`, EXIT.usage);
+      if (!opts.txid && !opts.destination) throw new CliError('give --txid or --destination (or both)', EXIT.usage);
+      try {
+        const store = await ctx.store();
+        const w = await store.accounts.addWithdrawal({
+          id: opts.id,
+          chain: chain.id,
+          accountId: opts.account,
+          txid: opts.txid ? normaliseTxid(opts.txid, chain.family) : null,
+          destination: opts.destination ? normaliseForFamily(opts.destination, chain.family) : null,
+        });
+        process.stdout.write(`withdrawal ${w.id} registered for account ${w.accountId}\n`);
+      } catch (err) {
+        if (err instanceof InvalidAddressError) throw new CliError(`--destination: ${err.reason}`, EXIT.usage);
+        if (err instanceof InvalidTxidError) throw new CliError(`--txid: ${err.message}`, EXIT.usage);
+        throw err;
+      }
+    });
+}

@@ -1,0 +1,119 @@
+import { userInfo } from 'node:os';
+import { Option, type Command } from 'commander';
+import { HoldReasonRequired, HoldTransitionRefused } from '../domain/hold.js';
+import { confirmHold, listHolds, releaseHold, showHold } from '../holds/index.js';
+import { HOLD_STATES, type StoredHold } from '../store/holds-repo.js';
+import { HoldNotFound, HoldStateConflict } from '../store/errors.js';
+import type { CliContext } from './context.js';
+import { CliError, EXIT } from './exit-codes.js';
+
+interface ActorOption {
+  readonly actor?: string;
+  readonly reason?: string;
+  readonly json?: boolean;
+}
+
+export function registerHolds(program: Command, context: () => CliContext): void {
+  const holds = program.command('holds').description('holds raised on exchange accounts: list, show, release, confirm');
+
+  holds
+    .command('list')
+    .description('holds, newest first')
+    .addOption(new Option('--state <state>', 'only holds in this state').choices(HOLD_STATES))
+    .option('--account <id>', 'only holds of this account')
+    .option('--limit <n>', 'at most this many', (v) => Number(v), 100)
+    .option('--json', 'print as JSON')
+    .action(async (opts: { state?: StoredHold['state']; account?: string; limit: number; json?: boolean }) => {
+      const store = await context().store();
+      const rows = await listHolds(store.holds, {
+        ...(opts.state ? { state: opts.state } : {}),
+        ...(opts.account ? { accountId: opts.account } : {}),
+        limit: opts.limit,
+      });
+      if (opts.json) return void process.stdout.write(`${json(rows)}\n`);
+      if (rows.length === 0) return void process.stdout.write('no holds\n');
+      for (const h of rows) {
+        process.stdout.write(
+          `#${h.id}  ${h.state.padEnd(9)} ${h.accountId}  ${h.direction} ${h.amount} ${h.asset} on ${h.chain} ` +
+            `block #${h.blockNumber}  counterparty ${h.counterparty}  ${h.listId} v${h.listVersion} ${h.entryUid}` +
+            `  [${h.programs.join(', ') || '-'}]\n`,
+        );
+      }
+    });
+
+  holds
+    .command('show')
+    .argument('<id>', 'hold id or hold key')
+    .description('a hold with its legal basis, audit trail and deliveries to the exchange')
+    .option('--json', 'print as JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const store = await context().store();
+      const details = await withHoldErrors(() => showHold(store.holds, ref(id)));
+      if (opts.json) return void process.stdout.write(`${json(details)}\n`);
+      const h = details.hold;
+      process.stdout.write(
+        [
+          `hold #${h.id} (${h.state})  key ${h.holdKey}`,
+          `  account:      ${h.accountId} (${h.direction})`,
+          `  transfer:     ${h.amount} ${h.asset} on ${h.chain}, tx ${h.txid}, block #${h.blockNumber} ${h.blockHash}`,
+          `  counterparty: ${h.counterparty}`,
+          `  legal basis:  list ${h.listId} v${h.listVersion}, entry ${h.entryUid}`,
+          `                entity ${h.entityName ?? '(not named by the list)'}; programs ${h.programs.join(', ') || '(not named by the list)'}`,
+          '  audit trail:',
+          ...details.events.map((e) => `    ${e.at.toISOString()}  ${e.fromState ?? '-'} → ${e.toState}  by ${e.actor}${e.reason ? `: ${e.reason}` : ''}`),
+          '  exchange hook:',
+          ...(details.deliveries.length === 0
+            ? ['    no attempt yet']
+            : details.deliveries.map((d) => `    #${d.attempt} ${d.at.toISOString()} ${d.outcome}${d.statusCode ? ` HTTP ${d.statusCode}` : ''}${d.error ? ` ${d.error}` : ''}`)),
+        ].join('\n') + '\n',
+      );
+    });
+
+  holds
+    .command('release')
+    .argument('<id>', 'hold id or hold key')
+    .requiredOption('--reason <text>', 'why the hold is released (kept in the audit trail)')
+    .option('--actor <name>', 'who releases it (default: the OS user)')
+    .description('release an open hold')
+    .action(async (id: string, opts: ActorOption) => {
+      const store = await context().store();
+      const { hold } = await withHoldErrors(() => releaseHold(store.holds, ref(id), actorOf(opts), opts.reason ?? ''));
+      process.stdout.write(`hold #${hold.id} released\n`);
+    });
+
+  holds
+    .command('confirm')
+    .argument('<id>', 'hold id or hold key')
+    .option('--reason <text>', 'why (kept in the audit trail)')
+    .option('--actor <name>', 'who confirms it (default: the OS user)')
+    .description('confirm an open hold (the match is a true positive)')
+    .action(async (id: string, opts: ActorOption) => {
+      const store = await context().store();
+      const { hold } = await withHoldErrors(() => confirmHold(store.holds, ref(id), actorOf(opts), opts.reason));
+      process.stdout.write(`hold #${hold.id} confirmed\n`);
+    });
+}
+
+function ref(id: string): number | string {
+  return /^\d+$/.test(id) ? Number(id) : id;
+}
+
+function actorOf(opts: ActorOption): string {
+  return opts.actor ?? `cli:${userInfo().username}`;
+}
+
+async function withHoldErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof HoldNotFound) throw new CliError(err.message, EXIT.usage);
+    if (err instanceof HoldTransitionRefused || err instanceof HoldReasonRequired || err instanceof HoldStateConflict) {
+      throw new CliError(err.message, EXIT.usage);
+    }
+    throw err;
+  }
+}
+
+function json(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+}

@@ -1,0 +1,118 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { createMetrics } from '../pipeline/metrics.js';
+import { enqueueReplay, ReplayFailed, waitForReplay, type ReplayProgress } from '../pipeline/replay.js';
+import { startPipeline } from '../pipeline/service.js';
+import type { CliContext } from './context.js';
+import { CliError, EXIT, type ExitCode } from './exit-codes.js';
+
+interface ReplayOptions {
+  readonly chain: string;
+  readonly from: string;
+  readonly to: string;
+  readonly dryRun?: boolean;
+  readonly lists?: string;
+  readonly report?: string;
+  readonly workers: boolean;
+}
+
+export function registerReplay(program: Command, context: () => CliContext, exit: (code: ExitCode) => void): void {
+  program
+    .command('replay')
+    .description('push historical blocks through the pipeline; with --dry-run, report what would have been held')
+    .requiredOption('--chain <chain>', 'configured chain id')
+    .requiredOption('--from <n>', 'first block')
+    .requiredOption('--to <n>', 'last block')
+    .option('--dry-run', 'raise nothing and alert nobody; report what would have been held')
+    .option('--lists <versions>', 'screen against these list versions, e.g. ofac-sdn@3,internal@7 (default: the active ones)')
+    .option('--report <file>', 'write every match, with its legal basis, as JSON')
+    .option('--no-workers', 'only queue the blocks and wait: the workers of a running `cordon run` process them')
+    .addHelpText('after', '\nExit codes: 0 done and nothing matched, 1 done with matches, 2 bad usage, 3 a block failed.')
+    .action(async (opts: ReplayOptions) => {
+      const ctx = context();
+      if (!ctx.config.chains.some((c) => c.id === opts.chain)) {
+        throw new CliError(`--chain ${opts.chain}: not a configured chain (${ctx.config.chains.map((c) => c.id).join(', ') || 'none'})`, EXIT.usage);
+      }
+      const from = blockNumber('--from', opts.from);
+      const to = blockNumber('--to', opts.to);
+      const listVersions = opts.lists ? parseListVersions(opts.lists) : undefined;
+      const store = await ctx.store();
+      const pipeline = await startPipeline({
+        config: ctx.config,
+        store,
+        log: ctx.log,
+        metrics: createMetrics({ defaultMetrics: false }),
+        stages: opts.workers ? ['extract', 'screen', 'act'] : [],
+      });
+      try {
+        let runId: string;
+        try {
+          runId = await enqueueReplay(pipeline.ctx, { chain: opts.chain, from, to, dryRun: opts.dryRun ?? false, ...(listVersions ? { listVersions } : {}) });
+        } catch (err) {
+          throw new CliError((err as Error).message, EXIT.usage);
+        }
+        const bar = progressPrinter();
+        try {
+          await waitForReplay(pipeline.ctx, runId, bar.update);
+        } catch (err) {
+          if (err instanceof ReplayFailed) throw new CliError(err.message, EXIT.failed);
+          throw err;
+        } finally {
+          bar.end();
+        }
+        const matches = await pipeline.ctx.progress.matches(runId);
+        const report = { runId, chain: opts.chain, from: opts.from, to: opts.to, dryRun: opts.dryRun ?? false, blocks: Number(to - from + 1n), matches };
+        if (opts.report) writeFileSync(opts.report, `${JSON.stringify(report, null, 2)}\n`);
+        process.stdout.write(
+          `replay ${runId}: ${report.blocks} blocks, ${matches.length} matches${opts.dryRun ? ' (dry run: nothing raised)' : ''}` +
+            `${opts.report ? `; report in ${opts.report}` : ''}\n`,
+        );
+        for (const m of matches as { outcome: string; account: string | null; txid: string; counterparty: string; list: { id: string; version: number }; programs: string[] }[]) {
+          process.stdout.write(`  ${m.outcome}: account ${m.account ?? '(none)'} tx ${m.txid} counterparty ${m.counterparty} list ${m.list.id} v${m.list.version} [${m.programs.join(', ')}]\n`);
+        }
+        if (matches.length > 0) exit(EXIT.finding);
+      } finally {
+        await pipeline.stop();
+      }
+    });
+}
+
+function blockNumber(flag: string, value: string): bigint {
+  if (!/^\d+$/.test(value)) throw new CliError(`${flag} ${value}: not a block number`, EXIT.usage);
+  return BigInt(value);
+}
+
+function parseListVersions(value: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of value.split(',')) {
+    const m = /^([a-z0-9][a-z0-9._-]*)@(\d+)$/.exec(part.trim());
+    if (!m?.[1] || !m[2]) throw new CliError(`--lists: "${part}" is not <list>@<version>`, EXIT.usage);
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+/** A progress bar with blocks/s and ETA on a terminal; a line every few seconds otherwise. */
+function progressPrinter(): { update: (p: ReplayProgress) => void; end: () => void } {
+  const tty = process.stderr.isTTY;
+  let lastLine = 0;
+  const format = (p: ReplayProgress) => {
+    const eta = p.etaSeconds === null ? '?' : `${Math.ceil(p.etaSeconds)}s`;
+    return `${p.done}/${p.total} blocks  ${p.blocksPerSecond.toFixed(1)} blocks/s  ETA ${eta}`;
+  };
+  return {
+    update(p) {
+      if (tty) {
+        const width = 30;
+        const filled = Math.round((p.done / Math.max(1, p.total)) * width);
+        process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${format(p)}   `);
+      } else if (Date.now() - lastLine > 5_000 || p.done === p.total) {
+        lastLine = Date.now();
+        process.stderr.write(`replay: ${format(p)}\n`);
+      }
+    },
+    end() {
+      if (tty) process.stderr.write('\n');
+    },
+  };
+}

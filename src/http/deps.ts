@@ -1,0 +1,44 @@
+/**
+ * Everything the HTTP API needs, passed in (the pipeline wires the real ones; tests pass
+ * their own). Nothing here opens a connection of its own.
+ */
+import type { AccountChain } from '../accounts/accounts-csv.js';
+import type { Metrics } from '../pipeline/metrics.js';
+import type { AddressIndex } from '../sanctions/address-index.js';
+import type { AccountsRepo } from '../store/accounts-repo.js';
+import type { HoldState, HoldsRepo } from '../store/holds-repo.js';
+
+/** What readiness needs of Redis: an ioredis client fits. */
+export interface RedisPing {
+  ping(): Promise<string>;
+}
+
+/** One chain's follower, as readiness sees it. */
+export interface ChainLag {
+  readonly chain: string;
+  /** Blocks behind the node's head; null until the follower has seen a head. */
+  readonly lag: bigint | null;
+  readonly maxLag: number;
+}
+
+export interface HttpDeps {
+  readonly store: {
+    readonly accounts: Pick<AccountsRepo, 'upsertWatchedAddress' | 'findWatchedAddress' | 'recordWithdrawal' | 'findWithdrawalByTxid'>;
+    readonly holds: HoldsRepo;
+  };
+  /** The configured chains (id and address family). */
+  readonly chains: readonly AccountChain[];
+  /** `CORDON_API_TOKEN`; undefined or empty disables /v1 (503). */
+  readonly apiToken: string | undefined;
+  readonly redis: RedisPing;
+  /** A trivial statement against the store (`SELECT 1`); rejects when it is unreachable. */
+  readonly storePing: () => Promise<unknown>;
+  readonly chainLags: () => readonly ChainLag[];
+  readonly metrics: Pick<Metrics, 'registry' | 'holds' | 'onCollect'>;
+  /** Holds per state, read at scrape time (states absent from the result count 0). */
+  readonly holdCounts: () => Promise<Partial<Record<HoldState, number>>>;
+  /** The sanctions index in force; null while the lists are still loading. */
+  readonly addressIndex: () => AddressIndex | null;
+  /** Per readiness check; default 2000 ms. */
+  readonly checkTimeoutMs?: number;
+}

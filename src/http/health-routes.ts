@@ -1,0 +1,97 @@
+/** `GET /healthz` (the process answers) and `GET /readyz` (its dependencies do). */
+import type { ChainLag, HttpDeps } from './deps.js';
+import type { Route } from './router.js';
+
+export interface CheckResult {
+  readonly ok: boolean;
+  readonly ms: number;
+  readonly error?: string;
+}
+
+export interface ChainCheck {
+  readonly ok: boolean;
+  /** Decimal string (bigint), or null before the first head. */
+  readonly lag: string | null;
+  readonly maxLag: number;
+  readonly error?: string;
+}
+
+export interface Readiness {
+  readonly status: 'ready' | 'not_ready';
+  readonly checks: {
+    readonly redis: CheckResult;
+    readonly store: CheckResult;
+    readonly chains: Readonly<Record<string, ChainCheck>>;
+  };
+}
+
+const DEFAULT_CHECK_TIMEOUT_MS = 2_000;
+
+async function timed(what: string, fn: () => Promise<unknown>, timeoutMs: number): Promise<CheckResult> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([fn(), timeout]);
+    return { ok: true, ms: Math.round(performance.now() - started) };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message || err.name : String(err);
+    return { ok: false, ms: Math.round(performance.now() - started), error: `${what} failed: ${reason}` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function checkChain(c: ChainLag): ChainCheck {
+  const base = { lag: c.lag === null ? null : c.lag.toString(), maxLag: c.maxLag };
+  if (c.lag === null) return { ...base, ok: false, error: 'no chain head seen yet' };
+  if (c.lag > BigInt(c.maxLag)) return { ...base, ok: false, error: `${c.lag} blocks behind the head (max ${c.maxLag})` };
+  return { ...base, ok: true };
+}
+
+export async function readiness(deps: HttpDeps): Promise<Readiness> {
+  const timeoutMs = deps.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+  const [redis, store] = await Promise.all([
+    timed('redis PING', () => deps.redis.ping(), timeoutMs),
+    timed('store SELECT 1', () => deps.storePing(), timeoutMs),
+  ]);
+  const chains: Record<string, ChainCheck> = {};
+  let chainsOk = true;
+  try {
+    for (const c of deps.chainLags()) {
+      const check = checkChain(c);
+      chains[c.chain] = check;
+      chainsOk &&= check.ok;
+    }
+  } catch (err) {
+    chainsOk = false;
+    chains['*'] = { ok: false, lag: null, maxLag: 0, error: `cannot read follower lag: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const ready = redis.ok && store.ok && chainsOk;
+  return { status: ready ? 'ready' : 'not_ready', checks: { redis, store, chains } };
+}
+
+export function healthRoutes(deps: HttpDeps): Route[] {
+  // Probes run every few seconds: log when readiness changes, not on every probe.
+  let wasReady: boolean | null = null;
+  return [
+    { method: 'GET', path: '/healthz', auth: 'public', handle: async () => ({ status: 200, json: { status: 'ok' } }) },
+    {
+      method: 'GET',
+      path: '/readyz',
+      auth: 'public',
+      async handle(ctx) {
+        const r = await readiness(deps);
+        const ready = r.status === 'ready';
+        if (ready !== wasReady) {
+          if (ready) ctx.log.info('ready');
+          else ctx.log.warn({ checks: r.checks }, 'not ready: see checks');
+          wasReady = ready;
+        }
+        return { status: ready ? 200 : 503, json: r };
+      },
+    },
+  ];
+}

@@ -1,0 +1,159 @@
+import { alertForMatch, holdOrphanedAlert, type Alert, type HoldFacts } from '../domain/alert.js';
+import type { NormalisedAddress } from '../domain/address.js';
+import type { Match } from '../domain/match.js';
+import type { SanctionEntry } from '../domain/sanction-entry.js';
+import { orphanHoldsInBlock, orphanReason, raiseHoldInCanonicalBlock } from '../holds/index.js';
+import type { StoredHold } from '../store/holds-repo.js';
+import type { PipelineContext } from './context.js';
+import { sourceOf } from './context.js';
+import { fromWireBlock, fromWireTransfer, type ActJob, type WireMatch } from './jobs.js';
+import { matchKey } from './screen-stage.js';
+
+/** Raised when an alert could not reach every channel yet: BullMQ retries the job. */
+export class AlertDeliveryPending extends Error {
+  constructor(readonly dedupKey: string) {
+    super(`alert ${dedupKey} not delivered to every channel yet; retrying`);
+    this.name = 'AlertDeliveryPending';
+  }
+}
+
+/**
+ * act: a match raises its hold (hold lists, attributed transfers) and pages on-call; a reorg
+ * orphans the holds of the removed blocks and tells on-call; an operational alert is sent.
+ * Every effect is keyed, so a retried or duplicated job changes nothing twice.
+ */
+export async function runAct(ctx: PipelineContext, job: ActJob): Promise<string> {
+  switch (job.kind) {
+    case 'match':
+      return actOnMatch(ctx, job);
+    case 'reorg':
+      return actOnReorg(ctx, job);
+    case 'alert':
+      await deliver(ctx, job.alert);
+      return 'alerted';
+  }
+}
+
+async function actOnMatch(ctx: PipelineContext, job: Extract<ActJob, { kind: 'match' }>): Promise<string> {
+  const match = toMatch(job.match);
+  const key = matchKey(job.match);
+  const wouldHold = match.policy === 'hold' && match.accountId !== null;
+  if (job.run?.dryRun) {
+    await ctx.progress.recordMatch(job.run.runId, key, report(match, wouldHold ? 'would hold' : 'would alert'));
+    await ctx.progress.actDone(job.run.runId, job.block.hash, key);
+    return 'dry-run';
+  }
+  let outcome = 'alerted';
+  if (wouldHold) {
+    const raised = await raiseHoldInCanonicalBlock(ctx.store, match, await confirmationsOf(ctx, job.chain, match.transfer.blockNumber));
+    if (raised.blockOrphaned) {
+      outcome = 'block orphaned: no hold';
+    } else {
+      outcome = raised.created ? 'hold raised' : raised.reopened ? 'hold reopened' : raised.moved ? 'hold moved' : 'hold exists';
+      if (raised.created || raised.reopened) {
+        ctx.log.warn(
+          { chain: job.chain, block: match.transfer.blockNumber, txid: match.transfer.txHash, account: match.accountId, holdKey: key, list: match.entry.listId, entry: match.entry.entryUid },
+          outcome,
+        );
+      }
+    }
+    if (!raised.blockOrphaned) await deliver(ctx, alertForMatch(match, new Date()));
+  } else {
+    await deliver(ctx, alertForMatch(match, new Date()));
+  }
+  if (job.run) {
+    await ctx.progress.recordMatch(job.run.runId, key, report(match, outcome));
+    await ctx.progress.actDone(job.run.runId, job.block.hash, key);
+  }
+  return outcome;
+}
+
+async function actOnReorg(ctx: PipelineContext, job: Extract<ActJob, { kind: 'reorg' }>): Promise<string> {
+  let count = 0;
+  for (const wire of [...job.orphaned].reverse()) {
+    const block = fromWireBlock(wire);
+    const orphaned = await orphanHoldsInBlock(ctx.store.holds, job.chain, block.hash, orphanReason(block.number, block.hash));
+    for (const { hold, previousState } of orphaned) {
+      count++;
+      ctx.log.warn({ chain: job.chain, block: block.number, hash: block.hash, holdKey: hold.holdKey, previousState }, 'hold orphaned by a reorg');
+      await deliver(
+        ctx,
+        holdOrphanedAlert({ ...holdFacts(ctx, hold), reason: orphanReason(block.number, block.hash) }, new Date()),
+      );
+    }
+  }
+  return `${count} holds orphaned`;
+}
+
+async function deliver(ctx: PipelineContext, alert: Alert): Promise<void> {
+  const result = await ctx.alerts.dispatch(alert);
+  for (const o of result.outcomes) ctx.metrics.alertDeliveries.inc({ channel: o.channel, outcome: o.status });
+  if (!result.delivered && result.retryable) throw new AlertDeliveryPending(alert.dedupKey);
+}
+
+async function confirmationsOf(ctx: PipelineContext, chain: string, blockNumber: bigint): Promise<number> {
+  try {
+    const head = await sourceOf(ctx, chain).head();
+    return head.number >= blockNumber ? Number(head.number - blockNumber) : 0;
+  } catch (err) {
+    ctx.log.warn({ chain, err }, 'cannot read the head for confirmations; recording 0');
+    return 0;
+  }
+}
+
+function toMatch(m: WireMatch): Match {
+  const entry: SanctionEntry = { ...m.entry, address: m.entry.address as NormalisedAddress };
+  return {
+    transfer: fromWireTransfer(m.item.transfer),
+    direction: m.item.direction,
+    accountId: m.item.accountId,
+    exchangeAddress: m.item.exchangeAddress as NormalisedAddress,
+    counterparty: m.counterparty as NormalisedAddress,
+    entry,
+    policy: m.policy,
+    authority: m.authority,
+  };
+}
+
+function holdFacts(ctx: PipelineContext, hold: StoredHold): HoldFacts {
+  return {
+    chain: hold.chain,
+    txid: hold.txid,
+    transferId: hold.transferId,
+    direction: hold.direction,
+    counterparty: hold.counterparty,
+    exchangeAddress: null,
+    listId: hold.listId,
+    listVersion: hold.listVersion,
+    entryUid: hold.entryUid,
+    entityName: hold.entityName,
+    programs: hold.programs,
+    authority: ctx.lists.rules(hold.listId).authority,
+    amount: hold.amount.toString(),
+    asset: hold.asset,
+    block: hold.blockNumber.toString(),
+    blockHash: hold.blockHash,
+    holdKey: hold.holdKey,
+    accountId: hold.accountId,
+  };
+}
+
+/** One line of a replay report: what was (or would have been) done, with its legal basis. */
+function report(match: Match, outcome: string) {
+  return {
+    outcome,
+    chain: match.transfer.chain,
+    block: match.transfer.blockNumber.toString(),
+    txid: match.transfer.txHash,
+    direction: match.direction,
+    account: match.accountId,
+    counterparty: match.counterparty,
+    amount: match.transfer.amount.toString(),
+    asset: match.transfer.asset.kind === 'native' ? 'native' : match.transfer.asset.contract,
+    list: { id: match.entry.listId, version: match.entry.listVersion, entryUid: match.entry.entryUid },
+    entity: match.entry.entityName,
+    programs: match.entry.programs,
+    authority: match.authority,
+    policy: match.policy,
+  };
+}

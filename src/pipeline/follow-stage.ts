@@ -1,0 +1,122 @@
+import type { ChainConfig } from '../config/schema.js';
+import { followerLaggingAlert } from '../domain/alert.js';
+import { createFollower, ReorgTooDeep, type FollowEvent, type FollowerStatus } from '../follow/index.js';
+import type { PipelineContext } from './context.js';
+import { sourceOf } from './context.js';
+import { jobId, toWireBlock } from './jobs.js';
+import { runAsLeader } from './leader-lock.js';
+
+export interface FollowStage {
+  /** Lag and state of each chain this process follows (null while another process leads). */
+  status(): { chain: string; maxLag: number; status: FollowerStatus | null; fatal: string | null }[];
+  stop(): Promise<void>;
+}
+
+/**
+ * follow: one follower per chain across all processes (a Redis lock with renewal), handing
+ * each canonical block to extract and each reorg to act. The follower moves its cursor only
+ * after the job is in Redis, so a crash loses nothing.
+ */
+export function startFollowStage(ctx: PipelineContext): FollowStage {
+  const stop = new AbortController();
+  const state = new Map<string, { maxLag: number; status: () => FollowerStatus | null; fatal: string | null }>();
+  const runs = ctx.config.chains.map((chain) => followChain(ctx, chain, stop.signal, state));
+  return {
+    status: () => [...state].map(([chain, s]) => ({ chain, maxLag: s.maxLag, status: s.status(), fatal: s.fatal })),
+    async stop() {
+      stop.abort();
+      await Promise.allSettled(runs);
+    },
+  };
+}
+
+async function followChain(
+  ctx: PipelineContext,
+  chain: ChainConfig,
+  stop: AbortSignal,
+  state: Map<string, { maxLag: number; status: () => FollowerStatus | null; fatal: string | null }>,
+): Promise<void> {
+  const log = ctx.log.child({ component: 'follow', chain: chain.id });
+  const entry = { maxLag: chain.maxLag, status: (): FollowerStatus | null => null, fatal: null as string | null };
+  state.set(chain.id, entry);
+  const onEvent = async (event: FollowEvent) => {
+    switch (event.type) {
+      case 'block': {
+        await ctx.store.blocks.markCanonical(chain.id, event.block.hash);
+        await ctx.queues.extract.add(
+          'block',
+          { kind: 'block', chain: chain.id, block: toWireBlock(event.block) },
+          { jobId: jobId('extract', chain.id, event.block.hash) },
+        );
+        ctx.metrics.blocksProcessed.inc({ chain: chain.id, stage: 'follow' });
+        break;
+      }
+      case 'reorg': {
+        // Recorded before the reorg is handed on: a late hold for these blocks sees it.
+        await ctx.store.blocks.markOrphaned(chain.id, event.orphaned);
+        await ctx.queues.act.add(
+          'reorg',
+          { kind: 'reorg', chain: chain.id, orphaned: event.orphaned.map(toWireBlock), forkPoint: toWireBlock(event.forkPoint) },
+          { jobId: jobId('reorg', chain.id, event.forkPoint.hash, ...event.orphaned.map((b) => b.hash)) },
+        );
+        // Should an orphaned block become canonical again, its jobs must run again.
+        for (const b of event.orphaned) {
+          await ctx.queues.extract.remove(jobId('extract', chain.id, b.hash)).catch(() => undefined);
+          await ctx.queues.screen.remove(jobId('screen', chain.id, b.hash, 'live')).catch(() => undefined);
+        }
+        break;
+      }
+      case 'finalized':
+        break;
+    }
+  };
+
+  await runAsLeader({ redis: ctx.redis, key: `cordon:leader:follow:${chain.id}`, log }, stop, async (lost) => {
+    const follower = createFollower({
+      source: sourceOf(ctx, chain.id),
+      cursors: ctx.store.cursors,
+      onEvent,
+      log,
+      withTransfers: false,
+      confirmations: chain.confirmations,
+      finality: chain.finality,
+      reorgDepth: chain.reorgDepth,
+      startBlock: chain.startBlock,
+      pollIntervalMs: chain.pollInterval,
+    });
+    entry.status = () => follower.status();
+    const monitor = setInterval(() => void watchLag(ctx, chain, follower.status()), 5_000);
+    lost.addEventListener('abort', () => void follower.stop());
+    try {
+      await follower.run();
+    } catch (err) {
+      if (!(err instanceof ReorgTooDeep)) throw err;
+      entry.fatal = err.message;
+      log.fatal({ err }, 'reorg deeper than reorgDepth: following stopped; a person must look');
+      await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve()));
+    } finally {
+      clearInterval(monitor);
+      entry.status = () => null;
+    }
+  });
+}
+
+async function watchLag(ctx: PipelineContext, chain: ChainConfig, status: FollowerStatus): Promise<void> {
+  if (status.lag === null) return;
+  ctx.metrics.followerLag.set({ chain: chain.id }, Number(status.lag));
+  // Blocks held back for confirmations are not lag.
+  if (status.lag - BigInt(chain.confirmations) <= BigInt(chain.maxLag) || status.head === null) return;
+  const alert = followerLaggingAlert(
+    {
+      chain: chain.id,
+      head: status.head.toString(),
+      processed: status.tip?.number.toString() ?? 'none',
+      lag: Number(status.lag),
+      maxLag: chain.maxLag,
+    },
+    new Date(),
+  );
+  await ctx.queues.act.add('alert', { kind: 'alert', alert }, { jobId: jobId('alert', alert.dedupKey) }).catch((err: unknown) => {
+    ctx.log.error({ chain: chain.id, err }, 'cannot queue the lag alert');
+  });
+}

@@ -1,0 +1,80 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Cordon's Prometheus metrics. Counters are bumped where things happen; gauges whose truth
+ * lives elsewhere (holds by state in the store, queue depths in Redis, RPC errors in the
+ * endpoint pools) are read at scrape time through the collectors registered here.
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly blocksProcessed: Counter<'chain' | 'stage'>;
+  readonly followerLag: Gauge<'chain'>;
+  readonly transfers: Counter<'chain' | 'kind'>;
+  readonly matches: Counter<'chain' | 'list' | 'policy'>;
+  readonly alertDeliveries: Counter<'channel' | 'outcome'>;
+  readonly holds: Gauge<'state'>;
+  readonly queueJobs: Gauge<'queue' | 'state'>;
+  readonly rpcErrors: Gauge<'chain' | 'endpoint' | 'kind'>;
+  /** Registers work to run before each scrape (e.g. counting holds by state). */
+  onCollect(fn: () => Promise<void>): void;
+}
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'cordon_' });
+  const collectors: (() => Promise<void>)[] = [];
+  const collectAll = async () => {
+    await Promise.allSettled(collectors.map((c) => c()));
+  };
+  // prom-client calls `collect` of each metric per scrape; running every collector once, from
+  // the first gauge scraped, keeps one store/Redis round trip per scrape.
+  let inFlight: Promise<void> | null = null;
+  const collectOnce = () => {
+    inFlight ??= collectAll().finally(() => {
+      inFlight = null;
+    });
+    return inFlight;
+  };
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Gauge<L>({ name, help, labelNames, registers: [registry], collect: collectOnce });
+
+  return {
+    registry,
+    blocksProcessed: new Counter({
+      name: 'cordon_blocks_processed_total',
+      help: 'Blocks handled, by chain and pipeline stage',
+      labelNames: ['chain', 'stage'],
+      registers: [registry],
+    }),
+    followerLag: new Gauge({
+      name: 'cordon_follower_lag_blocks',
+      help: "Blocks between the node's head and the last block the follower handed on",
+      labelNames: ['chain'],
+      registers: [registry],
+    }),
+    transfers: new Counter({
+      name: 'cordon_transfers_total',
+      help: "Transfers touching the exchange's addresses, by chain and kind",
+      labelNames: ['chain', 'kind'],
+      registers: [registry],
+    }),
+    matches: new Counter({
+      name: 'cordon_matches_total',
+      help: 'Counterparties found on a list, by chain, list and policy',
+      labelNames: ['chain', 'list', 'policy'],
+      registers: [registry],
+    }),
+    alertDeliveries: new Counter({
+      name: 'cordon_alert_deliveries_total',
+      help: 'Alert deliveries by channel and outcome (sent, duplicate, failed)',
+      labelNames: ['channel', 'outcome'],
+      registers: [registry],
+    }),
+    holds: gauge('cordon_holds', 'Holds by state', ['state'] as const),
+    queueJobs: gauge('cordon_queue_jobs', 'Jobs per pipeline queue and state', ['queue', 'state'] as const),
+    rpcErrors: gauge('cordon_rpc_errors', 'RPC errors per chain endpoint and kind since start', ['chain', 'endpoint', 'kind'] as const),
+    onCollect(fn) {
+      collectors.push(fn);
+    },
+  };
+}

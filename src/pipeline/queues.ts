@@ -1,0 +1,46 @@
+import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+import type { ActJob, ExtractJob, ScreenJob } from './jobs.js';
+import { QUEUE } from './queue-names.js';
+
+export interface RetrySettings {
+  /** Attempts per job before it lands in the failed set (visible and alerted, never dropped). */
+  readonly attempts: number;
+  /** First retry delay; doubles each attempt. */
+  readonly backoffMs: number;
+}
+
+export interface PipelineQueues {
+  readonly extract: Queue<ExtractJob>;
+  readonly screen: Queue<ScreenJob>;
+  readonly act: Queue<ActJob>;
+  readonly all: readonly Queue[];
+  close(): Promise<void>;
+}
+
+export function jobOptions(retry: RetrySettings): DefaultJobOptions {
+  return {
+    attempts: retry.attempts,
+    backoff: { type: 'exponential', delay: retry.backoffMs },
+    // Completed jobs are kept a day so a duplicate enqueue of the same id is still ignored;
+    // failed jobs are kept until someone looks (cordon pipeline status / metrics / alerts).
+    removeOnComplete: { age: 86_400, count: 50_000 },
+    removeOnFail: false,
+  };
+}
+
+export function createQueues(connection: ConnectionOptions, retry: RetrySettings): PipelineQueues {
+  const defaultJobOptions = jobOptions(retry);
+  const extract = new Queue<ExtractJob>(QUEUE.extract, { connection, defaultJobOptions });
+  const screen = new Queue<ScreenJob>(QUEUE.screen, { connection, defaultJobOptions });
+  const act = new Queue<ActJob>(QUEUE.act, { connection, defaultJobOptions });
+  const all = [extract, screen, act] as Queue[];
+  return {
+    extract,
+    screen,
+    act,
+    all,
+    async close() {
+      await Promise.all(all.map((q) => q.close()));
+    },
+  };
+}

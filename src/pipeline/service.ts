@@ -1,0 +1,117 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createAlertDispatcher, createChannels } from '../alerts/index.js';
+import type { ChainSource } from '../chains/chain-source.js';
+import type { CordonConfig } from '../config/schema.js';
+import { failedJobsAlert } from '../domain/alert.js';
+import { runHookDeliveryLoop } from '../holds/index.js';
+import type { Logger } from '../log/logger.js';
+import type { Store } from '../store/index.js';
+import { createChainSources } from './chain-sources.js';
+import type { PipelineContext } from './context.js';
+import { startFollowStage, type FollowStage } from './follow-stage.js';
+import { jobId } from './jobs.js';
+import { ListIndexCache } from './list-index-cache.js';
+import type { Metrics } from './metrics.js';
+import type { Stage } from './queue-names.js';
+import { createQueues, type PipelineQueues } from './queues.js';
+import { connectRedis, redisOptions } from './redis-connection.js';
+import { runProgress } from './run-progress.js';
+import { startWorkers, type WorkerStage } from './workers.js';
+
+export interface Pipeline {
+  readonly ctx: PipelineContext;
+  readonly follow: FollowStage | null;
+  /** Failed jobs per queue (for readiness, metrics and the CLI). */
+  failedCounts(): Promise<Record<string, number>>;
+  stop(): Promise<void>;
+}
+
+export interface PipelineOptions {
+  readonly config: CordonConfig;
+  readonly store: Store;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly stages: readonly Stage[];
+  /** Chain sources to use instead of building them from the config (tests, replay). */
+  readonly sources?: ReadonlyMap<string, ChainSource>;
+}
+
+/** Starts the requested stages of the pipeline in this process. */
+export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
+  const { config, store, log, metrics } = opts;
+  const redis: Redis = connectRedis(config.redis.url);
+  redis.on('error', (err) => log.warn({ err: err.message }, 'Redis connection error; reconnecting'));
+  const queues: PipelineQueues = createQueues(redisOptions(config.redis.url), {
+    attempts: config.pipeline.attempts,
+    backoffMs: config.pipeline.backoff,
+  });
+  for (const q of queues.all) q.on('error', (err) => log.warn({ queue: q.name, err: err.message }, 'queue error; reconnecting'));
+  const sources = opts.sources ?? createChainSources(config.chains, log);
+  const ctx: PipelineContext = {
+    config,
+    store,
+    sources,
+    queues,
+    redis,
+    log,
+    metrics,
+    alerts: createAlertDispatcher({ channels: createChannels(config.alerts.channels), alertsRepo: store.alerts, log: log.child({ component: 'alerts' }) }),
+    lists: new ListIndexCache(store.lists, config, log.child({ component: 'sanctions' })),
+    progress: runProgress(redis),
+  };
+
+  const workerStages = opts.stages.filter((s): s is WorkerStage => s === 'extract' || s === 'screen' || s === 'act');
+  const workers: Worker[] = startWorkers(ctx, workerStages);
+  const follow = opts.stages.includes('follow') ? startFollowStage(ctx) : null;
+  const stopHook = new AbortController();
+  const hookLoop = opts.stages.includes('hook')
+    ? runHookDeliveryLoop(
+        store.holds,
+        config.exchangeHook ? { url: config.exchangeHook.url, secret: config.exchangeHook.secret, timeoutMs: 10_000 } : null,
+        log.child({ component: 'exchange-hook' }),
+        { signal: stopHook.signal },
+      )
+    : Promise.resolve();
+
+  const failedCounts = async () => {
+    const out: Record<string, number> = {};
+    for (const q of queues.all) out[q.name] = await q.getFailedCount();
+    return out;
+  };
+  metrics.onCollect(async () => {
+    for (const q of queues.all) {
+      const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+      for (const [state, n] of Object.entries(counts)) metrics.queueJobs.set({ queue: q.name, state }, n);
+    }
+  });
+  // The failed sets are visible (metrics, CLI) and alerted, never silently dropped.
+  const backlogTimer = setInterval(() => {
+    void failedCounts()
+      .then(async (counts) => {
+        for (const [queue, count] of Object.entries(counts)) {
+          if (count < config.pipeline.failedJobsAlertAt) continue;
+          const alert = failedJobsAlert({ queue, count }, new Date());
+          await queues.act.add('alert', { kind: 'alert', alert }, { jobId: jobId('alert', alert.dedupKey) });
+        }
+      })
+      .catch((err: unknown) => log.warn({ err }, 'cannot read failed job counts'));
+  }, 30_000);
+
+  log.info({ stages: opts.stages, chains: [...sources.keys()] }, 'pipeline started');
+  return {
+    ctx,
+    follow,
+    failedCounts,
+    async stop() {
+      clearInterval(backlogTimer);
+      await follow?.stop();
+      stopHook.abort();
+      await hookLoop;
+      await Promise.all(workers.map((w) => w.close()));
+      await queues.close();
+      await Promise.all([...sources.values()].map((s) => s.close().catch(() => undefined)));
+      redis.disconnect();
+    },
+  };
+}
