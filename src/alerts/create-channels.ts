@@ -23,7 +23,7 @@ export function createChannels(configs: readonly AlertChannelConfig[], opts: Cre
           name: c.name,
           routingKey: c.routingKey,
           severity: c.severity,
-          ...(opts.pagerDutyUrl === undefined ? {} : { url: opts.pagerDutyUrl }),
+          ...(c.eventsUrl !== undefined ? { url: c.eventsUrl } : opts.pagerDutyUrl === undefined ? {} : { url: opts.pagerDutyUrl }),
           ...timeout,
         });
       case 'slack':

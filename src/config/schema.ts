@@ -75,6 +75,8 @@ const alertChannelSchema = z.discriminatedUnion('type', [
     name: z.string().min(1),
     routingKey: z.string().min(1),
     severity: z.enum(['critical', 'error', 'warning', 'info']).default('critical'),
+    /** Events API v2 endpoint; e.g. https://events.eu.pagerduty.com/v2/enqueue for the EU service region. */
+    eventsUrl: z.string().url().optional(),
   }),
   z.strictObject({ type: z.literal('slack'), name: z.string().min(1), webhookUrl: z.string().url() }),
   z.strictObject({

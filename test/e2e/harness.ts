@@ -1,0 +1,146 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config/load.js';
+import type { CordonConfig } from '../../src/config/schema.js';
+import { createMetrics } from '../../src/pipeline/metrics.js';
+import { startPipeline, type Pipeline } from '../../src/pipeline/service.js';
+import { refreshList } from '../../src/sanctions/refresh-list.js';
+import { refreshRequestFor } from '../../src/cli/list-requests.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { startAnvil, type Anvil } from '../helpers/anvil.js';
+import { PG_URL } from '../helpers/cli.js';
+import { SDN_CSV_2021 } from '../helpers/fixtures.js';
+import { startReceivers, type Receivers } from './receivers.js';
+
+export const HOOK_SECRET = 'exchange-hook-secret-for-tests';
+export const WEBHOOK_SECRET = 'generic-webhook-secret-for-tests';
+/** ANDREYEV, Anton Nikolaeyvich: CYBER2, ELECTION-EO13848 (sdn-csv-2021, continued in sdn_comments.csv). */
+export const LISTED_ETH = '0x8576acc5c05d6ce88f4e49bf65bdf0c62f91353c';
+/** Listed under the same entry; used as a withdrawal destination. */
+export const LISTED_ETH_2 = '0x1da5821544e25c636c1417ba96ade4cf6d2f9b5a';
+
+export type Backend = 'pglite' | 'postgres';
+
+export interface E2e {
+  readonly anvil: Anvil;
+  readonly receivers: Receivers;
+  readonly store: Store;
+  readonly config: CordonConfig;
+  readonly configFile: string;
+  readonly redisUrl: string;
+  pipeline: Pipeline | null;
+  start(): Promise<Pipeline>;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything real that can run here: anvil, Redis (a database of its own), PostgreSQL or
+ * PGlite, the 2021 OFAC SDN list, and local receivers for on-call and the exchange hook.
+ */
+export async function setUpE2e(backend: Backend, redisDb: number, extraYaml = ''): Promise<E2e> {
+  const anvil = await startAnvil();
+  const receivers = await startReceivers();
+  const redisUrl = `redis://127.0.0.1:6379/${redisDb}`;
+  const flush = new Redis(redisUrl);
+  await flush.flushdb();
+  flush.disconnect();
+  const schema = `cordon_e2e_${process.pid}_${redisDb}`;
+  const store =
+    backend === 'pglite'
+      ? await openStore({ driver: 'pglite', dataDir: 'memory://' })
+      : await openStore({ driver: 'postgres', url: PG_URL, schema });
+  const dir = mkdtempSync(join(tmpdir(), 'cordon-e2e-'));
+  const configFile = join(dir, 'cordon.yaml');
+  writeFileSync(
+    configFile,
+    `
+log: { level: warn }
+store: ${backend === 'pglite' ? `{ driver: pglite, dataDir: ${join(dir, 'data')} }` : `{ driver: postgres, url: "${PG_URL}", schema: ${schema} }`}
+redis: { url: "${redisUrl}" }
+http: { port: 0 }
+lists:
+  - id: ofac-sdn-2021
+    format: ofac-sdn-csv
+    source: ${SDN_CSV_2021}
+    policy: hold
+    authority: US Treasury OFAC, SDN List
+chains:
+  - id: anvil
+    family: evm
+    network: 31337
+    endpoints: [{ url: "${anvil.url}" }]
+    startBlock: 0
+    pollInterval: 100ms
+    reorgDepth: 16
+    finality: 16
+alerts:
+  channels:
+    - { type: pagerduty, name: oncall, routingKey: test-routing-key, eventsUrl: "${receivers.url}/pd" }
+    - { type: slack, name: slack, webhookUrl: "${receivers.url}/slack" }
+    - { type: webhook, name: siem, url: "${receivers.url}/webhook", secret: ${WEBHOOK_SECRET} }
+exchangeHook: { url: "${receivers.url}/hook", secret: ${HOOK_SECRET} }
+pipeline: { backoff: 200ms, lockDuration: 5s }
+${extraYaml}
+`,
+  );
+  const { config } = loadConfig({ file: configFile, env: {} });
+  const log = pino({ level: 'silent' });
+  for (const list of config.lists) await refreshList(store.lists, log, refreshRequestFor(list));
+
+  const e2e: E2e = {
+    anvil,
+    receivers,
+    store,
+    config,
+    configFile,
+    redisUrl,
+    pipeline: null,
+    async start() {
+      this.pipeline = await startPipeline({
+        config,
+        store,
+        log: pino({ level: process.env['CORDON_TEST_LOG'] ?? 'silent' }),
+        metrics: createMetrics({ defaultMetrics: false }),
+        stages: ['follow', 'extract', 'screen', 'act', 'hook'],
+      });
+      return this.pipeline;
+    },
+    async close() {
+      await this.pipeline?.stop();
+      await store.close();
+      await receivers.close();
+      await anvil.stop();
+      if (backend === 'postgres') {
+        const client = new pg.Client({ connectionString: PG_URL });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await client.end();
+      }
+    },
+  };
+  return e2e;
+}
+
+/** Polls `check` until it returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Sends ETH from any address on anvil (impersonating it when it is not a dev account). */
+export async function sendEth(anvil: Anvil, from: string, to: string, wei: bigint): Promise<string> {
+  await anvil.rpc('anvil_impersonateAccount', [from]);
+  await anvil.rpc('anvil_setBalance', [from, '0x56bc75e2d63100000']); // 100 ETH
+  const hash = await anvil.rpc<string>('eth_sendTransaction', [{ from, to, value: `0x${wei.toString(16)}` }]);
+  await anvil.rpc('anvil_stopImpersonatingAccount', [from]);
+  return hash;
+}
