@@ -6,6 +6,7 @@ import { CliError, EXIT, type ExitCode } from './cli/exit-codes.js';
 import { registerLists } from './cli/lists-command.js';
 import { registerAccounts } from './cli/accounts-command.js';
 import { registerHolds } from './cli/holds-command.js';
+import { registerQueues } from './cli/queues-command.js';
 import { registerReplay } from './cli/replay-command.js';
 import { registerRun } from './cli/run-command.js';
 import { registerScreen } from './cli/screen-command.js';
@@ -36,6 +37,7 @@ async function main(argv: string[]): Promise<ExitCode> {
   registerReplay(program, context, exit);
   registerHolds(program, context);
   registerAccounts(program, context, exit);
+  registerQueues(program, context, exit);
   for (const cmd of program.commands) applyExitOverride(cmd);
 
   try {

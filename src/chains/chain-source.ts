@@ -31,6 +31,8 @@ export interface ChainSource {
    * source has such a channel; returns the unsubscribe. Followers poll anyway as the safety net.
    */
   subscribeHeads?(onHead: (head: BlockRef) => void): () => void;
+  /** Failures per endpoint and kind since start (for metrics); label never includes credentials. */
+  endpointErrors?(): readonly { readonly endpoint: string; readonly kind: string; readonly count: number }[];
   /** Releases connections. */
   close(): Promise<void>;
 }

@@ -65,6 +65,12 @@ const chainSchema = z.strictObject({
   reorgDepth: z.number().int().min(1).default(64),
   startBlock: z.union([z.literal('latest'), z.number().int().min(0)]).default('latest'),
   traces: z.boolean().default(false),
+  /**
+   * Token contracts the exchange credits. When set, token transfers of other contracts are
+   * ignored: anyone can deploy a contract that logs a Transfer "from" a sanctioned address to a
+   * deposit address, and such a forged log must not freeze an innocent account.
+   */
+  tokens: z.array(z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'a 0x token contract address')).optional(),
   pollInterval: duration.default(2_000),
   maxLag: z.number().int().min(1).default(20),
 });

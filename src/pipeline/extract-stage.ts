@@ -43,7 +43,16 @@ async function transfersOfRange(
   return out;
 }
 
-async function handOn(ctx: PipelineContext, chain: string, block: BlockRef, transfers: Transfer[], run: RunTag | undefined): Promise<number> {
+/** Token transfers of contracts the exchange does not credit are left out (see `tokens` in the chain config). */
+function creditedOnly(ctx: PipelineContext, chain: string, transfers: Transfer[]): Transfer[] {
+  const tokens = ctx.config.chains.find((c) => c.id === chain)?.tokens;
+  if (!tokens) return transfers;
+  const allowed = new Set(tokens.map((t) => t.toLowerCase()));
+  return transfers.filter((t) => t.asset.kind !== 'token' || allowed.has(t.asset.contract));
+}
+
+async function handOn(ctx: PipelineContext, chain: string, block: BlockRef, all: Transfer[], run: RunTag | undefined): Promise<number> {
+  const transfers = creditedOnly(ctx, chain, all);
   const attributed = transfers.length === 0 ? [] : attributeTransfers(transfers, await loadLookup(ctx.store, chain, transfers));
   ctx.metrics.blocksProcessed.inc({ chain, stage: 'extract' });
   const items: AttributedTransfer[] = attributed.map(({ transfer, attribution }) => ({

@@ -85,6 +85,11 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       for (const [state, n] of Object.entries(counts)) metrics.queueJobs.set({ queue: q.name, state }, n);
     }
   });
+  metrics.onCollect(async () => {
+    for (const [chain, source] of sources) {
+      for (const e of source.endpointErrors?.() ?? []) metrics.rpcErrors.set({ chain, endpoint: e.endpoint, kind: e.kind }, e.count);
+    }
+  });
   // The failed sets are visible (metrics, CLI) and alerted, never silently dropped.
   const backlogTimer = setInterval(() => {
     void failedCounts()

@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { createMetrics } from '../pipeline/metrics.js';
+import { startPipeline } from '../pipeline/service.js';
+import type { CliContext } from './context.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+
+/** `cordon queues`: the pipeline's queues, their failed jobs, and retrying them. */
+export function registerQueues(program: Command, context: () => CliContext, exit: (code: ExitCode) => void): void {
+  program
+    .command('queues')
+    .description('job counts per pipeline queue and the failed jobs (exit 1 if any failed)')
+    .option('--retry-failed', 'move every failed job back to waiting')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { retryFailed?: boolean; json?: boolean }) => {
+      const ctx = context();
+      const pipeline = await startPipeline({
+        config: ctx.config,
+        store: await ctx.store(),
+        log: ctx.log,
+        metrics: createMetrics({ defaultMetrics: false }),
+        stages: [],
+        sources: new Map(),
+      });
+      try {
+        const report = [];
+        let failedTotal = 0;
+        for (const queue of pipeline.ctx.queues.all) {
+          const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+          const failed = await queue.getFailed(0, 49);
+          failedTotal += counts['failed'] ?? 0;
+          if (opts.retryFailed) for (const job of failed) await job.retry('failed');
+          report.push({
+            queue: queue.name,
+            counts,
+            failed: failed.map((j) => ({ id: j.id, name: j.name, attempts: j.attemptsMade, reason: j.failedReason, at: j.finishedOn })),
+          });
+        }
+        if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        else {
+          for (const q of report) {
+            const c = q.counts;
+            process.stdout.write(`${q.queue}: ${c['waiting'] ?? 0} waiting, ${c['active'] ?? 0} active, ${c['delayed'] ?? 0} delayed, ${c['failed'] ?? 0} failed, ${c['completed'] ?? 0} completed\n`);
+            for (const f of q.failed) process.stdout.write(`  failed ${f.id} (${f.name}) after ${f.attempts} attempts: ${f.reason}\n`);
+          }
+          if (opts.retryFailed && failedTotal > 0) process.stdout.write(`${failedTotal} failed jobs moved back to waiting\n`);
+        }
+        if (failedTotal > 0 && !opts.retryFailed) exit(EXIT.finding);
+      } finally {
+        await pipeline.stop();
+      }
+    });
+}
