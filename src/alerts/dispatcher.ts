@@ -46,8 +46,7 @@ export const DEFAULT_RETRY: RetryPolicy = {
 
 export interface AlertDispatcherOptions {
   readonly channels: readonly AlertChannel[];
-  /** Only `recordAlertSent` is used. */
-  readonly alertsRepo: Pick<AlertsRepo, 'recordAlertSent'>;
+  readonly alertsRepo: Pick<AlertsRepo, 'claimAlert' | 'finishAlert'>;
   readonly log: Logger;
   /** Sends per channel per minute. Default 30 (Slack asks for about one message a second). */
   readonly rateLimitPerMinute?: number;
@@ -123,7 +122,8 @@ export function createAlertDispatcher(opts: AlertDispatcherOptions): AlertDispat
 
     let claimed: boolean;
     try {
-      claimed = await opts.alertsRepo.recordAlertSent(channel.name, alert.dedupKey, alert.kind, 'failed');
+      // The lease outlasts every retry of this call; a process that dies mid-send frees it.
+      claimed = await opts.alertsRepo.claimAlert(channel.name, alert.dedupKey, alert.kind, retry.maxTotalMs + 60_000);
     } catch (err) {
       log.error({ ...ctx, error: errorName(err) }, 'alert store unavailable; alert not sent on this channel');
       return { ...base, status: 'failed', attempts: 0, retryable: true, reason: 'alert store unavailable' };
@@ -193,7 +193,7 @@ export function createAlertDispatcher(opts: AlertDispatcherOptions): AlertDispat
     outcome: Exclude<ChannelOutcome, { status: 'duplicate' }>,
   ): Promise<ChannelOutcome> {
     try {
-      await opts.alertsRepo.recordAlertSent(channel.name, alert.dedupKey, alert.kind, outcome.status);
+      await opts.alertsRepo.finishAlert(channel.name, alert.dedupKey, outcome.status);
     } catch (err) {
       // A `sent` that is not recorded may be sent again by a retried job; say so.
       log.error({ ...ctx, outcome: outcome.status, error: errorName(err) }, 'could not record the alert outcome');

@@ -5,24 +5,34 @@ export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 export interface AlertsRepo {
   /**
-   * Records an alert for (channel, dedupKey). True when this is the first record, or when the
-   * only earlier record is a failed send (a retry may page); false for a duplicate.
+   * Claims the right to send (channel, dedupKey) for `leaseMs`: true when nobody sent it yet,
+   * the last attempt failed, or an earlier claim's lease ran out (its process died). The
+   * claimer then records the outcome with `finishAlert`.
    */
-  recordAlertSent(channel: string, dedupKey: string, kind: string, status: AlertStatus): Promise<boolean>;
+  claimAlert(channel: string, dedupKey: string, kind: string, leaseMs: number): Promise<boolean>;
+  finishAlert(channel: string, dedupKey: string, status: AlertStatus): Promise<void>;
 }
 
 export function alertsRepo(db: Db): AlertsRepo {
   return {
-    async recordAlertSent(channel, dedupKey, kind, status) {
+    async claimAlert(channel, dedupKey, kind, leaseMs) {
       const rows = await db.query<{ channel: string }>(
-        `INSERT INTO alerts_sent (channel, dedup_key, kind, status) VALUES ($1, $2, $3, $4)
+        `INSERT INTO alerts_sent (channel, dedup_key, kind, status, lease_until)
+         VALUES ($1, $2, $3, 'sending', now() + $4 * interval '1 millisecond')
          ON CONFLICT (channel, dedup_key) DO UPDATE
-           SET kind = EXCLUDED.kind, status = EXCLUDED.status, sent_at = now()
+           SET kind = EXCLUDED.kind, status = 'sending', lease_until = EXCLUDED.lease_until, sent_at = now()
            WHERE alerts_sent.status = 'failed'
+              OR (alerts_sent.status = 'sending' AND alerts_sent.lease_until < now())
          RETURNING channel`,
-        [channel, dedupKey, kind, status],
+        [channel, dedupKey, kind, leaseMs],
       );
       return rows.length === 1;
+    },
+    async finishAlert(channel, dedupKey, status) {
+      await db.query(
+        `UPDATE alerts_sent SET status = $3, sent_at = now(), lease_until = NULL WHERE channel = $1 AND dedup_key = $2`,
+        [channel, dedupKey, status],
+      );
     },
   };
 }

@@ -5,6 +5,7 @@ import { toDate } from './convert.js';
 import { migration001 } from './migrations/001-initial.js';
 import { migration002 } from './migrations/002-hold-delivery.js';
 import { migration003 } from './migrations/003-orphaned-blocks.js';
+import { migration004 } from './migrations/004-alert-claims.js';
 
 export interface Migration {
   /** 1, 2, 3 … without gaps; applied in this order. */
@@ -14,7 +15,7 @@ export interface Migration {
 }
 
 /** Every migration this build knows, in order. Append; never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004];
 
 export interface AppliedMigration {
   readonly version: number;

@@ -77,12 +77,15 @@ describe('dispatcher without a network', () => {
     const rows = new Map<string, string>();
     return {
       rows,
-      async recordAlertSent(channel: string, key: string, _kind: string, status: 'sent' | 'failed' | 'suppressed') {
+      async claimAlert(channel: string, key: string) {
         const k = `${channel}|${key}`;
         const prev = rows.get(k);
         if (prev !== undefined && prev !== 'failed') return false;
-        rows.set(k, status);
+        rows.set(k, 'sending');
         return true;
+      },
+      async finishAlert(channel: string, key: string, status: 'sent' | 'failed' | 'suppressed') {
+        rows.set(`${channel}|${key}`, status);
       },
     };
   };
@@ -115,7 +118,10 @@ describe('dispatcher without a network', () => {
     const ch: AlertChannel = { name: 'ok', type: 'slack', send: async () => (sends++, { outcome: 'delivered', status: 200 }) };
     const d = createAlertDispatcher({
       channels: [ch],
-      alertsRepo: { recordAlertSent: () => Promise.reject(new Error('connection terminated')) },
+      alertsRepo: {
+        claimAlert: () => Promise.reject(new Error('connection terminated')),
+        finishAlert: () => Promise.reject(new Error('connection terminated')),
+      },
       log,
     });
     const r = await d.dispatch(holdAlert());

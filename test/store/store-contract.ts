@@ -359,15 +359,22 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.transfers.markTransferSeen({ chain: 'contract-tx', transferId: 't1', blockNumber: 5n, blockHash: '0x05', txid: '0x1' })).toBe(true);
     });
 
-    it('dedupes alerts per channel, letting a failed send be retried', async () => {
+    it('lets one sender claim an alert per channel; a failed send or an expired claim can be retried', async () => {
       const key = `hold:${TORNADO}:opened`;
-      expect(await store.alerts.recordAlertSent('pagerduty', key, 'hold_opened', 'sent')).toBe(true);
-      expect(await store.alerts.recordAlertSent('pagerduty', key, 'hold_opened', 'sent')).toBe(false);
-      expect(await store.alerts.recordAlertSent('slack', key, 'hold_opened', 'sent')).toBe(true);
+      expect(await store.alerts.claimAlert('pagerduty', key, 'hold_raised', 60_000)).toBe(true);
+      expect(await store.alerts.claimAlert('pagerduty', key, 'hold_raised', 60_000)).toBe(false); // claimed by another sender
+      await store.alerts.finishAlert('pagerduty', key, 'sent');
+      expect(await store.alerts.claimAlert('pagerduty', key, 'hold_raised', 60_000)).toBe(false); // sent: never again
+      expect(await store.alerts.claimAlert('slack', key, 'hold_raised', 60_000)).toBe(true); // per channel
 
-      expect(await store.alerts.recordAlertSent('webhook', key, 'hold_opened', 'failed')).toBe(true);
-      expect(await store.alerts.recordAlertSent('webhook', key, 'hold_opened', 'sent')).toBe(true);
-      expect(await store.alerts.recordAlertSent('webhook', key, 'hold_opened', 'sent')).toBe(false);
+      expect(await store.alerts.claimAlert('webhook', key, 'hold_raised', 60_000)).toBe(true);
+      await store.alerts.finishAlert('webhook', key, 'failed');
+      expect(await store.alerts.claimAlert('webhook', key, 'hold_raised', 60_000)).toBe(true);
+
+      expect(await store.alerts.claimAlert('siem', key, 'hold_raised', 1)).toBe(true);
+      await new Promise((r) => setTimeout(r, 20)); // the claimer died: its lease runs out
+      expect(await store.alerts.claimAlert('siem', key, 'hold_raised', 60_000)).toBe(true);
     });
+
   });
 }
