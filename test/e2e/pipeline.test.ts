@@ -68,7 +68,12 @@ describe.each<[Backend, number]>([
   });
 
   it('an unlisted counterparty raises nothing, and seeing the blocks again changes nothing', async () => {
+    // Both holds' alerts are out (one per channel each) before we count.
+    await eventually('both holds alerted', async () =>
+      ['/pd', '/slack', '/webhook'].every((p) => e2e.receivers.on(p).length >= 2) ? true : undefined,
+    );
     const before = e2e.receivers.received.filter((r) => r.path !== '/hook').length;
+    expect(before).toBe(6);
     await sendEth(e2e.anvil, UNLISTED, DEPOSIT, ETHER);
     const head = BigInt(await e2e.anvil.rpc<string>('eth_blockNumber'));
     // Wait until the follower is past that block, then replay everything: still two holds.
