@@ -1,0 +1,273 @@
+/**
+ * A chain's JSON-RPC endpoints behind one `run`: batches calls, keeps each endpoint under its
+ * rate limit, and on a retryable failure (timeout, 429 / -32005, transport error, garbage,
+ * an answer for the wrong block) backs the endpoint off and tries again, on another endpoint
+ * when there is one. Errors that another attempt cannot fix (invalid params, unsupported
+ * method, range too large) reach the caller at once. Per-endpoint counters are exposed for
+ * metrics.
+ *
+ * The caller's function does the checking: it gets an endpoint, asks, validates, and throws
+ * RpcInconsistent / RpcBadAnswer when the answer is wrong, so a wrong answer is retried like a
+ * failed request and never returned.
+ */
+import type { Logger } from '../../log/logger.js';
+import { RpcError, RpcInconsistent, RpcNotKnown, RpcRateLimited, RpcUnavailable, type RpcFailureKind } from './errors.js';
+import { describeCalls, frame, readAnswers, type RpcCall, type RpcOutcome } from './json-rpc.js';
+import type { RpcTransport } from './transport.js';
+
+export interface PoolEndpointConfig {
+  readonly url: string;
+  /** Requests per second the endpoint allows; each call in a batch counts. */
+  readonly maxRps?: number;
+  readonly transport: RpcTransport;
+}
+
+export interface EndpointPoolOptions {
+  /** Chain id, for logs and errors. */
+  readonly name: string;
+  readonly endpoints: readonly PoolEndpointConfig[];
+  readonly log: Logger;
+  /** Per HTTP request (default 15,000 ms). */
+  readonly timeoutMs?: number;
+  /** Attempts per `run` before RpcUnavailable (default max(5, 3 × endpoints)). */
+  readonly maxAttempts?: number;
+  /** Backoff after an endpoint's first consecutive failure, doubling up to backoffMaxMs (defaults 200 / 5,000 ms). */
+  readonly backoffBaseMs?: number;
+  readonly backoffMaxMs?: number;
+  /** Calls per HTTP request; larger call lists are split (default 100). */
+  readonly maxBatch?: number;
+}
+
+export interface Endpoint {
+  readonly index: number;
+  /** Host, port and position in the config: safe to log (a URL may carry an API key). */
+  readonly label: string;
+  /** Sends the calls as JSON-RPC batches; one outcome per call, in order. Throws if a whole request fails. */
+  call(calls: readonly RpcCall[]): Promise<RpcOutcome[]>;
+  /** Like `call`, but throws the first failed call's error. */
+  results(calls: readonly RpcCall[]): Promise<unknown[]>;
+  /** Methods this endpoint answered as unsupported; callers use it to go straight to their fallback. */
+  readonly unsupported: Set<string>;
+}
+
+export interface EndpointStats {
+  readonly label: string;
+  /** HTTP requests sent. */
+  readonly requests: number;
+  /** JSON-RPC calls sent (a batch counts each). */
+  readonly calls: number;
+  /** Attempts (`run` invocations on this endpoint) that succeeded / failed, by kind. */
+  readonly successes: number;
+  readonly failures: Readonly<Record<RpcFailureKind, number>>;
+  readonly consecutiveFailures: number;
+  /** Milliseconds until the endpoint is tried again (0: available). */
+  readonly backoffRemainingMs: number;
+}
+
+export interface EndpointPool {
+  readonly name: string;
+  readonly endpoints: readonly Endpoint[];
+  /**
+   * Runs `fn` on the best available endpoint; on a retryable RpcError retries (after backoff,
+   * preferring endpoints not yet tried in this run) up to maxAttempts, then throws
+   * RpcUnavailable. `label` names the operation in logs.
+   */
+  run<T>(label: string, fn: (ep: Endpoint, attempt: number) => Promise<T>): Promise<T>;
+  /**
+   * Like `run` for a lookup that may legitimately find nothing (a block hash that was
+   * reorged away, a height above the head): `fn` returns null for "not known here", and the
+   * lookup asks the other endpoints, each once, before returning null. A lagging endpoint
+   * cannot make a block look gone.
+   */
+  runUntilKnown<T>(label: string, fn: (ep: Endpoint, attempt: number) => Promise<T | null>): Promise<T | null>;
+  stats(): EndpointStats[];
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function zeroFailures(): Record<RpcFailureKind, number> {
+  return { timeout: 0, 'rate-limited': 0, transport: 0, 'bad-answer': 0, inconsistent: 0, 'node-error': 0, unsupported: 0, 'range-too-large': 0, 'not-known': 0 };
+}
+
+export function endpointLabel(url: string, index: number): string {
+  try {
+    const u = new URL(url);
+    return `${u.host}#${index}`;
+  } catch {
+    return `endpoint#${index}`;
+  }
+}
+
+/** Token bucket with debt: a caller takes what it needs and waits until the bucket is back to zero. */
+class RateGate {
+  private tokens: number;
+  private last = Date.now();
+  constructor(private readonly rate: number) {
+    this.tokens = rate;
+  }
+  async take(n: number): Promise<void> {
+    const now = Date.now();
+    this.tokens = Math.min(this.rate, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    this.tokens -= n;
+    if (this.tokens < 0) await sleep((-this.tokens / this.rate) * 1000);
+  }
+}
+
+class PoolMember implements Endpoint {
+  readonly unsupported = new Set<string>();
+  requests = 0;
+  calls = 0;
+  successes = 0;
+  readonly failures = zeroFailures();
+  consecutiveFailures = 0;
+  availableAt = 0;
+  private nextId = 1;
+  private readonly gate: RateGate | undefined;
+
+  constructor(
+    readonly index: number,
+    readonly label: string,
+    private readonly transport: RpcTransport,
+    private readonly timeoutMs: number,
+    private readonly maxBatch: number,
+    maxRps: number | undefined,
+  ) {
+    this.gate = maxRps === undefined ? undefined : new RateGate(maxRps);
+  }
+
+  async call(calls: readonly RpcCall[]): Promise<RpcOutcome[]> {
+    if (calls.length === 0) return [];
+    const chunks: RpcCall[][] = [];
+    for (let i = 0; i < calls.length; i += this.maxBatch) chunks.push(calls.slice(i, i + this.maxBatch));
+    const answers = await Promise.all(chunks.map((c) => this.send(c)));
+    return answers.flat();
+  }
+
+  async results(calls: readonly RpcCall[]): Promise<unknown[]> {
+    const outcomes = await this.call(calls);
+    return outcomes.map((o) => {
+      if (!o.ok) throw o.error;
+      return o.result;
+    });
+  }
+
+  private async send(calls: readonly RpcCall[]): Promise<RpcOutcome[]> {
+    if (this.gate !== undefined) await this.gate.take(calls.length);
+    const requests = frame(calls, this.nextId);
+    this.nextId += calls.length;
+    if (this.nextId > 2 ** 31) this.nextId = 1;
+    this.requests++;
+    this.calls += calls.length;
+    const body = await this.transport.send(requests, { endpoint: this.label, timeoutMs: this.timeoutMs });
+    return readAnswers(this.label, requests, body);
+  }
+}
+
+export function createEndpointPool(opts: EndpointPoolOptions): EndpointPool {
+  if (opts.endpoints.length === 0) throw new Error(`${opts.name}: an endpoint pool needs at least one endpoint`);
+  const timeoutMs = opts.timeoutMs ?? 15_000;
+  const maxBatch = opts.maxBatch ?? 100;
+  const members = opts.endpoints.map(
+    (e, i) => new PoolMember(i, endpointLabel(e.url, i), e.transport, timeoutMs, maxBatch, e.maxRps),
+  );
+  const maxAttempts = opts.maxAttempts ?? Math.max(5, 3 * members.length);
+  const base = opts.backoffBaseMs ?? 200;
+  const cap = opts.backoffMaxMs ?? 5_000;
+  const log = opts.log;
+
+  /** Available now, fewest failures in this run, then config order; else the first to come back. */
+  function pick(triedInRun: ReadonlyMap<PoolMember, number>): { member: PoolMember; waitMs: number } {
+    const now = Date.now();
+    let best: PoolMember | undefined;
+    for (const m of members) {
+      if (m.availableAt > now) continue;
+      if (best === undefined || (triedInRun.get(m) ?? 0) < (triedInRun.get(best) ?? 0)) best = m;
+    }
+    if (best !== undefined) return { member: best, waitMs: 0 };
+    let soonest = members[0] as PoolMember;
+    for (const m of members) if (m.availableAt < soonest.availableAt) soonest = m;
+    return { member: soonest, waitMs: soonest.availableAt - now };
+  }
+
+  function penalise(m: PoolMember, err: RpcError): void {
+    m.consecutiveFailures++;
+    const exp = Math.min(cap, base * 2 ** (m.consecutiveFailures - 1));
+    // Full jitter on the upper half keeps several workers from retrying in lockstep.
+    let delay = exp / 2 + Math.random() * (exp / 2);
+    if (err instanceof RpcRateLimited && err.retryAfterMs !== undefined) delay = Math.max(delay, err.retryAfterMs);
+    m.availableAt = Date.now() + delay;
+  }
+
+  async function run<T>(label: string, fn: (ep: Endpoint, attempt: number) => Promise<T>): Promise<T> {
+    const errors: RpcError[] = [];
+    const tried = new Map<PoolMember, number>();
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const { member, waitMs } = pick(tried);
+      if (waitMs > 0) await sleep(waitMs);
+      try {
+        const out = await fn(member, attempt);
+        member.successes++;
+        member.consecutiveFailures = 0;
+        return out;
+      } catch (err) {
+        if (!(err instanceof RpcError)) throw err;
+        member.failures[err.kind]++;
+        if (!err.retryable) throw err;
+        errors.push(err);
+        tried.set(member, (tried.get(member) ?? 0) + 1);
+        penalise(member, err);
+        const last = attempt === maxAttempts;
+        if (err instanceof RpcInconsistent) {
+          log.warn(
+            { chain: opts.name, block: err.blockNumber === undefined ? undefined : Number(err.blockNumber), blockHash: err.blockHash, endpoint: member.label, method: err.method, reason: err.reason, attempt },
+            last ? 'rpc answer for wrong block; giving up' : 'rpc answer for wrong block; retrying',
+          );
+        } else if (err.kind === 'not-known') {
+          log.debug({ chain: opts.name, endpoint: member.label, method: err.method, attempt }, 'endpoint does not know the block; asking another');
+        } else {
+          log.warn(
+            { chain: opts.name, endpoint: member.label, method: err.method, kind: err.kind, err: err.message, attempt, operation: label },
+            last ? 'rpc request failed; giving up' : 'rpc request failed; retrying',
+          );
+        }
+      }
+    }
+    throw new RpcUnavailable(opts.name, label, errors);
+  }
+
+  async function runUntilKnown<T>(label: string, fn: (ep: Endpoint, attempt: number) => Promise<T | null>): Promise<T | null> {
+    const saidNull = new Set<Endpoint>();
+    return run(label, async (ep, attempt) => {
+      if (saidNull.has(ep)) return null; // every endpoint available to ask has said so
+      const out = await fn(ep, attempt);
+      if (out !== null) return out;
+      saidNull.add(ep);
+      if (saidNull.size >= members.length) return null;
+      throw new RpcNotKnown(ep.label, label, 'it');
+    });
+  }
+
+  return {
+    name: opts.name,
+    endpoints: members,
+    run,
+    runUntilKnown,
+    stats: () =>
+      members.map((m) => ({
+        label: m.label,
+        requests: m.requests,
+        calls: m.calls,
+        successes: m.successes,
+        failures: { ...m.failures },
+        consecutiveFailures: m.consecutiveFailures,
+        backoffRemainingMs: Math.max(0, m.availableAt - Date.now()),
+      })),
+    async close() {
+      await Promise.all(opts.endpoints.map((e) => e.transport.close()));
+    },
+  };
+}
+
+export { describeCalls };

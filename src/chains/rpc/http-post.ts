@@ -1,0 +1,122 @@
+/**
+ * One HTTP POST with a hard deadline, over keep-alive connections. Node's http, not fetch:
+ * the body arrives as chunks joined once (linear in size) and can be decoded with Node's
+ * native UTF-8 decoder, which matters for multi-megabyte batch answers.
+ */
+import { isAscii } from 'node:buffer';
+import http from 'node:http';
+import https from 'node:https';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+
+const gunzipAsync = promisify(gunzip);
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+}
+
+/** The deadline passed before the whole answer arrived. */
+export class HttpTimeout extends Error {
+  override readonly name = 'HttpTimeout';
+  constructor(readonly timeoutMs: number) {
+    super(`no complete answer within ${timeoutMs} ms`);
+  }
+}
+
+/** Connection refused or reset, DNS failure, undecodable gzip… */
+export class HttpFailure extends Error {
+  override readonly name = 'HttpFailure';
+}
+
+export interface HttpPostOptions {
+  readonly timeoutMs: number;
+  /** Larger answers are refused (default 512 MiB): a broken endpoint must not exhaust memory. */
+  readonly maxBytes?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly agent?: http.Agent;
+}
+
+/** Keep-alive agents shared by every endpoint of the process. */
+const AGENTS = {
+  http: new http.Agent({ keepAlive: true, maxSockets: 16 }),
+  https: new https.Agent({ keepAlive: true, maxSockets: 16 }),
+};
+
+export function httpPost(url: string, body: string | Uint8Array, opts: HttpPostOptions): Promise<HttpAnswer> {
+  const u = new URL(url);
+  const secure = u.protocol === 'https:';
+  if (!secure && u.protocol !== 'http:') return Promise.reject(new HttpFailure(`unsupported protocol ${u.protocol}`));
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'accept-encoding': 'gzip',
+    ...opts.headers,
+    'content-length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength),
+  };
+  if (u.username !== '' && headers['authorization'] === undefined) {
+    const cred = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+    headers['authorization'] = `Basic ${Buffer.from(cred).toString('base64')}`;
+  }
+  const agent = opts.agent ?? (secure ? AGENTS.https : AGENTS.http);
+  return new Promise<HttpAnswer>((resolve, reject) => {
+    let settled = false;
+    const finish = (err: Error | null, answer?: HttpAnswer): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err !== null) {
+        req.destroy();
+        reject(err);
+      } else if (answer !== undefined) resolve(answer);
+    };
+    const req = (secure ? https : http).request(
+      { protocol: u.protocol, hostname: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: 'POST', headers, agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const maxBytes = opts.maxBytes ?? 512 * 1024 * 1024;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > maxBytes) finish(new HttpFailure(`answer larger than ${maxBytes} bytes`));
+          else chunks.push(c);
+        });
+        res.on('error', (e) => finish(new HttpFailure(`reading the answer: ${e.message}`, { cause: e })));
+        res.on('end', () => {
+          if (settled) return;
+          const raw = Buffer.concat(chunks, size);
+          const outHeaders: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) outHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
+          const status = res.statusCode ?? 0;
+          if (outHeaders['content-encoding'] === 'gzip') {
+            gunzipAsync(raw).then(
+              (b) => finish(null, { status, headers: outHeaders, body: b }),
+              (e: Error) => finish(new HttpFailure(`bad gzip body: ${e.message}`, { cause: e })),
+            );
+          } else finish(null, { status, headers: outHeaders, body: raw });
+        });
+      },
+    );
+    const timer = setTimeout(() => finish(new HttpTimeout(opts.timeoutMs)), opts.timeoutMs);
+    req.on('error', (e) => finish(new HttpFailure(e.message, { cause: e })));
+    req.end(body);
+  });
+}
+
+/** Retry-After as milliseconds (seconds or an HTTP date), if present and sane. */
+export function retryAfterMs(headers: Readonly<Record<string, string>>, now = Date.now()): number | undefined {
+  const v = headers['retry-after'];
+  if (v === undefined) return undefined;
+  if (/^\d+$/.test(v.trim())) return Math.min(Number(v) * 1000, 300_000);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.min(at - now, 300_000));
+}
+
+/**
+ * A body as text for JSON.parse. JSON-RPC answers are almost always pure ASCII (hex), and
+ * Node decodes ASCII as latin1 an order of magnitude faster than it decodes UTF-8 (measured:
+ * ~1 ms vs ~13 ms for 3.3 MB); anything else is decoded as UTF-8.
+ */
+export function bodyText(body: Buffer): string {
+  return isAscii(body) ? body.toString('latin1') : body.toString('utf8');
+}
