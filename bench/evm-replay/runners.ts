@@ -1,0 +1,121 @@
+/**
+ * The contenders, each over blocks from..to of one endpoint, returning what it found so the
+ * runs can be checked against each other.
+ */
+import { JsonRpcProvider, type TransactionReceipt } from 'ethers';
+import { pino } from 'pino';
+
+import { createEvmChainSource } from '../../src/chains/evm/evm-source.js';
+import { TRANSFER_TOPIC } from '../../src/chains/evm/extract-transfers.js';
+import { bodyText, httpPost } from '../../src/chains/rpc/http-post.js';
+
+export interface RunResult {
+  readonly blocks: number;
+  /** Transfers found (native + call + erc20), or txs seen for the floor. */
+  readonly items: number;
+  readonly ms: number;
+}
+
+const silent = pino({ level: 'silent' });
+const hex = (n: bigint): string => `0x${n.toString(16)}`;
+
+export interface Tuning {
+  readonly chunk: number;
+  readonly concurrency: number;
+}
+
+/** Cordon: createEvmChainSource(...).transfersInRange. */
+export async function runCordon(url: string, from: bigint, to: bigint, t: Tuning): Promise<RunResult> {
+  const src = createEvmChainSource({ chain: 'bench', endpoints: [{ url }], traces: false, log: silent, rangeChunkBlocks: t.chunk, rangeConcurrency: t.concurrency, requestTimeoutMs: 120_000 });
+  const start = performance.now();
+  const range = await src.transfersInRange(from, to);
+  const ms = performance.now() - start;
+  await src.close();
+  let items = 0;
+  for (const { transfers } of range.values()) items += transfers.length;
+  return { blocks: range.size, items, ms };
+}
+
+/**
+ * The naive ethers loop: getBlock(n, true), then getTransactionReceipt for each transaction,
+ * one after another; transfers read off the ethers objects. `parallel`: the receipts of a
+ * block requested at once (ethers batches them).
+ */
+export async function runNaive(url: string, from: bigint, to: bigint, parallel = false): Promise<RunResult> {
+  const provider = new JsonRpcProvider(url);
+  await provider.getNetwork();
+  const start = performance.now();
+  let items = 0;
+  let blocks = 0;
+  for (let n = from; n <= to; n++) {
+    const block = await provider.getBlock(n, true);
+    if (block === null) throw new Error(`naive: no block ${n}`);
+    const txs = block.prefetchedTransactions;
+    let receipts: (TransactionReceipt | null)[];
+    if (parallel) receipts = await Promise.all(txs.map((tx) => provider.getTransactionReceipt(tx.hash)));
+    else {
+      receipts = [];
+      for (const tx of txs) receipts.push(await provider.getTransactionReceipt(tx.hash));
+    }
+    txs.forEach((tx, i) => {
+      const r = receipts[i];
+      if (r === null || r === undefined || r.status !== 1) return;
+      if (tx.value > 0n || (tx.to !== null && tx.data !== '0x')) items++;
+      for (const log of r.logs) if (log.topics.length === 3 && log.topics[0] === TRANSFER_TOPIC) items++;
+    });
+    blocks++;
+  }
+  const ms = performance.now() - start;
+  provider.destroy();
+  return { blocks, items, ms };
+}
+
+/**
+ * The floor: only the data needed, batched like Cordon (chunks of blocks per request, the
+ * same requests in flight), over the same HTTP code and text decoding, parsed with
+ * JSON.parse, nothing else. `receipts`: block receipts
+ * instead of Transfer logs by range (what a correct extractor needs for statuses).
+ */
+export async function runFloor(url: string, from: bigint, to: bigint, t: Tuning, receipts = false): Promise<RunResult> {
+  const start = performance.now();
+  const chunks: [bigint, bigint][] = [];
+  for (let s = from; s <= to; s += BigInt(t.chunk)) chunks.push([s, s + BigInt(t.chunk) - 1n < to ? s + BigInt(t.chunk) - 1n : to]);
+  let next = 0;
+  let items = 0;
+  let blocks = 0;
+  const worker = async (): Promise<void> => {
+    while (next < chunks.length) {
+      const [a, b] = chunks[next++] as [bigint, bigint];
+      const calls: unknown[] = [];
+      let id = 1;
+      for (let n = a; n <= b; n++) {
+        calls.push({ jsonrpc: '2.0', id: id++, method: 'eth_getBlockByNumber', params: [hex(n), true] });
+        if (receipts) calls.push({ jsonrpc: '2.0', id: id++, method: 'eth_getBlockReceipts', params: [hex(n)] });
+      }
+      if (!receipts) calls.push({ jsonrpc: '2.0', id: id++, method: 'eth_getLogs', params: [{ fromBlock: hex(a), toBlock: hex(b), topics: [TRANSFER_TOPIC] }] });
+      const answer = await httpPost(url, JSON.stringify(calls), { timeoutMs: 120_000 });
+      const parsed = JSON.parse(bodyText(answer.body)) as { result: { transactions?: unknown[] } }[];
+      for (const p of parsed) {
+        if (p.result?.transactions !== undefined) {
+          items += p.result.transactions.length;
+          blocks++;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(t.concurrency, chunks.length) }, worker));
+  return { blocks, items, ms: performance.now() - start };
+}
+
+/** Mean milliseconds of one call (sequential, each its own request) over `params`. */
+export async function timeCall(url: string, method: string, params: readonly unknown[][]): Promise<{ ms: number; bytes: number }> {
+  let bytes = 0;
+  const start = performance.now();
+  for (const p of params) {
+    const answer = await httpPost(url, JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: p }), { timeoutMs: 120_000 });
+    const parsed = JSON.parse(bodyText(answer.body)) as { error?: { message: string } };
+    if (parsed.error !== undefined) throw new Error(`${method}: ${parsed.error.message}`);
+    bytes += answer.body.length;
+  }
+  return { ms: (performance.now() - start) / params.length, bytes: bytes / params.length };
+}
