@@ -19,9 +19,16 @@
  */
 import type { Alert } from '../domain/alert.js';
 import type { Logger } from '../log/logger.js';
-import type { AlertsRepo } from '../store/alerts-repo.js';
+import type { AlertClaim, AlertsRepo } from '../store/alerts-repo.js';
 import type { AlertChannel, ChannelType, SendResult } from './channel.js';
 import { createTokenBucket, RateLimitQueueFull, type TokenBucket } from './rate-limit.js';
+
+/**
+ * How long a claim on an alert lasts: one attempt (channel timeouts are 10 s) and the store
+ * write after it. It is extended before each wait between attempts, so only a sender that
+ * died lets it run out, and then the alert is free again within this time.
+ */
+const CLAIM_LEASE_MS = 30_000;
 
 export interface RetryPolicy {
   /** Attempts per channel per dispatch, the first included. Default 5. */
@@ -46,7 +53,7 @@ export const DEFAULT_RETRY: RetryPolicy = {
 
 export interface AlertDispatcherOptions {
   readonly channels: readonly AlertChannel[];
-  readonly alertsRepo: Pick<AlertsRepo, 'claimAlert' | 'finishAlert'>;
+  readonly alertsRepo: Pick<AlertsRepo, 'claimAlert' | 'extendClaim' | 'finishAlert'>;
   readonly log: Logger;
   /** Sends per channel per minute. Default 30 (Slack asks for about one message a second). */
   readonly rateLimitPerMinute?: number;
@@ -120,17 +127,22 @@ export function createAlertDispatcher(opts: AlertDispatcherOptions): AlertDispat
     const base = { channel: channel.name, type: channel.type } as const;
     const ctx = { channel: channel.name, channelType: channel.type, kind: alert.kind, dedupKey: alert.dedupKey };
 
-    let claimed: boolean;
+    let claim: AlertClaim;
     try {
-      // The lease outlasts every retry of this call; a process that dies mid-send frees it.
-      claimed = await opts.alertsRepo.claimAlert(channel.name, alert.dedupKey, alert.kind, retry.maxTotalMs + 60_000);
+      claim = await opts.alertsRepo.claimAlert(channel.name, alert.dedupKey, alert.kind, CLAIM_LEASE_MS);
     } catch (err) {
       log.error({ ...ctx, error: errorName(err) }, 'alert store unavailable; alert not sent on this channel');
       return { ...base, status: 'failed', attempts: 0, retryable: true, reason: 'alert store unavailable' };
     }
-    if (!claimed) {
+    if (claim === 'sent') {
       log.debug(ctx, 'alert already sent on this channel; skipped');
       return { ...base, status: 'duplicate' };
+    }
+    if (claim === 'busy') {
+      // Another process is sending it; if that process died, its short lease frees the alert
+      // for the retry of this dispatch.
+      log.info(ctx, 'alert is being sent by another process; dispatch again later');
+      return { ...base, status: 'failed', attempts: 0, retryable: true, reason: 'being sent by another process' };
     }
 
     const started = Date.now();
@@ -179,6 +191,7 @@ export function createAlertDispatcher(opts: AlertDispatcherOptions): AlertDispat
       }
       if (Date.now() + delay - started > retry.maxTotalMs) break;
       log.warn({ ...ctx, status: result.status, reason: result.reason, attempts, delayMs: delay }, 'alert not delivered; retrying');
+      await opts.alertsRepo.extendClaim(channel.name, alert.dedupKey, delay + CLAIM_LEASE_MS).catch(() => undefined);
       await sleep(delay);
     }
     const reason = last?.reason ?? 'not attempted';

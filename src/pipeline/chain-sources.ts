@@ -1,3 +1,4 @@
+import { createBitcoinChainSource } from '../chains/bitcoin/index.js';
 import type { ChainSource } from '../chains/chain-source.js';
 import { createEvmChainSource } from '../chains/evm/index.js';
 import type { ChainConfig } from '../config/schema.js';
@@ -12,6 +13,16 @@ export function createChainSources(chains: readonly ChainConfig[], log: Logger):
       case 'evm':
         sources.set(chain.id, createEvmChainSource({ chain: chain.id, endpoints: chain.endpoints, traces: chain.traces, log: clog }));
         break;
+      case 'bitcoin':
+      case 'litecoin':
+      case 'bitcoin-cash': {
+        if (typeof chain.network === 'number') {
+          throw new Error(`chain ${chain.id}: a ${chain.family} chain needs network mainnet, testnet, signet or regtest, not ${chain.network}`);
+        }
+        // RPC credentials: the endpoint URL, or CORDON_<ID>_RPC_USER/_PASSWORD/_COOKIE (src/chains/bitcoin/core-auth.ts).
+        sources.set(chain.id, createBitcoinChainSource({ chain: chain.id, family: chain.family, network: chain.network, endpoints: chain.endpoints, log: clog }));
+        break;
+      }
       default:
         throw new Error(`chain ${chain.id}: family ${chain.family} has no chain source in this version`);
     }

@@ -1,3 +1,4 @@
+import type { AlertClaim } from '../../src/store/alerts-repo.js';
 import { describe, expect, it } from 'vitest';
 import type { AlertChannel } from '../../src/alerts/channel.js';
 import { createAlertDispatcher } from '../../src/alerts/dispatcher.js';
@@ -77,13 +78,15 @@ describe('dispatcher without a network', () => {
     const rows = new Map<string, string>();
     return {
       rows,
-      async claimAlert(channel: string, key: string) {
+      async claimAlert(channel: string, key: string): Promise<AlertClaim> {
         const k = `${channel}|${key}`;
         const prev = rows.get(k);
-        if (prev !== undefined && prev !== 'failed') return false;
+        if (prev === 'sent' || prev === 'suppressed') return 'sent';
+        if (prev === 'sending') return 'busy';
         rows.set(k, 'sending');
-        return true;
+        return 'claimed';
       },
+      async extendClaim() {},
       async finishAlert(channel: string, key: string, status: 'sent' | 'failed' | 'suppressed') {
         rows.set(`${channel}|${key}`, status);
       },
@@ -121,6 +124,7 @@ describe('dispatcher without a network', () => {
       alertsRepo: {
         claimAlert: () => Promise.reject(new Error('connection terminated')),
         finishAlert: () => Promise.reject(new Error('connection terminated')),
+        extendClaim: () => Promise.reject(new Error('connection terminated')),
       },
       log,
     });

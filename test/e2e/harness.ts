@@ -10,6 +10,7 @@ import { createMetrics } from '../../src/pipeline/metrics.js';
 import { startPipeline, type Pipeline } from '../../src/pipeline/service.js';
 import { refreshList } from '../../src/sanctions/refresh-list.js';
 import { refreshRequestFor } from '../../src/cli/list-requests.js';
+import type { Stage } from '../../src/pipeline/queue-names.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { startAnvil, type Anvil } from '../helpers/anvil.js';
 import { PG_URL } from '../helpers/cli.js';
@@ -33,18 +34,26 @@ export interface E2e {
   readonly configFile: string;
   readonly redisUrl: string;
   pipeline: Pipeline | null;
-  start(): Promise<Pipeline>;
+  /** Starts the pipeline in this process (default: every stage, hook delivery included). */
+  start(stages?: readonly Stage[]): Promise<Pipeline>;
   close(): Promise<void>;
+}
+
+export interface E2eOptions {
+  /** More lists: YAML sequence items appended under `lists:` (see `customJsonList`). */
+  readonly extraLists?: string;
+  /** A Redis of the test's own (e.g. a dedicated redis-server) instead of 127.0.0.1:6379/<redisDb>. */
+  readonly redisUrl?: string;
 }
 
 /**
  * Everything real that can run here: anvil, Redis (a database of its own), PostgreSQL or
  * PGlite, the 2021 OFAC SDN list, and local receivers for on-call and the exchange hook.
  */
-export async function setUpE2e(backend: Backend, redisDb: number, extraYaml = ''): Promise<E2e> {
+export async function setUpE2e(backend: Backend, redisDb: number, extraYaml = '', options: E2eOptions = {}): Promise<E2e> {
   const anvil = await startAnvil();
   const receivers = await startReceivers();
-  const redisUrl = `redis://127.0.0.1:6379/${redisDb}`;
+  const redisUrl = options.redisUrl ?? `redis://127.0.0.1:6379/${redisDb}`;
   const flush = new Redis(redisUrl);
   await flush.flushdb();
   flush.disconnect();
@@ -68,6 +77,7 @@ lists:
     source: ${SDN_CSV_2021}
     policy: hold
     authority: US Treasury OFAC, SDN List
+${options.extraLists ?? ''}
 chains:
   - id: anvil
     family: evm
@@ -99,13 +109,13 @@ ${extraYaml}
     configFile,
     redisUrl,
     pipeline: null,
-    async start() {
+    async start(stages = ['follow', 'extract', 'screen', 'act', 'hook']) {
       this.pipeline = await startPipeline({
         config,
         store,
         log: pino({ level: process.env['CORDON_TEST_LOG'] ?? 'silent' }),
         metrics: createMetrics({ defaultMetrics: false }),
-        stages: ['follow', 'extract', 'screen', 'act', 'hook'],
+        stages,
       });
       return this.pipeline;
     },
@@ -123,6 +133,24 @@ ${extraYaml}
     },
   };
   return e2e;
+}
+
+/**
+ * A `custom-json` list with `policy: hold` listing `addresses` (ETH), as YAML for
+ * `E2eOptions.extraLists`: lets a test list an address whose key it owns (an anvil dev account),
+ * so it can sign a transaction once and broadcast the very same one again.
+ */
+export function customJsonList(id: string, addresses: readonly string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cordon-e2e-list-'));
+  const file = join(dir, `${id}.json`);
+  const entries = addresses.map((address, i) => ({ id: `T${i + 1}`, address, ticker: 'ETH', name: `TEST PARTY ${i + 1}`, programs: ['TEST-HOLD'] }));
+  writeFileSync(file, JSON.stringify({ entries }));
+  return `
+  - id: ${id}
+    format: custom-json
+    source: ${file}
+    policy: hold
+    authority: Exchange compliance (test list)`;
 }
 
 /** Polls `check` until it returns a value (not undefined), or fails after `timeoutMs`. */

@@ -361,19 +361,21 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
 
     it('lets one sender claim an alert per channel; a failed send or an expired claim can be retried', async () => {
       const key = `hold:${TORNADO}:opened`;
-      expect(await store.alerts.claimAlert('pagerduty', key, 'hold_raised', 60_000)).toBe(true);
-      expect(await store.alerts.claimAlert('pagerduty', key, 'hold_raised', 60_000)).toBe(false); // claimed by another sender
+      expect(await store.alerts.claimAlert('pagerduty', key, 'hold_raised', 60_000)).toBe('claimed');
+      expect(await store.alerts.claimAlert('pagerduty', key, 'hold_raised', 60_000)).toBe('busy'); // another sender has it
       await store.alerts.finishAlert('pagerduty', key, 'sent');
-      expect(await store.alerts.claimAlert('pagerduty', key, 'hold_raised', 60_000)).toBe(false); // sent: never again
-      expect(await store.alerts.claimAlert('slack', key, 'hold_raised', 60_000)).toBe(true); // per channel
+      expect(await store.alerts.claimAlert('pagerduty', key, 'hold_raised', 60_000)).toBe('sent'); // never again
+      expect(await store.alerts.claimAlert('slack', key, 'hold_raised', 60_000)).toBe('claimed'); // per channel
 
-      expect(await store.alerts.claimAlert('webhook', key, 'hold_raised', 60_000)).toBe(true);
+      expect(await store.alerts.claimAlert('webhook', key, 'hold_raised', 60_000)).toBe('claimed');
       await store.alerts.finishAlert('webhook', key, 'failed');
-      expect(await store.alerts.claimAlert('webhook', key, 'hold_raised', 60_000)).toBe(true);
+      expect(await store.alerts.claimAlert('webhook', key, 'hold_raised', 60_000)).toBe('claimed');
 
-      expect(await store.alerts.claimAlert('siem', key, 'hold_raised', 1)).toBe(true);
+      expect(await store.alerts.claimAlert('siem', key, 'hold_raised', 1)).toBe('claimed');
       await new Promise((r) => setTimeout(r, 20)); // the claimer died: its lease runs out
-      expect(await store.alerts.claimAlert('siem', key, 'hold_raised', 60_000)).toBe(true);
+      expect(await store.alerts.claimAlert('siem', key, 'hold_raised', 60_000)).toBe('claimed');
+      await store.alerts.extendClaim('siem', key, 60_000);
+      expect(await store.alerts.claimAlert('siem', key, 'hold_raised', 60_000)).toBe('busy');
     });
 
   });

@@ -13,13 +13,14 @@
  *   GET), else batched `getblockhash` + `getblockheader`.
  * - input addresses: see resolve-inputs.ts.
  *
- * Two steps for the extract stage (see utxo-transfers.ts for the model and the selection):
+ * Two steps for the extract stage, wrapped by exchangeTransfers (exchange-transfers.ts; the
+ * model and the selection are in utxo-transfers.ts):
  *   const utxo = await source.readBlock(ref);            // parse, no prevouts
  *   const txids = selectTxids(utxo, { watched, ownedOutpoints, txids: registered });
  *   const transfers = utxoTransfers(chain, utxo, await source.resolveInputs(utxo, txids));
  * `transfers(ref)` is the same with every transaction selected: complete without any account
- * knowledge, but it resolves every input of the block (one `getblock 3` on Core ≥ 25; thousands
- * of `getrawtransaction` otherwise).
+ * knowledge, so generic callers stay correct, but it resolves every input of the block (one
+ * `getblock 3` on Core ≥ 25; a `getrawtransaction` per spent transaction otherwise).
  */
 import type { ChainSource } from '../chain-source.js';
 import type { BlockHash, BlockRef } from '../../domain/block.js';
@@ -42,7 +43,8 @@ import {
 import { BlockUnavailable, InputsUnresolvable, MalformedBlock } from './errors.js';
 import { Lru } from './lru.js';
 import { utxoNetwork, type UtxoFamily, type UtxoNetwork, type UtxoNetworkName } from './networks.js';
-import { parseBlock, parseHeader, parseTransaction } from './parse-block.js';
+import { checkedBlock } from './checked-block.js';
+import { parseHeader, parseTransaction } from './parse-block.js';
 import { readVerbosePrevouts, resolveFromTransactions, txsToResolve } from './resolve-inputs.js';
 import type { ResolvedInput, ResolvedInputs, UtxoBlock, UtxoOutput, UtxoTx } from './utxo-block.js';
 import { utxoTransfers } from './utxo-transfers.js';
@@ -133,39 +135,37 @@ export function createBitcoinChainSource(opts: BitcoinChainSourceOptions): Bitco
 
   // ------------------------------------------------------------------ blocks
 
-  async function rawBlock(ep: Endpoint, ref: BlockRef): Promise<{ raw: Buffer; method: string } | null> {
+  /** The raw block, or null if this endpoint does not have it (`pruned` says why, when it is pruning). */
+  async function rawBlock(ep: Endpoint, ref: BlockRef, seen: { pruned: boolean }): Promise<{ raw: Buffer; method: string } | null> {
     const t = traitsOf(ep);
     if (t.restBlocks) {
       const got = await t.rest.get(`block/${ref.hash}.bin`, 'rest/block', ep.label, timeoutMs);
       if (got.kind === 'ok') return { raw: got.body, method: 'rest/block' };
-      if (got.kind === 'not-found') return null;
+      if (got.kind === 'not-found') {
+        if (/pruned/i.test(got.text)) seen.pruned = true;
+        return null;
+      }
       t.restBlocks = false;
       log.info({ chain, endpoint: ep.label }, 'node serves no REST (start it with -rest for faster block reads); reading blocks over RPC');
     }
-    const raw = await fetchRawBlockRpc(ep, ref.hash);
+    const raw = await fetchRawBlockRpc(ep, ref.hash, seen);
     return raw === null ? null : { raw, method: 'getblock' };
   }
 
-  async function readBlockFrom(ep: Endpoint, ref: BlockRef): Promise<UtxoBlock | null> {
-    const got = await rawBlock(ep, ref);
-    if (got === null) return null;
-    let parsed;
-    try {
-      parsed = parseBlock(got.raw, network, { what: `block #${ref.number} ${ref.hash} from ${ep.label}` });
-    } catch (err) {
-      // Truncated or garbled bytes: another attempt (or endpoint) may send them whole.
-      if (err instanceof MalformedBlock) throw new RpcBadAnswer(ep.label, got.method, err.message);
-      throw err;
-    }
-    const h = parsed.header;
-    if (h.hash !== ref.hash) throw new RpcInconsistent(ep.label, got.method, ref.hash, ref.number, `the bytes are block ${h.hash}`);
-    if (h.parentHash !== ref.parentHash) throw new RpcInconsistent(ep.label, got.method, ref.hash, ref.number, `parent ${h.parentHash}, expected ${ref.parentHash}`);
-    return { ref, txs: parsed.txs };
+  async function readBlockFrom(ep: Endpoint, ref: BlockRef, seen: { pruned: boolean }): Promise<UtxoBlock | null> {
+    const got = await rawBlock(ep, ref, seen);
+    return got === null ? null : checkedBlock(ep.label, got.method, ref, got.raw, network);
   }
 
   async function readBlock(ref: BlockRef): Promise<UtxoBlock> {
-    const got = await pool.runUntilKnown(`readBlock #${ref.number} ${ref.hash}`, (ep) => readBlockFrom(ep, ref));
-    if (got === null) throw new BlockUnavailable(chain, ref, 'no endpoint knows this hash; it was probably reorged away');
+    const seen = { pruned: false };
+    const got = await pool.runUntilKnown(`readBlock #${ref.number} ${ref.hash}`, (ep) => readBlockFrom(ep, ref, seen));
+    if (got === null) {
+      const why = seen.pruned
+        ? 'the nodes have pruned it: read it from a node with more history (a larger -prune, or none)'
+        : 'no endpoint knows this hash; it was probably reorged away';
+      throw new BlockUnavailable(chain, ref, why);
+    }
     return got;
   }
 
@@ -260,6 +260,8 @@ export function createBitcoinChainSource(opts: BitcoinChainSourceOptions): Bitco
     const out: BlockRef[] = [];
     const bytes = await restHeaders(ep, first, count);
     if (bytes !== null) {
+      // Core lists headers along its active chain from `first`: none means `first` just left it.
+      if (bytes.length === 0) throw new RpcNodeError(ep.label, 'rest/headers', RPC_NOT_FOUND, `block ${first} (#${from}) left the active chain while reading; asking again`, true);
       if (bytes.length % 80 !== 0 || bytes.length > count * 80) throw new RpcBadAnswer(ep.label, 'rest/headers', `${bytes.length} bytes is not up to ${count} headers`);
       for (let i = 0; i * 80 < bytes.length; i++) {
         const h = parseHeader(bytes, i * 80);

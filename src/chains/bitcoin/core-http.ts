@@ -29,14 +29,16 @@ export function coreTransport(opts: { readonly url: string; readonly chain: stri
       let answer: HttpAnswer;
       try {
         answer = await post(body, ctx.timeoutMs);
-        if ((answer.status === 401 || answer.status === 403) && (await auth.refresh())) answer = await post(body, ctx.timeoutMs);
+        if (answer.status === 401 && (await auth.refresh())) answer = await post(body, ctx.timeoutMs);
       } catch (err) {
         if (err instanceof Error && !(err instanceof HttpTimeout) && !(err instanceof HttpFailure)) {
           throw new RpcTransportError(ctx.endpoint, label, err.message, undefined, { cause: err });
         }
         throw transportError(err, ctx.endpoint, label);
       }
-      if (answer.status === 401 || answer.status === 403) throw new CoreAuthFailed(ctx.endpoint, label, answer.status, `credentials from ${auth.source}`);
+      if (answer.status === 401) throw new CoreAuthFailed(ctx.endpoint, label, 401, `credentials from ${auth.source}`);
+      // Core answers 403 to a client address that rpcallowip does not cover.
+      if (answer.status === 403) throw new CoreAuthFailed(ctx.endpoint, label, 403, "this host's address is not in the node's rpcallowip");
       return parseHttpAnswer(answer, ctx.endpoint, label);
     },
     async close() {},

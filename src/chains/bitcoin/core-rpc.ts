@@ -103,10 +103,19 @@ export async function fetchHead(ep: Endpoint): Promise<BlockRef> {
  * `getblock <hash> 0`: the raw block, or null if the node does not know it or has pruned it
  * (-1 "Block not available (pruned data)": another endpoint may still have it).
  */
-export async function fetchRawBlockRpc(ep: Endpoint, hash: BlockHash): Promise<Buffer | null> {
+export async function fetchRawBlockRpc(ep: Endpoint, hash: BlockHash, seen?: { pruned: boolean }): Promise<Buffer | null> {
   const method = 'getblock';
-  const r = await callOne(ep, method, [hash, 0], [RPC_NOT_FOUND, RPC_MISC_ERROR]);
-  if (r === null) return null;
+  const [outcome] = await ep.call([{ method, params: [hash, 0] }]);
+  if (outcome === undefined) throw new RpcBadAnswer(ep.label, method, 'no answer');
+  if (!outcome.ok) {
+    if (hasCode(outcome.error, RPC_NOT_FOUND)) return null;
+    if (hasCode(outcome.error, RPC_MISC_ERROR) && /pruned/i.test(outcome.error.rpcMessage)) {
+      if (seen !== undefined) seen.pruned = true;
+      return null;
+    }
+    throw retryableWarmup(outcome.error);
+  }
+  const r = outcome.result;
   if (typeof r !== 'string' || r.length % 2 !== 0 || r.length < 162) throw new RpcBadAnswer(ep.label, method, 'raw block is not hex');
   const raw = Buffer.from(r, 'hex');
   if (raw.length * 2 !== r.length) throw new RpcBadAnswer(ep.label, method, 'raw block is not hex');

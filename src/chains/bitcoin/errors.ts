@@ -53,7 +53,7 @@ export class InputsUnresolvable extends Error {
   }
 }
 
-/** HTTP 401/403 from the node: wrong or missing rpcuser/rpcpassword or cookie. Not retried. */
+/** HTTP 401 (wrong or missing rpcuser/rpcpassword or cookie) or 403 (rpcallowip) from the node. Not retried. */
 export class CoreAuthFailed extends RpcError {
   override readonly name = 'CoreAuthFailed';
   readonly kind: RpcFailureKind = 'node-error';
@@ -64,6 +64,6 @@ export class CoreAuthFailed extends RpcError {
     readonly httpStatus: number,
     hint: string,
   ) {
-    super(endpoint, method, `HTTP ${httpStatus}: the node refused the credentials (${hint})`);
+    super(endpoint, method, `HTTP ${httpStatus}: the node refused ${httpStatus === 403 ? 'this client' : 'the credentials'} (${hint})`);
   }
 }

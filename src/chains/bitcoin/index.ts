@@ -6,6 +6,8 @@ export {
   type BitcoinChainSourceOptions,
   type BitcoinEndpointConfig,
 } from './bitcoin-source.js';
+export { createEsploraChainSource, type EsploraChainSourceOptions } from './esplora-source.js';
+export { exchangeTransfers, type ExchangeTransfers, type ExchangeView } from './exchange-transfers.js';
 export { BlockUnavailable, CoreAuthFailed, InputsUnresolvable, MalformedBlock } from './errors.js';
 export { isUtxoFamily, utxoNetwork, type UtxoFamily, type UtxoNetwork, type UtxoNetworkName } from './networks.js';
 export { outputAddress, outputScriptType, type OutputScriptType } from './output-address.js';

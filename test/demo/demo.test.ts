@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DEMO = join(ROOT, 'dist/demo/run-demo.js');
+/** The e2e suites use Redis databases 11-16 and the demo's own default is 9. */
+const REDIS_URL = 'redis://127.0.0.1:6379/10';
+
+function runDemo(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  if (!existsSync(DEMO)) throw new Error(`${DEMO} is missing: run \`npm run build\` first (npm test does)`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [DEMO], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const count = (text: string, needle: string) => text.split(needle).length - 1;
+
+describe('npm run demo', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cordon-demo-test-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs end to end: two holds (deposit + withdrawal) with their legal basis, two alerts, two hook deliveries, exit 0', async () => {
+    const { code, stdout, stderr } = await runDemo({ CORDON_DEMO_REDIS_URL: REDIS_URL, CORDON_DEMO_DIR: dir });
+    expect(code, `${stdout}\n${stderr}`).toBe(0);
+    expect(stdout).toContain('using redis://127.0.0.1:6379/10: database 10, flushed now');
+    expect(stdout).toContain('ofac-sdn v1: 640 addresses from lists/ofac-sdn-2024-09');
+    expect(stdout).toContain('  2 holds:');
+    expect(stdout).toMatch(/hold #\d+ {2}OPEN {2}account acct-alice {2}deposit {2}2 ETH\n {4}counterparty: {4}0x8589427373d6d84e98730d7795d8f6f8731fda16\n {4}list \+ entry: {4}ofac-sdn v1, entry ETH:0x8589427373d6d84e98730d7795d8f6f8731fda16\n {4}legal authority: US Treasury OFAC/);
+    expect(stdout).toMatch(/hold #\d+ {2}OPEN {2}account acct-bob {2}withdrawal {2}1 ETH\n {4}counterparty: {4}0x722122df12d4e14e13ac3b6895a86e84145b6967\n/);
+    expect(count(stdout, '→ on-call alert received: hold_raised (critical, signature ok)')).toBe(2);
+    expect(stdout).toContain('HOLD on account acct-alice: counterparty 0x8589427373d6d84e98730d7795d8f6f8731fda16');
+    expect(stdout).toContain('HOLD on account acct-bob: counterparty 0x722122df12d4e14e13ac3b6895a86e84145b6967');
+    expect(count(stdout, '→ exchange hook received: hold #')).toBe(2);
+    expect(stdout).not.toContain('BAD SIGNATURE');
+    expect(stdout).toContain('raised nothing, as it should');
+    expect(stdout).toContain('anvil stopped');
+    expect(existsSync(join(dir, 'cordon.yaml'))).toBe(true);
+  }, 120_000);
+
+  it('says plainly how to start Redis when it is not answering, and exits 3', async () => {
+    const { code, stderr } = await runDemo({ CORDON_DEMO_REDIS_URL: 'redis://127.0.0.1:1/10', CORDON_DEMO_DIR: join(dir, 'no-redis') });
+    expect(code).toBe(3);
+    expect(stderr).toContain('Redis is not answering at redis://127.0.0.1:1/10');
+    expect(stderr).toContain('redis-server');
+  }, 30_000);
+});
