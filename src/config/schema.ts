@@ -126,7 +126,15 @@ export const configSchema = z.strictObject({
     .default({ host: '127.0.0.1', port: 8080 }),
   lists: z.array(listConfigSchema).default([]),
   chains: z.array(chainSchema).default([]),
-  alerts: z.strictObject({ channels: z.array(alertChannelSchema).default([]) }).default({ channels: [] }),
+  alerts: z
+    .strictObject({
+      channels: z.array(alertChannelSchema).default([]),
+      /** Sends per channel per minute (Slack asks for about one a second); excess alerts wait. */
+      rateLimitPerMinute: z.number().int().min(1).default(30),
+      /** Sends a channel may make at once before the rate applies. */
+      burst: z.number().int().min(1).default(10),
+    })
+    .default({ channels: [], rateLimitPerMinute: 30, burst: 10 }),
   pipeline: pipelineSchema.default({
     concurrency: { extract: 4, screen: 4, act: 2 },
     attempts: 10,

@@ -6,7 +6,7 @@ import { orphanHoldsInBlock, orphanReason, raiseHoldInCanonicalBlock } from '../
 import type { StoredHold } from '../store/holds-repo.js';
 import type { PipelineContext } from './context.js';
 import { sourceOf } from './context.js';
-import { fromWireBlock, fromWireTransfer, type ActJob, type WireMatch } from './jobs.js';
+import { fromWireBlock, fromWireTransfer, jobId, type ActJob, type WireMatch } from './jobs.js';
 import { matchKey } from './screen-stage.js';
 
 /** Raised when an alert could not reach every channel yet: BullMQ retries the job. */
@@ -57,9 +57,9 @@ async function actOnMatch(ctx: PipelineContext, job: Extract<ActJob, { kind: 'ma
         );
       }
     }
-    if (!raised.blockOrphaned) await deliver(ctx, alertForMatch(match, new Date()));
+    if (!raised.blockOrphaned) await queueAlert(ctx, alertForMatch(match, new Date()));
   } else {
-    await deliver(ctx, alertForMatch(match, new Date()));
+    await queueAlert(ctx, alertForMatch(match, new Date()));
   }
   if (job.run) {
     await ctx.progress.recordMatch(job.run.runId, key, report(match, outcome));
@@ -76,13 +76,19 @@ async function actOnReorg(ctx: PipelineContext, job: Extract<ActJob, { kind: 're
     for (const { hold, previousState } of orphaned) {
       count++;
       ctx.log.warn({ chain: job.chain, block: block.number, hash: block.hash, holdKey: hold.holdKey, previousState }, 'hold orphaned by a reorg');
-      await deliver(
-        ctx,
-        holdOrphanedAlert({ ...holdFacts(ctx, hold), reason: orphanReason(block.number, block.hash) }, new Date()),
-      );
+      await queueAlert(ctx, holdOrphanedAlert({ ...holdFacts(ctx, hold), reason: orphanReason(block.number, block.hash) }, new Date()));
     }
   }
   return `${count} holds orphaned`;
+}
+
+/**
+ * Alerts go out as act jobs of their own: a hold is committed without waiting for on-call
+ * channels (rate limits, retries), and the job id plus the channel claims keep them to one.
+ * Queued on every run of the job, so a crash between the hold and this line loses no alert.
+ */
+async function queueAlert(ctx: PipelineContext, alert: Alert): Promise<void> {
+  await ctx.queues.act.add('alert', { kind: 'alert', alert }, { jobId: jobId('alert', alert.dedupKey) });
 }
 
 async function deliver(ctx: PipelineContext, alert: Alert): Promise<void> {

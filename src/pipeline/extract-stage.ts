@@ -1,4 +1,7 @@
 import { attributeTransfers, loadLookup } from '../accounts/index.js';
+import { exchangeTransfers, isBitcoinChainSource, outputsPaying, type BitcoinChainSource } from '../chains/bitcoin/index.js';
+import type { ChainSource } from '../chains/chain-source.js';
+import type { NormalisedAddress } from '../domain/address.js';
 import type { BlockRef } from '../domain/block.js';
 import { transferId, type Transfer } from '../domain/transfer.js';
 import type { PipelineContext } from './context.js';
@@ -14,7 +17,7 @@ export async function runExtract(ctx: PipelineContext, job: ExtractJob): Promise
   let blocks: { block: BlockRef; transfers: Transfer[] }[];
   if (job.kind === 'block') {
     const block = fromWireBlock(job.block);
-    blocks = [{ block, transfers: await source.transfers(block) }];
+    blocks = [{ block, transfers: await transfersOf(ctx, source, block) }];
   } else {
     blocks = await transfersOfRange(ctx, job.chain, BigInt(job.from), BigInt(job.to));
   }
@@ -30,6 +33,16 @@ async function transfersOfRange(
   to: bigint,
 ): Promise<{ block: BlockRef; transfers: Transfer[] }[]> {
   const source = sourceOf(ctx, chain);
+  if (isBitcoinChainSource(source)) {
+    // One header read for the range, then the exchange's path per block (in order: each block's
+    // outputs are recorded before the next block's spends are looked up).
+    const refs = await source.headersInRange(from, to);
+    const last = refs.at(-1);
+    if (refs.length === 0 || last === undefined || last.number < to) throw new Error(`${chain}: block #${to} is above the node's head`);
+    const out: { block: BlockRef; transfers: Transfer[] }[] = [];
+    for (const block of refs) out.push({ block, transfers: await bitcoinTransfers(ctx, source, block) });
+    return out;
+  }
   if (source.transfersInRange) {
     const byNumber = await source.transfersInRange(from, to);
     return [...byNumber.values()].sort((a, b) => (a.block.number < b.block.number ? -1 : 1));
@@ -41,6 +54,52 @@ async function transfersOfRange(
     out.push({ block, transfers: await source.transfers(block) });
   }
   return out;
+}
+
+/** A block's transfers: every transfer on EVM; on Bitcoin-family chains, those touching the exchange. */
+async function transfersOf(ctx: PipelineContext, source: ChainSource, block: BlockRef): Promise<Transfer[]> {
+  return isBitcoinChainSource(source) ? bitcoinTransfers(ctx, source, block) : source.transfers(block);
+}
+
+/**
+ * The Bitcoin path (chains/bitcoin/exchange-transfers.ts): only transactions that pay a watched
+ * address, spend one of the exchange's recorded outputs, or were registered by txid have their
+ * inputs resolved. Then the block's outputs paying watched addresses (hot wallets and deposit
+ * addresses: sweeps spend them) are recorded, and the recorded outputs it spends marked spent,
+ * in one transaction. Both writes are idempotent, so a retried or replayed block changes nothing.
+ *
+ * Known limits: the extract workers run blocks concurrently, so a block whose parent is still
+ * being extracted may miss a no-change, unregistered spend of an output the parent created
+ * (change to a watched address and registered txids are still found); outputs that predate the
+ * chain's startBlock need a one-off seed of the table.
+ */
+async function bitcoinTransfers(ctx: PipelineContext, source: BitcoinChainSource, block: BlockRef): Promise<Transfer[]> {
+  const chain = source.chain;
+  let watched = new Set<string>();
+  const { utxo, transfers } = await exchangeTransfers(source, block, {
+    watchedAmong: async (addresses) => {
+      const found = (await ctx.store.accounts.findWatchedAddresses(chain, addresses)).map((w) => w.address);
+      watched = new Set(found);
+      return found;
+    },
+    registeredAmong: async (txids) =>
+      (await ctx.store.accounts.findWithdrawalsByTxids(chain, txids)).flatMap((w) => (w.txid === null ? [] : [w.txid])),
+    ownedAmong: (outpoints) => ctx.store.utxos.ownedAmong(chain, outpoints, block.hash),
+  });
+  const created = outputsPaying(utxo, watched).map((o) => ({
+    txid: o.outpoint.txid,
+    vout: o.outpoint.vout,
+    address: o.address as NormalisedAddress,
+    value: o.value,
+  }));
+  const spends = utxo.txs.flatMap((tx) => tx.inputs.map((i) => ({ txid: i.txid, vout: i.vout, spentIn: tx.txid })));
+  if (created.length > 0 || spends.length > 0) {
+    await ctx.store.transaction(async (repos) => {
+      await repos.utxos.recordOutputs(chain, block, created);
+      await repos.utxos.markSpent(chain, block.hash, spends);
+    });
+  }
+  return transfers;
 }
 
 /** Token transfers of contracts the exchange does not credit are left out (see `tokens` in the chain config). */

@@ -56,7 +56,13 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     redis,
     log,
     metrics,
-    alerts: createAlertDispatcher({ channels: createChannels(config.alerts.channels), alertsRepo: store.alerts, log: log.child({ component: 'alerts' }) }),
+    alerts: createAlertDispatcher({
+      channels: createChannels(config.alerts.channels),
+      alertsRepo: store.alerts,
+      log: log.child({ component: 'alerts' }),
+      rateLimitPerMinute: config.alerts.rateLimitPerMinute,
+      burst: config.alerts.burst,
+    }),
     lists: new ListIndexCache(store.lists, config, log.child({ component: 'sanctions' })),
     progress: runProgress(redis),
   };
