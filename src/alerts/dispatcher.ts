@@ -28,7 +28,7 @@ import { createTokenBucket, RateLimitQueueFull, type TokenBucket } from './rate-
  * write after it. It is extended before each wait between attempts, so only a sender that
  * died lets it run out, and then the alert is free again within this time.
  */
-const CLAIM_LEASE_MS = 30_000;
+const CLAIM_LEASE_MS = 15_000;
 
 export interface RetryPolicy {
   /** Attempts per channel per dispatch, the first included. Default 5. */

@@ -1,7 +1,6 @@
 import { attributeTransfers, loadLookup } from '../accounts/index.js';
 import { exchangeTransfers, isBitcoinChainSource, outputsPaying, type BitcoinChainSource } from '../chains/bitcoin/index.js';
 import type { ChainSource } from '../chains/chain-source.js';
-import type { NormalisedAddress } from '../domain/address.js';
 import type { BlockRef } from '../domain/block.js';
 import { transferId, type Transfer } from '../domain/transfer.js';
 import type { PipelineContext } from './context.js';
@@ -89,7 +88,7 @@ async function bitcoinTransfers(ctx: PipelineContext, source: BitcoinChainSource
   const created = outputsPaying(utxo, watched).map((o) => ({
     txid: o.outpoint.txid,
     vout: o.outpoint.vout,
-    address: o.address as NormalisedAddress,
+    address: o.address,
     value: o.value,
   }));
   const spends = utxo.txs.flatMap((tx) => tx.inputs.map((i) => ({ txid: i.txid, vout: i.vout, spentIn: tx.txid })));

@@ -7,6 +7,7 @@ import { holdsRepo, type HoldsRepo } from './holds-repo.js';
 import { listsRepo, type ListsRepo } from './lists-repo.js';
 import { migrate } from './migrations.js';
 import { transfersRepo, type TransfersRepo } from './transfers-repo.js';
+import { utxosRepo, type UtxosRepo } from './utxos-repo.js';
 
 export interface Repos {
   readonly lists: ListsRepo;
@@ -16,6 +17,7 @@ export interface Repos {
   readonly holds: HoldsRepo;
   readonly alerts: AlertsRepo;
   readonly blocks: BlocksRepo;
+  readonly utxos: UtxosRepo;
 }
 
 export interface Store extends Repos {
@@ -36,6 +38,7 @@ export function reposFor(db: Db): Repos {
     holds: holdsRepo(db),
     alerts: alertsRepo(db),
     blocks: blocksRepo(db),
+    utxos: utxosRepo(db),
   };
 }
 

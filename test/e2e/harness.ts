@@ -44,6 +44,11 @@ export interface E2eOptions {
   readonly extraLists?: string;
   /** A Redis of the test's own (e.g. a dedicated redis-server) instead of 127.0.0.1:6379/<redisDb>. */
   readonly redisUrl?: string;
+  /**
+   * Also follow a Bitcoin-family chain (e.g. the fake Core of test/helpers/bitcoin-core-server.ts):
+   * `url` is the JSON-RPC endpoint with credentials (`http://user:password@host:port`).
+   */
+  readonly bitcoin?: { readonly id?: string; readonly url: string; readonly network?: 'mainnet' | 'testnet' | 'signet' | 'regtest' };
 }
 
 /**
@@ -55,6 +60,13 @@ export async function setUpE2e(backend: Backend, redisDb: number, extraYaml = ''
   const receivers = await startReceivers();
   const redisUrl = options.redisUrl ?? `redis://127.0.0.1:6379/${redisDb}`;
   const flush = new Redis(redisUrl);
+  // A db index the server lacks fails SELECT, and ioredis then runs FLUSHDB on db 0: refuse.
+  const [, databases] = (await flush.call('CONFIG', 'GET', 'databases')) as [string, string];
+  const db = Number(new URL(redisUrl).pathname.slice(1) || '0');
+  if (db >= Number(databases)) {
+    flush.disconnect();
+    throw new Error(`${redisUrl}: the server has ${databases} databases (0-${Number(databases) - 1}); not flushing db 0 instead`);
+  }
   await flush.flushdb();
   flush.disconnect();
   const schema = `cordon_e2e_${process.pid}_${redisDb}`;
@@ -87,6 +99,7 @@ chains:
     pollInterval: 100ms
     reorgDepth: 16
     finality: 16
+${options.bitcoin ? bitcoinChainYaml(options.bitcoin) : ''}
 alerts:
   channels:
     - { type: pagerduty, name: oncall, routingKey: test-routing-key, eventsUrl: "${receivers.url}/pd" }
@@ -135,15 +148,26 @@ ${extraYaml}
   return e2e;
 }
 
+function bitcoinChainYaml(b: NonNullable<E2eOptions['bitcoin']>): string {
+  return `  - id: ${b.id ?? 'btc'}
+    family: bitcoin
+    network: ${b.network ?? 'regtest'}
+    endpoints: [{ url: "${b.url}" }]
+    startBlock: 0
+    pollInterval: 100ms
+    reorgDepth: 16
+    finality: 16`;
+}
+
 /**
- * A `custom-json` list with `policy: hold` listing `addresses` (ETH), as YAML for
+ * A `custom-json` list with `policy: hold` listing `addresses` (ETH, or `ticker`), as YAML for
  * `E2eOptions.extraLists`: lets a test list an address whose key it owns (an anvil dev account),
  * so it can sign a transaction once and broadcast the very same one again.
  */
-export function customJsonList(id: string, addresses: readonly string[]): string {
+export function customJsonList(id: string, addresses: readonly string[], ticker = 'ETH'): string {
   const dir = mkdtempSync(join(tmpdir(), 'cordon-e2e-list-'));
   const file = join(dir, `${id}.json`);
-  const entries = addresses.map((address, i) => ({ id: `T${i + 1}`, address, ticker: 'ETH', name: `TEST PARTY ${i + 1}`, programs: ['TEST-HOLD'] }));
+  const entries = addresses.map((address, i) => ({ id: `T${i + 1}`, address, ticker, name: `TEST PARTY ${i + 1}`, programs: ['TEST-HOLD'] }));
   writeFileSync(file, JSON.stringify({ entries }));
   return `
   - id: ${id}
