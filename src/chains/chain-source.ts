@@ -1,6 +1,7 @@
 import type { AddressFamily } from '../domain/address-family.js';
 import type { BlockHash, BlockRef } from '../domain/block.js';
 import type { Transfer } from '../domain/transfer.js';
+import type { EndpointStats } from './rpc/endpoint-pool.js';
 
 /**
  * How every chain family meets the rest of Cordon. Nothing outside src/chains/ knows RPC
@@ -31,8 +32,8 @@ export interface ChainSource {
    * source has such a channel; returns the unsubscribe. Followers poll anyway as the safety net.
    */
   subscribeHeads?(onHead: (head: BlockRef) => void): () => void;
-  /** Failures per endpoint and kind since start (for metrics); label never includes credentials. */
-  endpointErrors?(): readonly { readonly endpoint: string; readonly kind: string; readonly count: number }[];
+  /** Requests and failures per endpoint since start (metrics); labels never carry credentials. */
+  endpointStats?(): readonly EndpointStats[];
   /** Releases connections. */
   close(): Promise<void>;
 }

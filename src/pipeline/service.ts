@@ -93,7 +93,9 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   });
   metrics.onCollect(async () => {
     for (const [chain, source] of sources) {
-      for (const e of source.endpointErrors?.() ?? []) metrics.rpcErrors.set({ chain, endpoint: e.endpoint, kind: e.kind }, e.count);
+      for (const e of source.endpointStats?.() ?? []) {
+        for (const [kind, count] of Object.entries(e.failures)) metrics.rpcErrors.set({ chain, endpoint: e.label, kind }, count);
+      }
     }
   });
   // The failed sets are visible (metrics, CLI) and alerted, never silently dropped.

@@ -14,21 +14,7 @@ export class MalformedBlock extends Error {
   }
 }
 
-/**
- * No endpoint knows the block any more (a hash reorged away) or yet (a height above the
- * head). For `transfers(block)` this is how a reorg shows: follow the chain again from its head.
- */
-export class BlockUnavailable extends Error {
-  override readonly name = 'BlockUnavailable';
-  constructor(
-    readonly chain: string,
-    readonly block: { readonly number?: bigint; readonly hash?: BlockHash | string },
-    detail: string,
-  ) {
-    const where = [block.number === undefined ? '' : `#${block.number}`, block.hash ?? ''].filter(Boolean).join(' ');
-    super(`${chain}: block ${where} is not available from any endpoint (${detail})`);
-  }
-}
+export { BlockUnavailable } from '../chain-errors.js';
 
 /**
  * The node can tell neither the prevouts of a block (`getblock <hash> 3`, Bitcoin Core ≥ 25,
