@@ -128,7 +128,7 @@ export function verifyHookSignature(
  * - `delivered`: 2xx.
  * - `retry`: no answer (network error, timeout), 408, 429 or 5xx: transient, retried with
  *   exponential backoff.
- * - `refused`: any other status (other 4xx, a 3xx: redirects are not followed for a signed
+ * - `refused`: every other status (other 4xx, a 3xx: redirects are not followed for a signed
  *   POST). The exchange has a bug or Cordon is misconfigured (a 401 is usually a wrong secret).
  *   Cordon must not drop a hold, so it is still retried, on a long backoff, and on-call is told.
  */
