@@ -3,11 +3,8 @@
  * GETs for the REST interface. Both map failures to the RpcError classes the pool knows, so a
  * REST request is retried, backed off and failed over like an RPC call.
  */
-import http from 'node:http';
-import https from 'node:https';
-
 import { RpcNodeError, RpcTimeout, RpcTransportError } from '../rpc/errors.js';
-import { HttpFailure, HttpTimeout, httpPost, type HttpAnswer } from '../rpc/http-post.js';
+import { HttpFailure, HttpTimeout, httpGet, httpPost, type HttpAnswer } from '../rpc/http-post.js';
 import { describeCalls, type JsonRpcRequest } from '../rpc/json-rpc.js';
 import { parseHttpAnswer, transportError, type RpcTransport } from '../rpc/transport.js';
 import { coreAuth, splitUrlCredentials, type CoreAuth } from './core-auth.js';
@@ -43,45 +40,6 @@ export function coreTransport(opts: { readonly url: string; readonly chain: stri
     },
     async close() {},
   };
-}
-
-const AGENTS = {
-  http: new http.Agent({ keepAlive: true, maxSockets: 16 }),
-  https: new https.Agent({ keepAlive: true, maxSockets: 16 }),
-};
-
-/** One GET with a hard deadline; the body as one Buffer. */
-export function httpGet(url: string, timeoutMs: number): Promise<HttpAnswer> {
-  const u = new URL(url);
-  const secure = u.protocol === 'https:';
-  return new Promise<HttpAnswer>((resolve, reject) => {
-    let settled = false;
-    const finish = (err: Error | null, answer?: HttpAnswer): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (err !== null) {
-        req.destroy();
-        reject(err);
-      } else if (answer !== undefined) resolve(answer);
-    };
-    const req = (secure ? https : http).request(
-      { protocol: u.protocol, hostname: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: 'GET', agent: secure ? AGENTS.https : AGENTS.http },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (e) => finish(new HttpFailure(`reading the answer: ${e.message}`, { cause: e })));
-        res.on('end', () => {
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-          finish(null, { status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks) });
-        });
-      },
-    );
-    const timer = setTimeout(() => finish(new HttpTimeout(timeoutMs)), timeoutMs);
-    req.on('error', (e) => finish(new HttpFailure(e.message, { cause: e })));
-    req.end();
-  });
 }
 
 /** What a REST GET came back as. */

@@ -22,7 +22,7 @@ import { HttpTimeout, retryAfterMs } from '../rpc/http-post.js';
 import { transportError, type RpcTransport } from '../rpc/transport.js';
 import type { BitcoinChainSource, BitcoinEndpointConfig } from './bitcoin-source.js';
 import { checkedBlock } from './checked-block.js';
-import { httpGet } from './core-http.js';
+import { httpGet } from '../rpc/http-post.js';
 import { BlockUnavailable } from './errors.js';
 import { utxoNetwork, type UtxoFamily, type UtxoNetworkName } from './networks.js';
 import { outputAddress } from './output-address.js';

@@ -45,14 +45,23 @@ const AGENTS = {
 };
 
 export function httpPost(url: string, body: string | Uint8Array, opts: HttpPostOptions): Promise<HttpAnswer> {
+  return httpRequest('POST', url, body, opts);
+}
+
+/** One GET with the same deadline, size cap, keep-alive and gzip handling (REST interfaces). */
+export function httpGet(url: string, timeoutMs: number): Promise<HttpAnswer> {
+  return httpRequest('GET', url, undefined, { timeoutMs });
+}
+
+function httpRequest(method: 'GET' | 'POST', url: string, body: string | Uint8Array | undefined, opts: HttpPostOptions): Promise<HttpAnswer> {
   const u = new URL(url);
   const secure = u.protocol === 'https:';
   if (!secure && u.protocol !== 'http:') return Promise.reject(new HttpFailure(`unsupported protocol ${u.protocol}`));
   const headers: Record<string, string> = {
-    'content-type': 'application/json',
     'accept-encoding': 'gzip',
+    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     ...opts.headers,
-    'content-length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength),
+    ...(body === undefined ? {} : { 'content-length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength) }),
   };
   if (u.username !== '' && headers['authorization'] === undefined) {
     const cred = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
@@ -71,7 +80,7 @@ export function httpPost(url: string, body: string | Uint8Array, opts: HttpPostO
       } else if (answer !== undefined) resolve(answer);
     };
     const req = (secure ? https : http).request(
-      { protocol: u.protocol, hostname: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: 'POST', headers, agent },
+      { protocol: u.protocol, hostname: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method, headers, agent },
       (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
