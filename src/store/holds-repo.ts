@@ -331,21 +331,7 @@ export function holdsRepo(db: Db): HoldsRepo {
     },
 
     transitionHold(id, t) {
-      return db.transaction(async (tx) => {
-        const updated = await tx.query<HoldRow>(
-          `UPDATE holds SET state = $2, updated_at = now() WHERE id = $1 AND state = $3 RETURNING *`,
-          [id, t.to, t.expectedFrom],
-        );
-        const row = updated[0];
-        if (!row) {
-          const current = await tx.query<{ state: string }>('SELECT state FROM holds WHERE id = $1', [id]);
-          const actual = current[0];
-          if (!actual) throw new HoldNotFound(id);
-          throw new HoldStateConflict(id, t.expectedFrom, actual.state, t.to);
-        }
-        const event = await appendEvent(tx, id, t.expectedFrom, t.to, t.actor, t.reason);
-        return { hold: toHold(row), event };
-      });
+      return guardedTransition(db, id, t, null);
     },
 
     async holdEvents(holdId) {
@@ -354,23 +340,7 @@ export function holdsRepo(db: Db): HoldsRepo {
     },
 
     transitionHoldToBlock(id, t, block) {
-      return db.transaction(async (tx) => {
-        const updated = await tx.query<HoldRow>(
-          `UPDATE holds SET state = $2, block_number = $4::bigint, block_hash = $5, confirmations = $6,
-                            updated_at = now()
-           WHERE id = $1 AND state = $3 RETURNING *`,
-          [id, t.to, t.expectedFrom, block.number.toString(), block.hash, block.confirmations],
-        );
-        const row = updated[0];
-        if (!row) {
-          const current = await tx.query<{ state: string }>('SELECT state FROM holds WHERE id = $1', [id]);
-          const actual = current[0];
-          if (!actual) throw new HoldNotFound(id);
-          throw new HoldStateConflict(id, t.expectedFrom, actual.state, t.to);
-        }
-        const event = await appendEvent(tx, id, t.expectedFrom, t.to, t.actor, t.reason);
-        return { hold: toHold(row), event };
-      });
+      return guardedTransition(db, id, t, block);
     },
 
     async countHoldsByState() {
@@ -454,4 +424,38 @@ export function holdsRepo(db: Db): HoldsRepo {
       return rows.map(toHookAttempt);
     },
   };
+}
+
+/**
+ * Moves a hold from `t.expectedFrom` to `t.to` (optionally to another block) and appends the
+ * audit event, in one transaction; a hold not in the expected state is a conflict, not a no-op.
+ */
+function guardedTransition(
+  db: Db,
+  id: number,
+  t: HoldTransition,
+  block: HoldBlock | null,
+): Promise<{ hold: StoredHold; event: HoldEvent }> {
+  return db.transaction(async (tx) => {
+    const updated = block
+      ? await tx.query<HoldRow>(
+          `UPDATE holds SET state = $2, block_number = $4::bigint, block_hash = $5, confirmations = $6,
+                            updated_at = now()
+           WHERE id = $1 AND state = $3 RETURNING *`,
+          [id, t.to, t.expectedFrom, block.number.toString(), block.hash, block.confirmations],
+        )
+      : await tx.query<HoldRow>(
+          `UPDATE holds SET state = $2, updated_at = now() WHERE id = $1 AND state = $3 RETURNING *`,
+          [id, t.to, t.expectedFrom],
+        );
+    const row = updated[0];
+    if (!row) {
+      const current = await tx.query<{ state: string }>('SELECT state FROM holds WHERE id = $1', [id]);
+      const actual = current[0];
+      if (!actual) throw new HoldNotFound(id);
+      throw new HoldStateConflict(id, t.expectedFrom, actual.state, t.to);
+    }
+    const event = await appendEvent(tx, id, t.expectedFrom, t.to, t.actor, t.reason);
+    return { hold: toHold(row), event };
+  });
 }

@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 
 import * as bitcoin from 'bitcoinjs-lib';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { normaliseForFamily } from '../../src/domain/address.js';
 import { freePort } from '../helpers/anvil.js';
+import { RedisServer } from '../helpers/redis-server.js';
 import { startBitcoinCoreServer, type BitcoinCoreServer } from '../helpers/bitcoin-core-server.js';
 import { ALICE, btc, coinbaseTx, DEPOSIT_1, HOT, idOf, MINER, mineBlock, SANCTIONED, spendTx, type Party } from '../chains/bitcoin/regtest-chain.js';
 import { customJsonList, eventually, setUpE2e, type Backend, type E2e } from './harness.js';
@@ -61,33 +60,10 @@ function buildChain() {
  * A redis-server of this file's own with 19 databases: the shared one on 6379 has the default 16,
  * and a URL naming db 17 there would leave ioredis on db 0 (SELECT fails, commands still run).
  */
-async function startRedis(): Promise<{ url: (db: number) => string; close: () => Promise<void> }> {
-  const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--databases', '19'], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined); // refused until it listens
-  try {
-    await eventually('redis-server to answer', async () => {
-      if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-      try {
-        if (probe.status !== 'ready') await probe.connect();
-        return (await probe.ping()) === 'PONG' ? true : undefined;
-      } catch {
-        probe.disconnect();
-        return undefined;
-      }
-    }, 15_000);
-  } finally {
-    probe.disconnect();
-  }
-  return {
-    url: (db) => `redis://127.0.0.1:${port}/${db}`,
-    async close() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+async function startRedis(): Promise<RedisServer> {
+  const server = new RedisServer(await freePort(), ['--databases', '19']);
+  await server.start();
+  return server;
 }
 
 describe.each<[Backend, number]>([
@@ -96,7 +72,7 @@ describe.each<[Backend, number]>([
 ])('Bitcoin end to end: regtest blocks from a fake Core, Redis and %s', (backend, redisDb) => {
   let e2e: E2e;
   let core: BitcoinCoreServer;
-  let redis: Awaited<ReturnType<typeof startRedis>>;
+  let redis: RedisServer;
   const { blocks, txids } = buildChain();
 
   beforeAll(async () => {

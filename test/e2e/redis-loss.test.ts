@@ -1,67 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseForFamily } from '../../src/domain/address.js';
 import type { ExtractJob } from '../../src/pipeline/jobs.js';
 import { DEV_ACCOUNTS, freePort } from '../helpers/anvil.js';
+import { RedisServer } from '../helpers/redis-server.js';
 import { eventually, LISTED_ETH, LISTED_ETH_2, sendEth, setUpE2e, type E2e } from './harness.js';
 
 const DEPOSIT = DEV_ACCOUNTS[1];
 const ETHER = 10n ** 18n;
-
-/**
- * A redis-server of this test's own, persisting like production's (AOF; `always` so a SIGKILL
- * loses no acknowledged write — production's `everysec` may lose up to a second on a hard crash).
- */
-class RedisServer {
-  private child: ChildProcess | null = null;
-  private exited: Promise<void> = Promise.resolve();
-  readonly dir = mkdtempSync(join(tmpdir(), 'cordon-redis-'));
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}/0`;
-  }
-
-  async start(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir, '--daemonize', 'no'];
-    const child = spawn('redis-server', args, { stdio: 'ignore' });
-    this.child = child;
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    const probe = new Redis({ port: this.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined); // refused until the server listens: expected
-    try {
-      await eventually('redis-server to answer', async () => {
-        if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-        try {
-          if (probe.status !== 'ready') await probe.connect();
-          // Ready only once the AOF is loaded (a loading server answers -LOADING).
-          return (await probe.ping()) === 'PONG' ? true : undefined;
-        } catch {
-          probe.disconnect();
-          return undefined;
-        }
-      }, 15_000);
-    } finally {
-      probe.disconnect();
-    }
-  }
-
-  /** SIGKILL: a crash, not a clean shutdown. */
-  async kill(): Promise<void> {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-    await this.exited;
-    this.child = null;
-  }
-
-  async close(): Promise<void> {
-    await this.kill();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
 
 describe('Redis goes away under a running pipeline and comes back', () => {
   let redis: RedisServer;
@@ -72,10 +18,10 @@ describe('Redis goes away under a running pipeline and comes back', () => {
   beforeAll(async () => {
     process.on('uncaughtException', onCrash);
     process.on('unhandledRejection', onCrash);
-    redis = new RedisServer(await freePort());
+    redis = new RedisServer(await freePort(), ['--appendonly', 'yes', '--appendfsync', 'always']);
     await redis.start();
     // Its own redis-server; 16 only names the Postgres schema.
-    e2e = await setUpE2e('postgres', 16, '', { redisUrl: redis.url });
+    e2e = await setUpE2e('postgres', 16, '', { redisUrl: redis.url() });
     await e2e.store.accounts.upsertWatchedAddress({ chain: 'anvil', address: normaliseForFamily(DEPOSIT, 'evm'), accountId: 'acct-deposit', kind: 'deposit' });
     await e2e.start(['follow', 'extract', 'screen', 'act']);
   });
