@@ -31,7 +31,7 @@ export interface Recording {
   readonly logs: string[];
 }
 
-export const cacheDir = (root: string, blocks: number, txs: number): string => `${root}/bench/.cache/evm-replay-${blocks}b-${txs}tx`;
+export const cacheDir = (root: string, blocks: number, txs: number): string => `${root}/bench/.cache/evm-replay-v2-${blocks}b-${txs}tx`;
 
 export function hasRecording(dir: string): boolean {
   return ['meta.json', 'blocks.ndjson', 'receipts.ndjson', 'logs.ndjson', 'anvil-state.json'].every((f) => existsSync(`${dir}/${f}`));

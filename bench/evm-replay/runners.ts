@@ -5,15 +5,18 @@
 import { JsonRpcProvider, type TransactionReceipt } from 'ethers';
 import { pino } from 'pino';
 
+import type { TransferScope } from '../../src/chains/chain-source.js';
 import { createEvmChainSource } from '../../src/chains/evm/evm-source.js';
 import { TRANSFER_TOPIC } from '../../src/chains/evm/extract-transfers.js';
 import { bodyText, httpPost } from '../../src/chains/rpc/http-post.js';
 
 export interface RunResult {
   readonly blocks: number;
-  /** Transfers found (native + call + erc20), or txs seen for the floor. */
+  /** Transfers found (native + call + erc20; Cordon scoped: those touching the exchange), or txs seen for the floor. */
   readonly items: number;
   readonly ms: number;
+  /** Cordon scoped: of `ms`, the time spent answering the scope's address lookups. */
+  readonly lookupMs?: number;
 }
 
 const silent = pino({ level: 'silent' });
@@ -24,16 +27,31 @@ export interface Tuning {
   readonly concurrency: number;
 }
 
-/** Cordon: createEvmChainSource(...).transfersInRange. */
-export async function runCordon(url: string, from: bigint, to: bigint, t: Tuning): Promise<RunResult> {
+/**
+ * Cordon: createEvmChainSource(...).transfersInRange, scoped to the exchange's addresses as
+ * the extract stage calls it, or unscoped (every transfer of every block).
+ */
+export async function runCordon(url: string, from: bigint, to: bigint, t: Tuning, scope?: TransferScope): Promise<RunResult> {
   const src = createEvmChainSource({ chain: 'bench', endpoints: [{ url }], traces: false, log: silent, rangeChunkBlocks: t.chunk, rangeConcurrency: t.concurrency, requestTimeoutMs: 120_000 });
+  let lookupMs = 0;
+  const timed: TransferScope | undefined =
+    scope === undefined
+      ? undefined
+      : {
+          async among(addresses) {
+            const s = performance.now();
+            const found = await scope.among(addresses);
+            lookupMs += performance.now() - s;
+            return found;
+          },
+        };
   const start = performance.now();
-  const range = await src.transfersInRange(from, to);
+  const range = await src.transfersInRange(from, to, timed);
   const ms = performance.now() - start;
   await src.close();
   let items = 0;
   for (const { transfers } of range.values()) items += transfers.length;
-  return { blocks: range.size, items, ms };
+  return { blocks: range.size, items, ms, ...(scope === undefined ? {} : { lookupMs }) };
 }
 
 /**

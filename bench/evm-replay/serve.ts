@@ -25,14 +25,16 @@ const first = BigInt(rec.meta.first);
 const last = BigInt(rec.meta.last);
 
 const byHash = new Map<string, number>();
-const txIndex = new Map<string, [number, number]>();
 rec.blocks.forEach((text, i) => {
-  const b = JSON.parse(text) as { hash: string; transactions: { hash: string }[] };
+  const b = JSON.parse(text) as { hash: string };
   byHash.set(b.hash, i);
-  b.transactions.forEach((t, j) => txIndex.set(t.hash, [i, j]));
 });
 const lightBlocks = new Map<number, string>();
-const parsedReceipts = new Map<number, unknown[]>();
+/** Per-transaction receipts, cut out of the blocks' recorded receipts up front (not while timed). */
+const txReceipts = new Map<string, string>();
+for (const text of rec.receipts) {
+  for (const r of JSON.parse(text) as { transactionHash: string }[]) txReceipts.set(r.transactionHash.toLowerCase(), JSON.stringify(r));
+}
 
 function blockIndex(tag: unknown): number | undefined {
   if (tag === 'latest' || tag === 'finalized' || tag === 'safe') return Number(last - first);
@@ -91,16 +93,9 @@ function answer(c: Call): string {
       result = i === undefined ? 'null' : (rec.receipts[i] as string);
       break;
     }
-    case 'eth_getTransactionReceipt': {
-      const at = txIndex.get(String(p[0]).toLowerCase());
-      if (at === undefined) result = 'null';
-      else {
-        let rs = parsedReceipts.get(at[0]);
-        if (rs === undefined) parsedReceipts.set(at[0], (rs = JSON.parse(rec.receipts[at[0]] as string) as unknown[]));
-        result = JSON.stringify(rs[at[1]]);
-      }
+    case 'eth_getTransactionReceipt':
+      result = txReceipts.get(String(p[0]).toLowerCase()) ?? 'null';
       break;
-    }
     case 'eth_getLogs':
       result = logsFor((p[0] ?? {}) as { fromBlock?: string; toBlock?: string; blockHash?: string });
       break;

@@ -1,7 +1,18 @@
+import type { NormalisedAddress } from '../domain/address.js';
 import type { AddressFamily } from '../domain/address-family.js';
 import type { BlockHash, BlockRef } from '../domain/block.js';
 import type { Transfer } from '../domain/transfer.js';
 import type { EndpointStats } from './rpc/endpoint-pool.js';
+
+/**
+ * Narrows a block read to the transfers that touch some addresses (the exchange's): nothing
+ * else can be a deposit or a withdrawal, and a source may skip reads only other transfers need
+ * (on EVM chains, most receipts).
+ */
+export interface TransferScope {
+  /** Which of `addresses` (which may repeat) are in scope: one lookup per block or chunk of a range. */
+  among(addresses: readonly NormalisedAddress[]): Promise<ReadonlySet<NormalisedAddress>>;
+}
 
 /**
  * How every chain family meets the rest of Cordon. Nothing outside src/chains/ knows RPC
@@ -19,14 +30,16 @@ export interface ChainSource {
   blockByHash(hash: BlockHash): Promise<BlockRef | null>;
   /**
    * Every transfer in the block with this hash, checked against it: an answer for another block
-   * is retried, never used. Throws if the block is no longer available.
+   * is retried, never used. Throws if the block is no longer available. With a scope, the
+   * result holds at least every transfer whose `from` or `to` is in scope; others may be left out.
    */
-  transfers(block: BlockRef): Promise<Transfer[]>;
+  transfers(block: BlockRef, scope?: TransferScope): Promise<Transfer[]>;
   /**
    * Every block from..to inclusive with its transfers, keyed by number, fetched in batches (for
    * replays); families without a cheaper bulk path leave it out and are read block by block.
+   * A scope narrows it as in `transfers`.
    */
-  transfersInRange?(from: bigint, to: bigint): Promise<Map<bigint, { readonly block: BlockRef; readonly transfers: Transfer[] }>>;
+  transfersInRange?(from: bigint, to: bigint, scope?: TransferScope): Promise<Map<bigint, { readonly block: BlockRef; readonly transfers: Transfer[] }>>;
   /**
    * Pushes new heads as the node announces them (e.g. `newHeads` over WebSocket), where the
    * source has such a channel; returns the unsubscribe. Followers poll anyway as the safety net.

@@ -219,6 +219,16 @@ function familiesOf(d: Decoded): Families {
 }
 
 /** `d` as an address of `family`, which must be one of `familiesOf(d)` (or tron for evm hex). */
+/**
+ * The normal form of an EVM address a node returned, its shape (`0x` + 40 hex digits) already
+ * checked by the caller: lower case, as `normaliseForFamily` gives for single-case input. Node
+ * answers make no EIP-55 promise, so mixed case is lowered, not verified. For the RPC parsers'
+ * hot path (hundreds of addresses a block); `lower`: the caller saw no upper-case digit.
+ */
+export function evmAddressFromNode(checkedHex: string, lower = false): NormalisedAddress {
+  return (lower ? checkedHex : checkedHex.toLowerCase()) as NormalisedAddress;
+}
+
 function normalisedAs(d: Decoded, family: AddressFamily): NormalisedAddress {
   switch (d.format) {
     case 'evm':

@@ -1,6 +1,6 @@
 import { attributeTransfers, loadLookup } from '../accounts/index.js';
 import { exchangeTransfers, isBitcoinChainSource, outputsPaying, type BitcoinChainSource } from '../chains/bitcoin/index.js';
-import type { ChainSource } from '../chains/chain-source.js';
+import type { ChainSource, TransferScope } from '../chains/chain-source.js';
 import type { BlockRef } from '../domain/block.js';
 import { transferId, type Transfer } from '../domain/transfer.js';
 import type { PipelineContext } from './context.js';
@@ -43,21 +43,33 @@ async function transfersOfRange(
     return out;
   }
   if (source.transfersInRange) {
-    const byNumber = await source.transfersInRange(from, to);
+    const byNumber = await source.transfersInRange(from, to, exchangeScope(ctx, chain));
     return [...byNumber.values()].sort((a, b) => (a.block.number < b.block.number ? -1 : 1));
   }
   const out: { block: BlockRef; transfers: Transfer[] }[] = [];
   for (let n = from; n <= to; n++) {
     const block = await source.blockAt(n);
     if (!block) throw new Error(`${chain}: block #${n} is above the node's head`);
-    out.push({ block, transfers: await source.transfers(block) });
+    out.push({ block, transfers: await source.transfers(block, exchangeScope(ctx, chain)) });
   }
   return out;
 }
 
-/** A block's transfers: every transfer on EVM; on Bitcoin-family chains, those touching the exchange. */
+/** A block's transfers that touch the exchange's addresses (only those can be deposits or withdrawals). */
 async function transfersOf(ctx: PipelineContext, source: ChainSource, block: BlockRef): Promise<Transfer[]> {
-  return isBitcoinChainSource(source) ? bitcoinTransfers(ctx, source, block) : source.transfers(block);
+  return isBitcoinChainSource(source) ? bitcoinTransfers(ctx, source, block) : source.transfers(block, exchangeScope(ctx, source.chain));
+}
+
+/**
+ * The exchange's watched addresses on a chain, as a scope: lets an EVM source skip the
+ * receipts of transactions that cannot be a deposit or a withdrawal.
+ */
+function exchangeScope(ctx: PipelineContext, chain: string): TransferScope {
+  return {
+    async among(addresses) {
+      return new Set((await ctx.store.accounts.findWatchedAddresses(chain, addresses)).map((w) => w.address));
+    },
+  };
 }
 
 /**

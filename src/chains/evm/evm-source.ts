@@ -3,40 +3,32 @@
  * JSON-RPC endpoints, plus `transfersInRange` for replay.
  *
  * Call sets (chosen from measurements, see bench/evm-replay.ts):
- * - one block by hash (the tip): ONE batched request of eth_getBlockByHash(full txs) +
- *   eth_getBlockReceipts(hash) [+ trace_block, or debug_traceBlockByHash on geth]. The
- *   receipts give every status and every log, so no eth_getLogs is needed.
- * - a range: per chunk of blocks, ONE batched request of eth_getBlockByNumber(full) +
- *   eth_getBlockReceipts(number) [+ trace_block / debug_traceBlockByNumber] per block, each checked against
- *   the block of its number (hashes, counts, parent links inside the chunk), several chunks in
- *   flight.
- * - nodes without eth_getBlockReceipts: Transfer logs by eth_getLogs (by hash, or by range
- *   with splitting) and eth_getTransactionReceipt, batched, only for the transactions whose
- *   status is needed and not implied by a log.
- * Every answer is checked against the block it claims; a wrong one is retried (on another
- * endpoint when there is one) and never used.
+ * - scoped to the exchange's addresses (what the extract stage asks for): per block or chunk
+ *   of blocks, ONE batched request of eth_getBlockBy*(full txs) + the Transfer logs
+ *   (eth_getLogs by hash, or by range for a chunk) [+ trace_block / debug_trace*]; then one
+ *   lookup of the parties in the scope; then, in one more batch and only if some transaction
+ *   in scope has no log to prove it succeeded, its receipt (eth_getTransactionReceipt when few
+ *   of the block's transactions need one, eth_getBlockReceipts when many).
+ * - unscoped (every transfer): eth_getBlockBy*(full) + eth_getBlockReceipts per block, which
+ *   give every status and every log; nodes without eth_getBlockReceipts get the scoped call
+ *   set with every transaction in scope.
+ * Every answer is checked against the block it claims (hashes, counts, parent links inside a
+ * chunk); a wrong one is retried (on another endpoint when there is one) and never used.
  */
-import type { ChainSource } from '../chain-source.js';
+import type { ChainSource, TransferScope } from '../chain-source.js';
+import type { NormalisedAddress } from '../../domain/address.js';
 import type { BlockHash, BlockRef } from '../../domain/block.js';
 import type { Transfer } from '../../domain/transfer.js';
 import type { Logger } from '../../log/logger.js';
 import { createEndpointPool, endpointLabel, type Endpoint, type EndpointPool, type EndpointStats } from '../rpc/endpoint-pool.js';
-import { RpcError, RpcInconsistent, RpcNodeError, RpcUnsupported } from '../rpc/errors.js';
+import { RpcError, RpcInconsistent, RpcNodeError, RpcRangeTooLarge, RpcUnsupported } from '../rpc/errors.js';
 import type { RpcCall, RpcOutcome } from '../rpc/json-rpc.js';
 import { checkLogs } from './consistency.js';
 import { BlockUnavailable, RangeNotLinked } from './errors.js';
-import { extractTransfers, type BlockTraces } from './extract-transfers.js';
+import { extractTransfers, partiesOf, txsNeedingStatus, type BlockTraces } from './extract-transfers.js';
 import { blockByHashCall, blockByNumberCall, fetchBlockByHash, fetchBlockByNumber, fetchHead, readBlock } from './fetch-block.js';
-import { fetchTransferLogsInRange, readLogs, transferLogsByHashCall } from './fetch-logs.js';
-import {
-  BLOCK_RECEIPTS,
-  blockReceiptsCall,
-  fetchReceiptsPerTx,
-  needsStatus,
-  readBlockReceipts,
-  statusFromReceipts,
-  type BlockStatus,
-} from './fetch-receipts.js';
+import { fetchTransferLogsInRange, noteRangeRefused, rangeMayFit, readLogs, transferLogsByHashCall, transferLogsInRangeCall } from './fetch-logs.js';
+import { BLOCK_RECEIPTS, blockReceiptsCall, DEFAULT_PER_TX_RECEIPT_SHARE, fetchStatuses, readBlockReceipts, statusAndLogs } from './fetch-receipts.js';
 import {
   callTracesByNumberCall,
   fetchBlockTraces,
@@ -73,6 +65,12 @@ export interface EvmChainSourceOptions {
   readonly rangeChunkBlocks?: number;
   /** Chunks in flight at once in transfersInRange (default 4). */
   readonly rangeConcurrency?: number;
+  /**
+   * Scoped reads ask for per-transaction receipts while a block needs at most 1 in this many of
+   * its transactions, else for the block's receipts (default 10; 1: always per transaction,
+   * for providers that bill eth_getBlockReceipts heavily).
+   */
+  readonly perTxReceiptShare?: number;
 }
 
 export interface BlockTransfers {
@@ -83,9 +81,30 @@ export interface BlockTransfers {
 export interface EvmChainSource extends ChainSource {
   readonly family: 'evm';
   /** Every block from..to inclusive with its transfers, keyed by number. Throws BlockUnavailable above the head. */
-  transfersInRange(from: bigint, to: bigint): Promise<Map<bigint, BlockTransfers>>;
+  transfersInRange(from: bigint, to: bigint, scope?: TransferScope): Promise<Map<bigint, BlockTransfers>>;
   /** Per-endpoint request and failure counters, for metrics. */
   endpointStats(): EndpointStats[];
+}
+
+/** One block as read, before the statuses a scope still needs. */
+interface BlockRead {
+  readonly block: EvmBlock;
+  /** Every transaction's status, when block receipts came with the read. */
+  readonly status?: Map<string, boolean | null>;
+  /** Transfer logs (all the block's logs when they came with block receipts). */
+  readonly logs: EvmLog[];
+  readonly traces?: BlockTraces;
+}
+
+/** What one chunk's batched request brought (evm-source's readChunk). */
+interface ChunkAnswer {
+  readonly blocks: EvmBlock[];
+  /** Every block's statuses and logs, when block receipts came for all of them. */
+  readonly receipts: { status: Map<string, boolean | null>; logs: EvmLog[] }[] | undefined;
+  /** The range's Transfer logs when they came in the batch; null: fetch them on their own. */
+  readonly rangeLogs: EvmLog[] | null;
+  /** Per block; `missing`: fetch on their own. */
+  readonly traces: (BlockTraces | 'missing' | undefined)[];
 }
 
 const refOf = (b: EvmBlock): BlockRef => ({ number: b.number, hash: b.hash, parentHash: b.parentHash, timestamp: b.timestamp });
@@ -120,16 +139,56 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
     }
   }
 
-  /** Status and logs of one block, pinned to its hash, without eth_getBlockReceipts. */
-  async function statusWithoutBlockReceipts(ep: Endpoint, block: EvmBlock, logs: EvmLog[]): Promise<BlockStatus> {
-    const withLog = new Set(logs.map((l) => l.txHash));
-    const txs = (block.txs ?? []).filter((tx) => needsStatus(tx, traces) && !withLog.has(tx.hash));
-    const { status } = statusFromReceipts(await fetchReceiptsPerTx(ep, block, txs), false);
-    return { status, logs };
+  /**
+   * The traces of a block from its outcome in a batch; `missing` when they must be fetched on
+   * their own (the batched method failed as unsupported, or none was batched).
+   */
+  function tracesIn(ep: Endpoint, method: string | undefined, o: RpcOutcome | undefined, block: EvmBlock): BlockTraces | 'missing' | undefined {
+    if (!traces) return undefined;
+    if (method !== undefined && o?.ok === true) {
+      return method === TRACE_BLOCK ? readFlatTraces(ep, o.result, block) : readCallTraces(ep, method, o.result, block);
+    }
+    if (o !== undefined && !o.ok) {
+      if (!(o.error instanceof RpcUnsupported)) throw o.error;
+      ep.unsupported.add(o.error.method);
+    }
+    return 'missing';
   }
 
-  async function transfersOfBlock(ep: Endpoint, ref: BlockRef): Promise<Transfer[] | null> {
-    const withReceipts = !ep.unsupported.has(BLOCK_RECEIPTS);
+  async function tracesFrom(ep: Endpoint, method: string | undefined, o: RpcOutcome | undefined, block: EvmBlock): Promise<BlockTraces | undefined> {
+    const t = tracesIn(ep, method, o, block);
+    return t === 'missing' ? tracesFor(ep, block) : t;
+  }
+
+  /**
+   * Blocks read, to transfers: with a scope, one lookup of every party in them; then, in one
+   * batch, the statuses still needed (none when block receipts came with the read); then
+   * extraction.
+   */
+  async function finish(ep: Endpoint, reads: readonly BlockRead[], scope: TransferScope | undefined): Promise<Transfer[][]> {
+    let watched: ReadonlySet<NormalisedAddress> | undefined;
+    if (scope !== undefined) {
+      const parties: NormalisedAddress[] = [];
+      for (const r of reads) partiesOf(r.block, r.logs, r.traces, parties);
+      watched = await scope.among(parties);
+    }
+    const fetched = await fetchStatuses(
+      ep,
+      reads.map((r) => ({ block: r.block, txs: r.status !== undefined ? [] : txsNeedingStatus(r.block, r.logs, watched) })),
+      Math.max(1, opts.perTxReceiptShare ?? DEFAULT_PER_TX_RECEIPT_SHARE),
+    );
+    return reads.map((r, i) =>
+      extractTransfers({ chain, block: r.block, status: r.status ?? (fetched[i] as Map<string, boolean | null>), logs: r.logs, traces: r.traces, scope: watched }),
+    );
+  }
+
+  /**
+   * One block by hash: ONE batched request of the full block with its receipts (unscoped) or
+   * its Transfer logs (scoped, or no eth_getBlockReceipts), and its traces when enabled; then
+   * the few receipts a scope still needs.
+   */
+  async function transfersOfBlock(ep: Endpoint, ref: BlockRef, scope: TransferScope | undefined): Promise<Transfer[] | null> {
+    const withReceipts = scope === undefined && !ep.unsupported.has(BLOCK_RECEIPTS);
     // The cheapest tracing call this endpoint has, in the same batch (see fetch-traces.ts).
     const traceMethod = !traces ? undefined : [TRACE_BLOCK, TRACE_BY_HASH].find((m) => !ep.unsupported.has(m));
     const calls: RpcCall[] = [blockByHashCall(ref.hash, true), withReceipts ? blockReceiptsCall(ref.hash) : transferLogsByHashCall(ref.hash)];
@@ -142,29 +201,19 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
     if (block.parentHash !== ref.parentHash) {
       throw new RpcInconsistent(ep.label, 'eth_getBlockByHash', ref.hash, ref.number, `parent ${block.parentHash}, expected ${ref.parentHash}`);
     }
-    let status: BlockStatus;
-    if (withReceipts && second.ok) {
-      status = statusFromReceipts(readBlockReceipts(ep, second.result, block), true);
-    } else if (withReceipts && !second.ok && second.error instanceof RpcUnsupported) {
+    let read: { status?: Map<string, boolean | null>; logs: EvmLog[] };
+    if (second.ok) {
+      read = withReceipts ? statusAndLogs(readBlockReceipts(ep, second.result, block)) : { logs: checkedLogs(ep, block, readLogs(ep, second.result)) };
+    } else if (withReceipts && second.error instanceof RpcUnsupported) {
       ep.unsupported.add(BLOCK_RECEIPTS);
       const [raw] = await ep.results([transferLogsByHashCall(block.hash)]);
-      status = await statusWithoutBlockReceipts(ep, block, checkedLogs(ep, block, readLogs(ep, raw)));
-    } else if (!second.ok) {
-      throw second.error;
+      read = { logs: checkedLogs(ep, block, readLogs(ep, raw)) };
     } else {
-      status = await statusWithoutBlockReceipts(ep, block, checkedLogs(ep, block, readLogs(ep, second.result)));
+      throw second.error;
     }
-    let blockTraces: BlockTraces | undefined;
-    if (third?.ok === true) {
-      blockTraces = traceMethod === TRACE_BLOCK ? readFlatTraces(ep, third.result, block) : readCallTraces(ep, TRACE_BY_HASH, third.result, block);
-    } else if (traces) {
-      if (third !== undefined && !third.ok) {
-        if (!(third.error instanceof RpcUnsupported)) throw third.error;
-        ep.unsupported.add(third.error.method);
-      }
-      blockTraces = await tracesFor(ep, block);
-    }
-    return extractTransfers({ chain, block, status: status.status, logs: status.logs ?? [], traces: blockTraces });
+    const blockTraces = await tracesFrom(ep, traceMethod, third, block);
+    const [transfers] = await finish(ep, [{ block, ...read, traces: blockTraces }], scope);
+    return transfers as Transfer[];
   }
 
   function checkedLogs(ep: Endpoint, block: EvmBlock, logs: EvmLog[]): EvmLog[] {
@@ -173,15 +222,17 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
   }
 
   /**
-   * One chunk of a range in one batched request. Null if the endpoint does not have every
-   * block of it (above its head).
+   * One chunk of a range in one batched request: each block with full txs, and either its
+   * receipts (unscoped) or the chunk's Transfer logs by range; traces when enabled. Then the
+   * few receipts a scope still needs. Null if the endpoint does not have every block of it
+   * (above its head).
    */
-  async function fetchChunk(ep: Endpoint, from: bigint, to: bigint): Promise<BlockTransfers[] | null> {
+  async function fetchChunk(ep: Endpoint, from: bigint, to: bigint, scope: TransferScope | undefined): Promise<BlockTransfers[] | null> {
     const numbers: bigint[] = [];
     for (let n = from; n <= to; n++) numbers.push(n);
-    const withReceipts = !ep.unsupported.has(BLOCK_RECEIPTS);
+    const withReceipts = scope === undefined && !ep.unsupported.has(BLOCK_RECEIPTS);
+    const logsInBatch = !withReceipts && rangeMayFit(ep, from, to);
     const traceMethod = !traces ? undefined : [TRACE_BLOCK, TRACE_BY_NUMBER].find((m) => !ep.unsupported.has(m));
-    const perBlock = 1 + (withReceipts ? 1 : 0) + (traceMethod === undefined ? 0 : 1);
     const calls: RpcCall[] = [];
     for (const n of numbers) {
       calls.push(blockByNumberCall(n, true));
@@ -189,8 +240,48 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
       if (traceMethod === TRACE_BY_NUMBER) calls.push(callTracesByNumberCall(n));
       else if (traceMethod === TRACE_BLOCK) calls.push(flatTracesCall(n));
     }
-    const out = await ep.call(calls);
+    if (logsInBatch) calls.push(transferLogsInRangeCall(from, to));
+    // Read the answer at once, in a plain function: the raw JSON (megabytes a chunk) is then
+    // garbage before the awaits below, instead of surviving them (measured: GC time).
+    const answer = readChunk(ep, numbers, calls, await ep.call(calls), { withReceipts, logsInBatch, traceMethod });
+    if (answer === null) return null;
+    const { blocks } = answer;
 
+    let reads: { status?: Map<string, boolean | null>; logs: EvmLog[] }[];
+    if (answer.receipts !== undefined) reads = answer.receipts;
+    else {
+      const logs = answer.rangeLogs ?? (await fetchTransferLogsInRange(ep, from, to));
+      checkLogs(ep, 'eth_getLogs', new Map(blocks.map((b) => [b.number, b])), logs, { from, to });
+      const byBlock = new Map<bigint, EvmLog[]>();
+      for (const l of logs) {
+        let list = byBlock.get(l.blockNumber);
+        if (list === undefined) byBlock.set(l.blockNumber, (list = []));
+        list.push(l);
+      }
+      reads = blocks.map((b) => ({ logs: byBlock.get(b.number) ?? [] }));
+    }
+    const blockTraces = await Promise.all(answer.traces.map((t, i) => (t === 'missing' ? tracesFor(ep, blocks[i] as EvmBlock) : t)));
+    const transfers = await finish(
+      ep,
+      blocks.map((block, i) => ({ block, ...(reads[i] as { logs: EvmLog[] }), traces: blockTraces[i] })),
+      scope,
+    );
+    return blocks.map((block, i) => ({ block: refOf(block), transfers: transfers[i] as Transfer[] }));
+  }
+
+  /**
+   * A chunk's batched answer, parsed and checked: the blocks (linked by parent hash), their
+   * statuses and logs from block receipts (or the range's Transfer logs, or null when they must
+   * be fetched on their own), and their traces. Null if a block is above the endpoint's head.
+   */
+  function readChunk(
+    ep: Endpoint,
+    numbers: readonly bigint[],
+    calls: readonly RpcCall[],
+    out: readonly RpcOutcome[],
+    asked: { withReceipts: boolean; logsInBatch: boolean; traceMethod: string | undefined },
+  ): ChunkAnswer | null {
+    const perBlock = 1 + (asked.withReceipts ? 1 : 0) + (asked.traceMethod === undefined ? 0 : 1);
     const blocks: EvmBlock[] = [];
     for (let i = 0; i < numbers.length; i++) {
       const o = out[i * perBlock] as RpcOutcome;
@@ -204,71 +295,39 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
       blocks.push(block);
     }
 
-    // Status (and logs): from block receipts, or the fallback for the whole chunk.
-    const statuses: (BlockStatus | undefined)[] = new Array<BlockStatus | undefined>(blocks.length);
-    let needFallback = !withReceipts;
-    if (withReceipts) {
-      blocks.forEach((block, i) => {
+    let receipts: { status: Map<string, boolean | null>; logs: EvmLog[] }[] | undefined;
+    if (asked.withReceipts) {
+      receipts = [];
+      for (let i = 0; i < blocks.length; i++) {
         const o = out[i * perBlock + 1] as RpcOutcome;
-        if (o.ok) statuses[i] = statusFromReceipts(readBlockReceipts(ep, o.result, block), true);
+        if (o.ok) receipts.push(statusAndLogs(readBlockReceipts(ep, o.result, blocks[i] as EvmBlock)));
         else if (o.error instanceof RpcUnsupported) {
           ep.unsupported.add(BLOCK_RECEIPTS);
-          needFallback = true;
+          receipts = undefined;
+          break;
         } else throw o.error;
-      });
-    }
-    if (needFallback) {
-      const byNumber = new Map(blocks.map((b) => [b.number, b]));
-      const logs = await fetchTransferLogsInRange(ep, from, to);
-      checkLogs(ep, 'eth_getLogs', byNumber, logs, { from, to });
-      const logsByBlock = new Map<bigint, EvmLog[]>();
-      for (const l of logs) {
-        let list = logsByBlock.get(l.blockNumber);
-        if (list === undefined) logsByBlock.set(l.blockNumber, (list = []));
-        list.push(l);
       }
-      await Promise.all(
-        blocks.map(async (block, i) => {
-          statuses[i] = await statusWithoutBlockReceipts(ep, block, logsByBlock.get(block.number) ?? []);
-        }),
-      );
     }
-
-    // Traces.
-    const blockTraces: (BlockTraces | undefined)[] = new Array<BlockTraces | undefined>(blocks.length);
-    if (traces) {
-      await Promise.all(
-        blocks.map(async (block, i) => {
-          const o = traceMethod === undefined ? undefined : (out[i * perBlock + perBlock - 1] as RpcOutcome);
-          if (o?.ok === true) {
-            blockTraces[i] = traceMethod === TRACE_BLOCK ? readFlatTraces(ep, o.result, block) : readCallTraces(ep, TRACE_BY_NUMBER, o.result, block);
-            return;
-          }
-          if (o !== undefined && !o.ok) {
-            if (!(o.error instanceof RpcUnsupported)) throw o.error;
-            ep.unsupported.add(o.error.method);
-          }
-          blockTraces[i] = await tracesFor(ep, block);
-        }),
-      );
+    let rangeLogs: EvmLog[] | null = null;
+    if (asked.logsInBatch) {
+      const o = out[out.length - 1] as RpcOutcome;
+      if (o.ok) rangeLogs = readLogs(ep, o.result);
+      else if (o.error instanceof RpcRangeTooLarge) noteRangeRefused(ep, numbers[0] as bigint, numbers[numbers.length - 1] as bigint);
+      else throw o.error;
     }
-
-    return blocks.map((block, i) => {
-      const s = statuses[i] as BlockStatus;
-      return {
-        block: refOf(block),
-        transfers: extractTransfers({ chain, block, status: s.status, logs: s.logs ?? [], traces: blockTraces[i] }),
-      };
-    });
+    const blockTraces = blocks.map((block, i) =>
+      tracesIn(ep, asked.traceMethod, asked.traceMethod === undefined ? undefined : (out[i * perBlock + perBlock - 1] as RpcOutcome), block),
+    );
+    return { blocks, receipts, rangeLogs, traces: blockTraces };
   }
 
-  async function chunk(from: bigint, to: bigint): Promise<BlockTransfers[]> {
-    const got = await pool.runUntilKnown(`transfersInRange #${from}-#${to}`, (ep) => fetchChunk(ep, from, to));
+  async function chunk(from: bigint, to: bigint, scope: TransferScope | undefined): Promise<BlockTransfers[]> {
+    const got = await pool.runUntilKnown(`transfersInRange #${from}-#${to}`, (ep) => fetchChunk(ep, from, to, scope));
     if (got === null) throw new BlockUnavailable(chain, { number: to }, `range #${from}-#${to} goes above the head`);
     return got;
   }
 
-  async function transfersInRange(from: bigint, to: bigint): Promise<Map<bigint, BlockTransfers>> {
+  async function transfersInRange(from: bigint, to: bigint, scope?: TransferScope): Promise<Map<bigint, BlockTransfers>> {
     if (to < from) return new Map();
     const bounds: [bigint, bigint][] = [];
     for (let s = from; s <= to; s += chunkBlocks) bounds.push([s, s + chunkBlocks - 1n < to ? s + chunkBlocks - 1n : to]);
@@ -278,7 +337,7 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
       while (next < bounds.length) {
         const i = next++;
         const [a, b] = bounds[i] as [bigint, bigint];
-        results[i] = await chunk(a, b);
+        results[i] = await chunk(a, b, scope);
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, bounds.length) }, worker));
@@ -293,8 +352,8 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
         log.warn({ chain, block: Number(first.block.number), parentHash: first.block.parentHash, previous: prev.block.hash }, 'range chunks do not link; refetching');
         const [pa, pb] = bounds[i - 1] as [bigint, bigint];
         const [a, b] = bounds[i] as [bigint, bigint];
-        results[i - 1] = await chunk(pa, pb);
-        results[i] = await chunk(a, b);
+        results[i - 1] = await chunk(pa, pb, scope);
+        results[i] = await chunk(a, b, scope);
       }
     }
     const map = new Map<bigint, BlockTransfers>();
@@ -316,8 +375,8 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
       const b = await pool.runUntilKnown(`blockByHash ${hash}`, (ep) => fetchBlockByHash(ep, hash, false));
       return b === null ? null : refOf(b);
     },
-    async transfers(block: BlockRef) {
-      const got = await pool.runUntilKnown(`transfers #${block.number} ${block.hash}`, (ep) => transfersOfBlock(ep, block));
+    async transfers(block: BlockRef, scope?: TransferScope) {
+      const got = await pool.runUntilKnown(`transfers #${block.number} ${block.hash}`, (ep) => transfersOfBlock(ep, block, scope));
       if (got === null) throw new BlockUnavailable(chain, block, 'no endpoint knows this hash; it was probably reorged away');
       return got;
     },

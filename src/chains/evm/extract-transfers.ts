@@ -18,7 +18,7 @@
  *   children are still walked. `path` is the frame's position under the top frame (`0`, `0.2`,
  *   `1.0.3`), the same for callTracer and parity-style traces.
  */
-import { normaliseForFamily, type NormalisedAddress } from '../../domain/address.js';
+import { evmAddressFromNode, type NormalisedAddress } from '../../domain/address.js';
 import type { Asset, Transfer, TransferKind } from '../../domain/transfer.js';
 import type { CallFrame, EvmBlock, EvmLog, EvmTx, FlatTrace, TxCallTrace } from './rpc-shapes.js';
 
@@ -35,15 +35,21 @@ export interface BlockContents {
   readonly block: EvmBlock;
   /**
    * Receipt status by transaction hash: true success, false reverted, null unknown
-   * (pre-Byzantium; treated as success). Required for every transaction that carries value or
-   * calls an address with calldata, unless it has a log in `logs` (only successful
-   * transactions leave logs). Internal moves are gated by the trace's own top-frame error.
+   * (pre-Byzantium; treated as success). Required for every transaction in `txsNeedingStatus`:
+   * those that carry value or call an address with calldata, have no log in `logs` (only
+   * successful transactions leave logs) and, with a scope, touch it. Internal moves are gated
+   * by the trace's own top-frame error.
    */
   readonly status: ReadonlyMap<string, boolean | null>;
   /** The block's logs; any topic (non-Transfer logs are ignored). */
   readonly logs: readonly EvmLog[];
   /** Present when the chain's config enables traces. */
   readonly traces?: BlockTraces;
+  /**
+   * When given, only transfers whose `from` or `to` is in it are produced (the exchange's
+   * addresses: nothing else can be a deposit or a withdrawal), so only their statuses are needed.
+   */
+  readonly scope?: ReadonlySet<NormalisedAddress>;
 }
 
 /** The extractor was given incomplete input (a fetcher bug, not a node problem). */
@@ -59,16 +65,7 @@ export function extractTransfers(input: BlockContents): Transfer[] {
   const { chain, block } = input;
   const txs = block.txs;
   if (txs === null) throw new IncompleteBlockContents(`block ${block.hash}: extraction needs full transactions`);
-
-  const addresses = new Map<string, NormalisedAddress>();
-  const addr = (raw: string): NormalisedAddress => {
-    let a = addresses.get(raw);
-    if (a === undefined) {
-      a = normaliseForFamily(raw, 'evm');
-      addresses.set(raw, a);
-    }
-    return a;
-  };
+  const scope = input.scope === undefined ? undefined : scopeTest(input.scope);
 
   const logsByTx = groupLogs(input.logs, txs.length);
   const framesByTx = input.traces === undefined ? undefined : internalMoves(input.traces, block, txs.length);
@@ -76,49 +73,121 @@ export function extractTransfers(input: BlockContents): Transfer[] {
   const out: Transfer[] = [];
   for (const tx of txs) {
     const logs = logsByTx[tx.index];
-    const status = input.status.get(tx.hash);
-    // A transaction with logs succeeded: a reverted one leaves none.
-    const succeeded = status === false ? false : status === true || status === null || logs !== undefined ? true : undefined;
-    if (succeeded === false) continue;
-
-    const txFrom = addr(tx.from);
-    // One literal shape for every Transfer (object spread measured 8 µs per transfer here).
-    const make = (position: string, kind: TransferKind, asset: Asset, from: NormalisedAddress, to: NormalisedAddress | null, amount: bigint): Transfer => ({
-      chain,
-      blockNumber: block.number,
-      blockHash: block.hash,
-      txHash: tx.hash,
-      position,
-      kind,
-      asset,
-      from,
-      to,
-      amount,
-      txFrom,
-    });
     if (tx.value > 0n || (tx.to !== null && tx.hasInput)) {
-      if (succeeded === undefined) throw new IncompleteBlockContents(`block ${block.hash}: no receipt status for ${tx.hash}`);
-      if (tx.value > 0n) {
-        out.push(make('tx', 'native', NATIVE, txFrom, tx.to === null ? null : addr(tx.to), tx.value));
-      } else if (tx.to !== null) {
-        out.push(make('tx', 'call', NATIVE, txFrom, addr(tx.to), 0n));
+      if (inScope(scope, tx.from, tx.to)) {
+        // A transaction with logs succeeded: a reverted one leaves none.
+        const status = logs !== undefined ? true : input.status.get(tx.hash);
+        if (status === undefined) throw new IncompleteBlockContents(`block ${block.hash}: no receipt status for ${tx.hash}`);
+        // false: reverted, and nothing under it happened (it has no logs; its traces say so too).
+        if (status === false) continue;
+        if (tx.value > 0n) out.push(transfer(chain, block, tx, 'tx', 'native', NATIVE, tx.from, tx.to, tx.value));
+        else if (tx.to !== null) out.push(transfer(chain, block, tx, 'tx', 'call', NATIVE, tx.from, tx.to, 0n));
       }
     }
     if (logs !== undefined) {
       for (const log of logs) {
-        const t = erc20Transfer(log);
-        if (t === undefined) continue;
-        out.push(make(`log:${log.logIndex}`, 'erc20', { kind: 'token', contract: addr(log.address) }, addr(t.from), addr(t.to), t.amount));
+        if (!isErc20Transfer(log)) continue;
+        const [, t1, t2] = log.topics as [string, string, string];
+        if (scope !== undefined && !scope.hasTopic(t1) && !scope.hasTopic(t2)) continue;
+        out.push(transfer(chain, block, tx, `log:${log.logIndex}`, 'erc20', { kind: 'token', contract: log.address }, topicAddress(t1), topicAddress(t2), BigInt(log.data)));
       }
     }
     const moves = framesByTx?.[tx.index];
     if (moves !== undefined) {
       for (const m of moves) {
-        out.push(make(`trace:${m.path}`, 'internal', NATIVE, addr(m.from), m.to === null ? null : addr(m.to), m.value));
+        if (inScope(scope, m.from, m.to)) out.push(transfer(chain, block, tx, `trace:${m.path}`, 'internal', NATIVE, m.from, m.to, m.value));
       }
     }
   }
   return out;
+}
+
+function inScope(scope: ScopeTest | undefined, from: NormalisedAddress, to: NormalisedAddress | null): boolean {
+  return scope === undefined || scope.has(from) || (to !== null && scope.has(to));
+}
+
+/** Membership in a scope, for addresses and for address topics (without building an address from the topic). */
+interface ScopeTest {
+  has(address: NormalisedAddress): boolean;
+  hasTopic(topic: string): boolean;
+}
+
+function scopeTest(scope: ReadonlySet<NormalisedAddress>): ScopeTest {
+  // Topics are tested without building a `0x…` address each: by their last 8 digits (a short
+  // string, cheap to hash), then in full against the few addresses sharing them.
+  const byTail = new Map<string, string[]>();
+  for (const a of scope) {
+    const tail = a.slice(34);
+    const list = byTail.get(tail);
+    if (list === undefined) byTail.set(tail, [a.slice(2)]);
+    else list.push(a.slice(2));
+  }
+  return {
+    has: (a) => scope.has(a),
+    hasTopic(t) {
+      const list = byTail.get(t.slice(58));
+      if (list === undefined) return false;
+      for (const digits of list) if (t.endsWith(digits)) return true;
+      return false;
+    },
+  };
+}
+
+/** One literal shape for every Transfer (object spread measured 8 µs per transfer here). */
+function transfer(
+  chain: string,
+  block: EvmBlock,
+  tx: EvmTx,
+  position: string,
+  kind: TransferKind,
+  asset: Asset,
+  from: NormalisedAddress,
+  to: NormalisedAddress | null,
+  amount: bigint,
+): Transfer {
+  return { chain, blockNumber: block.number, blockHash: block.hash, txHash: tx.hash, position, kind, asset, from, to, amount, txFrom: tx.from };
+}
+
+/**
+ * Every address a transfer of this block could name (parties of top-level value and calls,
+ * of ERC-20 Transfer logs and of internal moves): what to ask a scope. Appended to `parties`;
+ * an address may repeat (deduplicating here measured slower than letting the lookup do it).
+ */
+export function partiesOf(block: EvmBlock, logs: readonly EvmLog[], traces: BlockTraces | undefined, parties: NormalisedAddress[] = []): NormalisedAddress[] {
+  for (const tx of block.txs ?? []) {
+    if (tx.value === 0n && (tx.to === null || !tx.hasInput)) continue;
+    parties.push(tx.from);
+    if (tx.to !== null) parties.push(tx.to);
+  }
+  for (const log of logs) {
+    if (!isErc20Transfer(log)) continue;
+    parties.push(topicAddress(log.topics[1] as string), topicAddress(log.topics[2] as string));
+  }
+  if (traces !== undefined) {
+    for (const moves of internalMoves(traces, block, block.txs?.length ?? 0)) {
+      for (const m of moves ?? []) {
+        parties.push(m.from);
+        if (m.to !== null) parties.push(m.to);
+      }
+    }
+  }
+  return parties;
+}
+
+/**
+ * The transactions whose receipt status `extractTransfers` will need: a top-level transfer
+ * (value, or a call with calldata) with no log in `logs` to prove success, and, with a scope,
+ * `from` or `to` in it.
+ */
+export function txsNeedingStatus(block: EvmBlock, logs: readonly EvmLog[], scope?: ReadonlySet<NormalisedAddress>): EvmTx[] {
+  const logged = new Set<number>();
+  for (const log of logs) logged.add(log.txIndex);
+  return (block.txs ?? []).filter((tx) => {
+    if (tx.value === 0n && (tx.to === null || !tx.hasInput)) return false;
+    if (logged.has(tx.index)) return false;
+    if (scope === undefined) return true;
+    return scope.has(tx.from) || (tx.to !== null && scope.has(tx.to));
+  });
 }
 
 function groupLogs(logs: readonly EvmLog[], txCount: number): (EvmLog[] | undefined)[] {
@@ -131,19 +200,38 @@ function groupLogs(logs: readonly EvmLog[], txCount: number): (EvmLog[] | undefi
   return byTx;
 }
 
-/** An ERC-20 Transfer log's parties and amount, or undefined if the log is not one. */
-export function erc20Transfer(log: EvmLog): { from: string; to: string; amount: bigint } | undefined {
+/**
+ * Is this log an ERC-20 `Transfer`: exactly 3 topics, 32 bytes of data, and address topics with
+ * nothing above the 20 address bytes?
+ */
+function isErc20Transfer(log: EvmLog): boolean {
   const [t0, t1, t2] = log.topics;
-  if (log.topics.length !== 3 || t0 !== TRANSFER_TOPIC || t1 === undefined || t2 === undefined) return undefined;
-  if (log.data.length !== 66) return undefined;
-  if (!t1.startsWith(ADDRESS_TOPIC_PAD) || !t2.startsWith(ADDRESS_TOPIC_PAD)) return undefined;
-  return { from: `0x${t1.slice(26)}`, to: `0x${t2.slice(26)}`, amount: BigInt(log.data) };
+  return (
+    log.topics.length === 3 &&
+    t0 === TRANSFER_TOPIC &&
+    log.data.length === 66 &&
+    t1 !== undefined &&
+    t2 !== undefined &&
+    t1.startsWith(ADDRESS_TOPIC_PAD) &&
+    t2.startsWith(ADDRESS_TOPIC_PAD)
+  );
+}
+
+/** The address in an indexed address topic (checked, lower-cased 32-byte hex, rpc-shapes.ts): its low 20 bytes. */
+function topicAddress(topic: string): NormalisedAddress {
+  return evmAddressFromNode(`0x${topic.slice(26)}`, true);
+}
+
+/** An ERC-20 Transfer log's parties and amount, or undefined if the log is not one. */
+export function erc20Transfer(log: EvmLog): { from: NormalisedAddress; to: NormalisedAddress; amount: bigint } | undefined {
+  if (!isErc20Transfer(log)) return undefined;
+  return { from: topicAddress(log.topics[1] as string), to: topicAddress(log.topics[2] as string), amount: BigInt(log.data) };
 }
 
 interface InternalMove {
   readonly path: string;
-  readonly from: string;
-  readonly to: string | null;
+  readonly from: NormalisedAddress;
+  readonly to: NormalisedAddress | null;
   readonly value: bigint;
 }
 

@@ -28,6 +28,19 @@ export function readLogs(ep: Pick<Endpoint, 'label'>, raw: unknown): EvmLog[] {
 /** Per endpoint: the smallest range (in blocks) it has refused as too large. */
 const refusedSpan = new WeakMap<Endpoint, bigint>();
 
+/** False if this endpoint has refused a range as large as from..to before: fetch it with `fetchTransferLogsInRange`. */
+export function rangeMayFit(ep: Endpoint, from: bigint, to: bigint): boolean {
+  const refused = refusedSpan.get(ep);
+  return refused === undefined || to - from + 1n < refused;
+}
+
+/** Remembers that this endpoint refused from..to as too large (asked in a batch of other calls). */
+export function noteRangeRefused(ep: Endpoint, from: bigint, to: bigint): void {
+  const span = to - from + 1n;
+  const refused = refusedSpan.get(ep);
+  if (refused === undefined || span < refused) refusedSpan.set(ep, span);
+}
+
 /**
  * Transfer logs of blocks from..to inclusive (unchecked: the caller checks them against the
  * blocks it holds). Throws RpcRangeTooLarge only if a single block is refused.

@@ -1,11 +1,10 @@
 /**
- * Receipts, for the status of each transaction (and, from eth_getBlockReceipts, the block's
- * logs in the same answer). One call per block where the node has eth_getBlockReceipts;
- * otherwise eth_getTransactionReceipt for just the transactions that need a status, in one
- * batch.
+ * Receipts, for the status of transactions (and, from eth_getBlockReceipts, the block's logs
+ * in the same answer): the whole block's in one call, or eth_getTransactionReceipt for just
+ * the few transactions that need a status, batched (`fetchStatuses`).
  */
 import { RpcInconsistent, RpcUnsupported } from '../rpc/errors.js';
-import type { RpcCall } from '../rpc/json-rpc.js';
+import type { RpcCall, RpcOutcome } from '../rpc/json-rpc.js';
 import type { Endpoint } from '../rpc/endpoint-pool.js';
 import { checkReceipts, shaped } from './consistency.js';
 import { toQuantity } from './fetch-block.js';
@@ -29,9 +28,73 @@ export function readBlockReceipts(ep: Pick<Endpoint, 'label'>, raw: unknown, blo
   return receipts;
 }
 
-/** Does extraction need this transaction's status? (value, or a call with calldata; with traces, any call or creation). */
-export function needsStatus(tx: EvmTx, traces: boolean): boolean {
-  return tx.value > 0n || (tx.to !== null && tx.hasInput) || (traces && (tx.to === null || tx.hasInput));
+/** Parses and checks one eth_getTransactionReceipt answer: of this block, at the transaction's position. */
+export function readTxReceipt(ep: Pick<Endpoint, 'label'>, raw: unknown, block: EvmBlock, tx: EvmTx): EvmReceipt {
+  if (raw === null) throw new RpcInconsistent(ep.label, TX_RECEIPT, block.hash, block.number, `no receipt for ${tx.hash}`);
+  const r = shaped(ep, TX_RECEIPT, () => parseReceipt(raw, `receipt[${tx.hash}]`));
+  if (r.txHash !== tx.hash || r.blockHash !== block.hash || r.blockNumber !== block.number || r.txIndex !== tx.index) {
+    throw new RpcInconsistent(ep.label, TX_RECEIPT, block.hash, block.number, `receipt for ${tx.hash} names ${r.txHash} in block ${r.blockHash} at ${r.txIndex}`);
+  }
+  for (const log of r.logs) {
+    if (log.blockHash !== block.hash || log.txHash !== tx.hash || log.removed) {
+      throw new RpcInconsistent(ep.label, TX_RECEIPT, block.hash, block.number, `log ${log.logIndex} in the receipt of ${tx.hash} names another block or tx`);
+    }
+  }
+  return r;
+}
+
+/**
+ * Per-transaction receipts cost more on the node than their share of eth_getBlockReceipts
+ * (anvil: 0.78 ms each against 10.5 ms for a 150-tx block, bench/evm-replay.ts), but are
+ * ~1 KiB against ~200 KiB. By default they are asked for while a block needs at most one in
+ * this many of its transactions; above that, the block's receipts in one call.
+ */
+export const DEFAULT_PER_TX_RECEIPT_SHARE = 10;
+
+/**
+ * The status of `txs` of each block (already fetched with full txs), in one batched request:
+ * eth_getBlockReceipts (pinned by hash) for a block where more than 1 in `perTxShare` of its
+ * transactions need a status, eth_getTransactionReceipt for each where fewer do or where the
+ * endpoint lacks block receipts.
+ * Every receipt is checked against its block.
+ */
+export async function fetchStatuses(
+  ep: Endpoint,
+  wants: readonly { readonly block: EvmBlock; readonly txs: readonly EvmTx[] }[],
+  perTxShare = DEFAULT_PER_TX_RECEIPT_SHARE,
+): Promise<Map<string, boolean | null>[]> {
+  const whole = (w: { block: EvmBlock; txs: readonly EvmTx[] }): boolean =>
+    !ep.unsupported.has(BLOCK_RECEIPTS) && w.txs.length * perTxShare > w.block.txHashes.length;
+  const calls: RpcCall[] = [];
+  const plan = wants.map((w) => {
+    const at = calls.length;
+    if (w.txs.length === 0) return { at, whole: false };
+    if (whole(w)) calls.push(blockReceiptsCall(w.block.hash));
+    else for (const tx of w.txs) calls.push({ method: TX_RECEIPT, params: [tx.hash] });
+    return { at, whole: whole(w) };
+  });
+  const out = calls.length === 0 ? [] : await ep.call(calls);
+  return Promise.all(
+    wants.map(async (w, i) => {
+      const { at, whole: asWhole } = plan[i] as { at: number; whole: boolean };
+      const status = new Map<string, boolean | null>();
+      if (w.txs.length === 0) return status;
+      if (asWhole) {
+        const o = out[at] as RpcOutcome;
+        if (o.ok) return statusAndLogs(readBlockReceipts(ep, o.result, w.block)).status;
+        if (!(o.error instanceof RpcUnsupported)) throw o.error;
+        ep.unsupported.add(BLOCK_RECEIPTS);
+        for (const r of await fetchReceiptsPerTx(ep, w.block, w.txs)) status.set(r.txHash, r.status);
+        return status;
+      }
+      w.txs.forEach((tx, j) => {
+        const o = out[at + j] as RpcOutcome;
+        if (!o.ok) throw o.error;
+        status.set(tx.hash, readTxReceipt(ep, o.result, w.block, tx).status);
+      });
+      return status;
+    }),
+  );
 }
 
 /**
@@ -40,53 +103,16 @@ export function needsStatus(tx: EvmTx, traces: boolean): boolean {
  */
 export async function fetchReceiptsPerTx(ep: Endpoint, block: EvmBlock, txs: readonly EvmTx[]): Promise<EvmReceipt[]> {
   const raws = await ep.results(txs.map((tx) => ({ method: TX_RECEIPT, params: [tx.hash] })));
-  return raws.map((raw, i) => {
-    const tx = txs[i] as EvmTx;
-    if (raw === null) throw new RpcInconsistent(ep.label, TX_RECEIPT, block.hash, block.number, `no receipt for ${tx.hash}`);
-    const r = shaped(ep, TX_RECEIPT, () => parseReceipt(raw, `receipt[${tx.hash}]`));
-    if (r.txHash !== tx.hash || r.blockHash !== block.hash || r.blockNumber !== block.number || r.txIndex !== tx.index) {
-      throw new RpcInconsistent(ep.label, TX_RECEIPT, block.hash, block.number, `receipt for ${tx.hash} names ${r.txHash} in block ${r.blockHash} at ${r.txIndex}`);
-    }
-    for (const log of r.logs) {
-      if (log.blockHash !== block.hash || log.txHash !== tx.hash || log.removed) {
-        throw new RpcInconsistent(ep.label, TX_RECEIPT, block.hash, block.number, `log ${log.logIndex} in the receipt of ${tx.hash} names another block or tx`);
-      }
-    }
-    return r;
-  });
+  return raws.map((raw, i) => readTxReceipt(ep, raw, block, txs[i] as EvmTx));
 }
 
-export interface BlockStatus {
-  /** Status by tx hash: every tx (block receipts) or those that needed one (fallback). */
-  readonly status: Map<string, boolean | null>;
-  /** All the block's logs when they came with block receipts; null from the per-tx fallback. */
-  readonly logs: EvmLog[] | null;
-}
-
-export function statusFromReceipts(receipts: readonly EvmReceipt[], complete: boolean): BlockStatus {
+/** Every transaction's status and all the logs, from a block's receipts. */
+export function statusAndLogs(receipts: readonly EvmReceipt[]): { status: Map<string, boolean | null>; logs: EvmLog[] } {
   const status = new Map<string, boolean | null>();
   const logs: EvmLog[] = [];
   for (const r of receipts) {
     status.set(r.txHash, r.status);
     for (const l of r.logs) logs.push(l);
   }
-  return { status, logs: complete ? logs : null };
-}
-
-/**
- * Status for one block (already fetched with full txs), pinned by its hash: eth_getBlockReceipts
- * unless this endpoint lacks it, then per-tx receipts for the txs that need a status.
- */
-export async function fetchBlockStatus(ep: Endpoint, block: EvmBlock, traces: boolean): Promise<BlockStatus> {
-  if (!ep.unsupported.has(BLOCK_RECEIPTS)) {
-    try {
-      const [raw] = await ep.results([blockReceiptsCall(block.hash)]);
-      return statusFromReceipts(readBlockReceipts(ep, raw, block), true);
-    } catch (err) {
-      if (!(err instanceof RpcUnsupported)) throw err;
-      ep.unsupported.add(BLOCK_RECEIPTS);
-    }
-  }
-  const txs = (block.txs ?? []).filter((tx) => needsStatus(tx, traces));
-  return statusFromReceipts(await fetchReceiptsPerTx(ep, block, txs), false);
+  return { status, logs };
 }

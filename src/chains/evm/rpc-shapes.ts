@@ -3,9 +3,10 @@
  * checked for presence and shape, and anything else is ignored. A bad answer throws
  * ShapeError naming the field; fetchers turn it into RpcBadAnswer (retried).
  *
- * Hashes and addresses are kept as the node's lower-cased hex strings here; they become
- * NormalisedAddress only in extraction, for the transfers actually emitted.
+ * Hashes are kept as the node's lower-cased hex strings; addresses become NormalisedAddress
+ * here (lower case, `evmAddressFromNode`), so extraction and scoping compare them as they are.
  */
+import { evmAddressFromNode, type NormalisedAddress } from '../../domain/address.js';
 import { blockHash, type BlockHash, type BlockRef } from '../../domain/block.js';
 
 export class ShapeError extends Error {
@@ -24,9 +25,9 @@ export interface EvmTx {
   readonly index: number;
   readonly blockHash: string;
   readonly blockNumber: bigint;
-  readonly from: string;
+  readonly from: NormalisedAddress;
   /** Null for contract creation. */
-  readonly to: string | null;
+  readonly to: NormalisedAddress | null;
   readonly value: bigint;
   /** Calldata is not empty. */
   readonly hasInput: boolean;
@@ -40,7 +41,7 @@ export interface EvmBlock extends BlockRef {
 }
 
 export interface EvmLog {
-  readonly address: string;
+  readonly address: NormalisedAddress;
   readonly topics: readonly string[];
   readonly data: string;
   readonly blockHash: string;
@@ -64,8 +65,8 @@ export interface EvmReceipt {
 /** A geth callTracer frame. `path` is the position among its ancestors' calls (`''` for the top frame, `0.1`). */
 export interface CallFrame {
   readonly type: string;
-  readonly from: string;
-  readonly to: string | null;
+  readonly from: NormalisedAddress;
+  readonly to: NormalisedAddress | null;
   readonly value: bigint;
   readonly error: string | null;
   readonly calls: readonly CallFrame[];
@@ -84,8 +85,8 @@ export interface TxCallTrace {
 export interface FlatTrace {
   readonly type: string;
   readonly callType: string | null;
-  readonly from: string;
-  readonly to: string | null;
+  readonly from: NormalisedAddress;
+  readonly to: NormalisedAddress | null;
   readonly value: bigint;
   readonly error: string | null;
   readonly traceAddress: readonly number[];
@@ -96,20 +97,68 @@ export interface FlatTrace {
   readonly blockNumber: bigint;
 }
 
-const HASH = /^0x[0-9a-fA-F]{64}$/;
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const QUANTITY = /^0x[0-9a-fA-F]{1,64}$/;
-const DATA = /^0x([0-9a-fA-F]{2})*$/;
+const HEX = /^0x[0-9a-fA-F]*$/;
 
 type Obj = Record<string, unknown>;
 
-function obj(v: unknown, path: string): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ShapeError(path, `expected an object, got ${describe(v)}`);
+/**
+ * By char code: 1 for 0-9 and a-f, 2 for A-F, 0 otherwise. A loop over it measured faster than
+ * /^0x[0-9a-fA-F]{64}$/ and tells upper case apart for free.
+ */
+const HEX_DIGIT = new Uint8Array(128);
+for (const c of '0123456789abcdef') HEX_DIGIT[c.charCodeAt(0)] = 1;
+for (const c of 'ABCDEF') HEX_DIGIT[c.charCodeAt(0)] = 2;
+
+const NOT_HEX = 0;
+const LOWER_HEX = 1;
+const MIXED_HEX = 2;
+
+/** `0x` and exactly `digits` hex digits: NOT_HEX, LOWER_HEX, or MIXED_HEX (some upper case). */
+function hexKind(v: unknown, digits: number): number {
+  if (typeof v !== 'string' || v.length !== digits + 2 || v.charCodeAt(0) !== 48 || v.charCodeAt(1) !== 120) return NOT_HEX;
+  let kind = LOWER_HEX;
+  for (let i = 2; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    const d = c < 128 ? (HEX_DIGIT[c] as number) : 0;
+    if (d === 0) return NOT_HEX;
+    kind |= d;
+  }
+  return kind === 3 ? MIXED_HEX : kind;
+}
+
+function isHex(v: unknown, digits: number): v is string {
+  return hexKind(v, digits) !== NOT_HEX;
+}
+
+// Checkers take the path of the object and the field's name apart, and join them only for an
+// error; elements of an array are parsed under the array's path, and `items` puts the index in
+// when one fails. A block has hundreds of fields to check, and building each path cost more
+// than the check.
+const at = (path: string, field: string, index?: number): string =>
+  `${field === '' ? path : `${path}.${field}`}${index === undefined ? '' : `[${index}]`}`;
+
+/** `parse` over an array's elements, each under the array's path; an error's path gets the element's index. */
+function items<T>(raw: readonly unknown[], path: string, parse: (v: unknown, path: string) => T): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    try {
+      out.push(parse(raw[i], path));
+    } catch (e) {
+      if (e instanceof ShapeError && e.path.startsWith(path)) throw new ShapeError(`${path}[${i}]${e.path.slice(path.length)}`, e.problem);
+      throw e;
+    }
+  }
+  return out;
+}
+
+function obj(v: unknown, path: string, field = ''): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ShapeError(at(path, field), `expected an object, got ${describe(v)}`);
   return v as Obj;
 }
 
-function arr(v: unknown, path: string): unknown[] {
-  if (!Array.isArray(v)) throw new ShapeError(path, `expected an array, got ${describe(v)}`);
+function arr(v: unknown, path: string, field = ''): unknown[] {
+  if (!Array.isArray(v)) throw new ShapeError(at(path, field), `expected an array, got ${describe(v)}`);
   return v;
 }
 
@@ -120,35 +169,61 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
-function hash(v: unknown, path: string): string {
-  if (typeof v !== 'string' || !HASH.test(v)) throw new ShapeError(path, `expected a 32-byte hash, got ${describe(v)}`);
-  return v.toLowerCase();
+function hash(v: unknown, path: string, field = '', index?: number): string {
+  const kind = hexKind(v, 64);
+  if (kind === NOT_HEX) throw new ShapeError(at(path, field, index), `expected a 32-byte hash, got ${describe(v)}`);
+  return kind === LOWER_HEX ? (v as string) : (v as string).toLowerCase();
 }
 
-function address(v: unknown, path: string): string {
-  if (typeof v !== 'string' || !ADDRESS.test(v)) throw new ShapeError(path, `expected an address, got ${describe(v)}`);
-  return v.toLowerCase();
+/**
+ * A block's hash and number repeat in every tx, log and receipt of it: the last one checked is
+ * remembered, so the repeats cost a string comparison.
+ */
+// Seeded with valid values, so that no invalid input can ever equal a remembered one.
+const ZERO_HASH = `0x${'0'.repeat(64)}`;
+let lastBlockHash = { raw: ZERO_HASH, lower: ZERO_HASH };
+let lastBlockNumber = { raw: '0x0', value: 0n };
+let lastTopic0 = { raw: ZERO_HASH, lower: ZERO_HASH };
+
+function blockHashField(v: unknown, path: string, field: string): string {
+  if (typeof v === 'string' && v === lastBlockHash.raw) return lastBlockHash.lower;
+  const lower = hash(v, path, field);
+  lastBlockHash = { raw: v as string, lower };
+  return lower;
 }
 
-function optAddress(v: unknown, path: string): string | null {
-  return v === null || v === undefined || v === '0x' ? null : address(v, path);
+function blockNumberField(v: unknown, path: string, field: string): bigint {
+  if (typeof v === 'string' && v === lastBlockNumber.raw) return lastBlockNumber.value;
+  const value = quantity(v, path, field);
+  if (typeof v === 'string') lastBlockNumber = { raw: v, value };
+  return value;
 }
 
-function quantity(v: unknown, path: string): bigint {
+function address(v: unknown, path: string, field = ''): NormalisedAddress {
+  const kind = hexKind(v, 40);
+  if (kind === NOT_HEX) throw new ShapeError(at(path, field), `expected an address, got ${describe(v)}`);
+  return evmAddressFromNode(v as string, kind === LOWER_HEX);
+}
+
+function optAddress(v: unknown, path: string, field = ''): NormalisedAddress | null {
+  return v === null || v === undefined || v === '0x' ? null : address(v, path, field);
+}
+
+function quantity(v: unknown, path: string, field = ''): bigint {
   if (typeof v === 'string' && QUANTITY.test(v)) return BigInt(v);
   // trace_block's blockNumber and some clients' fields are JSON numbers.
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
-  throw new ShapeError(path, `expected a hex quantity, got ${describe(v)}`);
+  throw new ShapeError(at(path, field), `expected a hex quantity, got ${describe(v)}`);
 }
 
-function smallInt(v: unknown, path: string): number {
+function smallInt(v: unknown, path: string, field = ''): number {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
-  if (typeof v === 'string' && QUANTITY.test(v) && v.length <= 15) return parseInt(v, 16);
-  throw new ShapeError(path, `expected a small hex quantity, got ${describe(v)}`);
+  if (typeof v === 'string' && v.length <= 15 && v.length > 2 && isHex(v, v.length - 2)) return parseInt(v, 16);
+  throw new ShapeError(at(path, field), `expected a small hex quantity, got ${describe(v)}`);
 }
 
-function data(v: unknown, path: string): string {
-  if (typeof v !== 'string' || !DATA.test(v)) throw new ShapeError(path, `expected hex data, got ${describe(v)}`);
+function data(v: unknown, path: string, field = ''): string {
+  if (typeof v !== 'string' || v.length % 2 !== 0 || !HEX.test(v)) throw new ShapeError(at(path, field), `expected hex data, got ${describe(v)}`);
   return v;
 }
 
@@ -159,15 +234,15 @@ function optString(v: unknown): string | null {
 function txFrom(v: unknown, path: string): EvmTx {
   const o = obj(v, path);
   const input = o['input'] ?? o['data'];
-  if (typeof input !== 'string') throw new ShapeError(`${path}.input`, `expected hex data, got ${describe(input)}`);
+  if (typeof input !== 'string') throw new ShapeError(at(path, 'input'), `expected hex data, got ${describe(input)}`);
   return {
-    hash: hash(o['hash'], `${path}.hash`),
-    index: smallInt(o['transactionIndex'], `${path}.transactionIndex`),
-    blockHash: hash(o['blockHash'], `${path}.blockHash`),
-    blockNumber: quantity(o['blockNumber'], `${path}.blockNumber`),
-    from: address(o['from'], `${path}.from`),
-    to: optAddress(o['to'], `${path}.to`),
-    value: quantity(o['value'], `${path}.value`),
+    hash: hash(o['hash'], path, 'hash'),
+    index: smallInt(o['transactionIndex'], path, 'transactionIndex'),
+    blockHash: blockHashField(o['blockHash'], path, 'blockHash'),
+    blockNumber: blockNumberField(o['blockNumber'], path, 'blockNumber'),
+    from: address(o['from'], path, 'from'),
+    to: optAddress(o['to'], path, 'to'),
+    value: quantity(o['value'], path, 'value'),
     hasInput: input.length > 2,
   };
 }
@@ -187,10 +262,10 @@ export function parseBlock(v: unknown, path = 'block'): EvmBlock | null {
   let txs: EvmTx[] | null = null;
   let txHashes: string[];
   if (rawTxs.length > 0 && typeof rawTxs[0] === 'object') {
-    txs = rawTxs.map((t, i) => txFrom(t, `${path}.transactions[${i}]`));
+    txs = items(rawTxs, `${path}.transactions`, txFrom);
     txHashes = txs.map((t) => t.hash);
   } else {
-    txHashes = rawTxs.map((t, i) => hash(t, `${path}.transactions[${i}]`));
+    txHashes = rawTxs.map((t, i) => hash(t, path, 'transactions', i));
     if (rawTxs.length === 0) txs = [];
   }
   return { number, hash: h, parentHash, timestamp, txHashes, txs };
@@ -198,49 +273,59 @@ export function parseBlock(v: unknown, path = 'block'): EvmBlock | null {
 
 export function parseLog(v: unknown, path: string): EvmLog {
   const o = obj(v, path);
-  const topics = arr(o['topics'], `${path}.topics`).map((t, i) => hash(t, `${path}.topics[${i}]`));
+  const rawTopics = arr(o['topics'], path, 'topics');
+  const topics: string[] = [];
+  for (let i = 0; i < rawTopics.length; i++) {
+    const t = rawTopics[i];
+    // The event signature repeats in most logs of a block (Transfer): checked once.
+    if (i === 0 && typeof t === 'string' && t === lastTopic0.raw) topics.push(lastTopic0.lower);
+    else {
+      topics.push(hash(t, path, 'topics', i));
+      if (i === 0) lastTopic0 = { raw: t as string, lower: topics[0] as string };
+    }
+  }
   return {
-    address: address(o['address'], `${path}.address`),
+    address: address(o['address'], path, 'address'),
     topics,
-    data: data(o['data'], `${path}.data`),
-    blockHash: hash(o['blockHash'], `${path}.blockHash`),
-    blockNumber: quantity(o['blockNumber'], `${path}.blockNumber`),
-    txHash: hash(o['transactionHash'], `${path}.transactionHash`),
-    txIndex: smallInt(o['transactionIndex'], `${path}.transactionIndex`),
-    logIndex: smallInt(o['logIndex'], `${path}.logIndex`),
+    data: data(o['data'], path, 'data'),
+    blockHash: blockHashField(o['blockHash'], path, 'blockHash'),
+    blockNumber: blockNumberField(o['blockNumber'], path, 'blockNumber'),
+    txHash: hash(o['transactionHash'], path, 'transactionHash'),
+    txIndex: smallInt(o['transactionIndex'], path, 'transactionIndex'),
+    logIndex: smallInt(o['logIndex'], path, 'logIndex'),
     removed: o['removed'] === true,
   };
 }
 
 /** eth_getLogs. */
 export function parseLogs(v: unknown, path = 'logs'): EvmLog[] {
-  return arr(v, path).map((l, i) => parseLog(l, `${path}[${i}]`));
+  return items(arr(v, path), path, parseLog);
 }
 
-export function parseReceipt(v: unknown, path = 'receipt'): EvmReceipt {
+export function parseReceipt(v: unknown, path: string = 'receipt'): EvmReceipt {
   const o = obj(v, path);
   const s = o['status'];
   let status: boolean | null;
   if (s === undefined || s === null) status = null;
   else {
-    const n = quantity(s, `${path}.status`);
-    if (n !== 0n && n !== 1n) throw new ShapeError(`${path}.status`, `expected 0x0 or 0x1, got ${describe(s)}`);
+    const n = quantity(s, path, 'status');
+    if (n !== 0n && n !== 1n) throw new ShapeError(at(path, 'status'), `expected 0x0 or 0x1, got ${describe(s)}`);
     status = n === 1n;
   }
   return {
-    txHash: hash(o['transactionHash'], `${path}.transactionHash`),
-    txIndex: smallInt(o['transactionIndex'], `${path}.transactionIndex`),
-    blockHash: hash(o['blockHash'], `${path}.blockHash`),
-    blockNumber: quantity(o['blockNumber'], `${path}.blockNumber`),
+    txHash: hash(o['transactionHash'], path, 'transactionHash'),
+    txIndex: smallInt(o['transactionIndex'], path, 'transactionIndex'),
+    blockHash: blockHashField(o['blockHash'], path, 'blockHash'),
+    blockNumber: blockNumberField(o['blockNumber'], path, 'blockNumber'),
     status,
-    logs: parseLogs(o['logs'], `${path}.logs`),
+    logs: parseLogs(o['logs'], at(path, 'logs')),
   };
 }
 
 /** eth_getBlockReceipts: null when the node does not know the block. */
 export function parseReceipts(v: unknown, path = 'receipts'): EvmReceipt[] | null {
   if (v === null) return null;
-  return arr(v, path).map((r, i) => parseReceipt(r, `${path}[${i}]`));
+  return items(arr(v, path), path, parseReceipt);
 }
 
 function callFrame(v: unknown, path: string, depth: number): CallFrame {
@@ -281,8 +366,8 @@ export function parseFlatTraces(v: unknown, path = 'traces'): FlatTrace[] | null
     const type = typeof o['type'] === 'string' ? o['type'] : '';
     const action = obj(o['action'], `${p}.action`);
     const result = o['result'] === null || o['result'] === undefined ? null : obj(o['result'], `${p}.result`);
-    let from: string;
-    let to: string | null;
+    let from: NormalisedAddress;
+    let to: NormalisedAddress | null;
     let value: bigint;
     if (type === 'suicide' || type === 'selfdestruct') {
       from = address(action['address'], `${p}.action.address`);
@@ -293,7 +378,7 @@ export function parseFlatTraces(v: unknown, path = 'traces'): FlatTrace[] | null
       to = result === null ? null : optAddress(result['address'], `${p}.result.address`);
       value = quantity(action['value'] ?? '0x0', `${p}.action.value`);
     } else if (type === 'reward') {
-      from = '0x0000000000000000000000000000000000000000';
+      from = evmAddressFromNode('0x0000000000000000000000000000000000000000');
       to = optAddress(action['author'], `${p}.action.author`);
       value = quantity(action['value'] ?? '0x0', `${p}.action.value`);
     } else {

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { BlockUnavailable, createEvmChainSource, type EvmChainSource } from '../../../src/chains/evm/index.js';
+import type { TransferScope } from '../../../src/chains/chain-source.js';
 import { blockHash } from '../../../src/domain/block.js';
 import type { Transfer } from '../../../src/domain/transfer.js';
 import { startAnvil, type Anvil } from '../../helpers/anvil.js';
 import { startRpcFaultServer } from '../../helpers/rpc-fault-server.js';
 import { memoryLogger } from './memory-log.js';
-import { ALICE, BOB, CAROL, expectedTransfers, installContracts, mineScenarioBlock, send, TOKEN, type ScenarioTxs } from './scenario.js';
+import { ALICE, BOB, CAROL, DAVE, ERIN, expectedTransfers, FORWARDER_2, installContracts, mineScenarioBlock, send, TOKEN, type ScenarioTxs } from './scenario.js';
 
 /** `txHash position kind from to amount asset`, log indices masked (they depend on tx order). */
 function describeAll(transfers: readonly Transfer[]): string[] {
@@ -188,6 +189,95 @@ describe('EVM chain source on anvil', () => {
       expect(proxy.count('trace_block')).toBe(1); // asked once, then remembered as missing
       expect(proxy.count('debug_traceBlockByHash')).toBe(1);
       expect(proxy.count('debug_traceBlockByNumber')).toBe(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe('EVM chain source scoped to the exchange’s addresses', () => {
+  /** A scope of `watched`, recording what it was asked. */
+  function scopeOf(...watched: string[]): TransferScope & { asked: string[][] } {
+    const asked: string[][] = [];
+    return {
+      asked,
+      async among(addresses) {
+        asked.push([...addresses]);
+        return new Set(addresses.filter((a) => watched.includes(a)));
+      },
+    };
+  }
+  const touching = (lines: string[], ...who: string[]): string[] =>
+    lines.filter((l) => {
+      const [, , , from, to] = l.split(' ');
+      return who.includes(from!) || who.includes(to!);
+    });
+
+  it('reads Transfer logs instead of block receipts, and a receipt only for the transaction in scope without a log', async () => {
+    const proxy = await startRpcFaultServer({ upstream: node.url });
+    try {
+      const src = createEvmChainSource({ chain: 'anvil', endpoints: [{ url: proxy.url }], traces: true, log: quiet, perTxReceiptShare: 1 });
+      sources.push(src);
+      const ref = (await src.blockAt(scenario.number))!;
+      const scope = scopeOf(BOB);
+      const expected = touching(expectedTransfers(scenario.txs, true), BOB);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(describeAll(await src.transfers(ref, scope))).toEqual(expected);
+      // BOB's ETH from ALICE needs its receipt; BOB's NFT call is proved by its log.
+      expect(proxy.count('eth_getTransactionReceipt')).toBe(1);
+      expect(proxy.count('eth_getBlockReceipts')).toBe(0);
+      expect(proxy.count('eth_getLogs')).toBe(1);
+      expect(scope.asked).toHaveLength(1);
+      expect(scope.asked[0]).toEqual(expect.arrayContaining([ALICE, BOB, CAROL, TOKEN]));
+
+      const range = await src.transfersInRange(scenario.number - 1n, scenario.number, scope);
+      expect(describeAll(range.get(scenario.number)!.transfers)).toEqual(expected);
+      expect(describeAll(range.get(scenario.number - 1n)!.transfers)).toEqual([]);
+      expect(proxy.count('eth_getLogs')).toBe(2); // one for the range
+      expect(proxy.count('eth_getTransactionReceipt')).toBe(2);
+      expect(proxy.count('eth_getBlockReceipts')).toBe(0);
+      expect(scope.asked).toHaveLength(2); // one lookup for the chunk
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a reverted transaction in scope yields nothing, read from its own receipt', async () => {
+    const src = createEvmChainSource({ chain: 'anvil', endpoints: [{ url: node.url }], traces: true, log: quiet, perTxReceiptShare: 1 });
+    sources.push(src);
+    const ref = (await src.blockAt(scenario.number))!;
+    // DAVE's two transactions both reverted.
+    expect(await src.transfers(ref, scopeOf(DAVE))).toEqual([]);
+  });
+
+  it('when many of a block’s transactions are in scope, one eth_getBlockReceipts replaces their receipts', async () => {
+    const proxy = await startRpcFaultServer({ upstream: node.url });
+    try {
+      const src = source(proxy.url, true);
+      const ref = (await src.blockAt(scenario.number))!;
+      const all = [ALICE, BOB, CAROL, DAVE, ERIN];
+      expect(describeAll(await src.transfers(ref, scopeOf(...all)))).toEqual(touching(expectedTransfers(scenario.txs, true), ...all));
+      expect(proxy.count('eth_getBlockReceipts')).toBe(1);
+      expect(proxy.count('eth_getTransactionReceipt')).toBe(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a scoped read gives what an unscoped one gives, narrowed to the scope, with and without eth_getBlockReceipts', async () => {
+    const proxy = await startRpcFaultServer({ upstream: node.url });
+    proxy.inject({ method: 'eth_getBlockReceipts', fault: { kind: 'rpc-error', code: -32601, message: 'Method not found' } });
+    try {
+      const src = source(proxy.url, true);
+      const head = await src.head();
+      const from = scenario.number - 1n;
+      for (const who of [[ALICE], [CAROL, ERIN], [FORWARDER_2]]) {
+        const scoped = await src.transfersInRange(from, head.number, scopeOf(...who));
+        const whole = await source(node.url, true).transfersInRange(from, head.number);
+        for (const [n, { transfers }] of whole) {
+          expect(describeAll(scoped.get(n)!.transfers)).toEqual(touching(describeAll(transfers), ...who));
+        }
+      }
     } finally {
       await proxy.close();
     }

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { checkBlock } from '../../../src/chains/evm/consistency.js';
-import { extractTransfers, IncompleteBlockContents, TRANSFER_TOPIC, type BlockTraces } from '../../../src/chains/evm/extract-transfers.js';
-import { parseBlock, parseCallTraces, parseFlatTraces, ShapeError, type EvmBlock, type EvmLog } from '../../../src/chains/evm/rpc-shapes.js';
+import { extractTransfers, IncompleteBlockContents, partiesOf, TRANSFER_TOPIC, txsNeedingStatus, type BlockTraces } from '../../../src/chains/evm/extract-transfers.js';
+import { parseBlock, parseCallTraces, parseFlatTraces, parseLogs, ShapeError, type EvmBlock, type EvmLog } from '../../../src/chains/evm/rpc-shapes.js';
 import { RpcInconsistent } from '../../../src/chains/rpc/errors.js';
+import { normaliseForFamily } from '../../../src/domain/address.js';
 import { transferId } from '../../../src/domain/transfer.js';
 import { SHARED_FIXTURES } from '../../helpers/fixtures.js';
 
@@ -75,13 +76,55 @@ describe('extracting transfers from a real mainnet block (15,571,241)', () => {
   });
 });
 
+describe('scoped to the exchange’s addresses (mainnet block 15,571,241)', () => {
+  const b = mainnet();
+  const all = extractTransfers({ chain: 'ethereum', block: b, status: allOk(b), logs: [] });
+  // Two parties of the block: the recipient of its first ETH transfer and the sender of its first call.
+  const firstNative = all.find((t) => t.kind === 'native')!;
+  const firstCall = all.find((t) => t.kind === 'call')!;
+  const scope = new Set([firstNative.to!, firstCall.from]);
+  const touching = all.filter((t) => scope.has(t.from) || (t.to !== null && scope.has(t.to)));
+
+  it('needs the status of only the transactions that touch the scope, and yields exactly their transfers', () => {
+    const needed = txsNeedingStatus(b, [], scope);
+    expect(needed.map((tx) => tx.hash).sort()).toEqual([...new Set(touching.map((t) => t.txHash))].sort());
+    expect(needed.length).toBeLessThan(b.txs!.length / 4);
+    const status = new Map(needed.map((tx) => [tx.hash, true]));
+    expect(extractTransfers({ chain: 'ethereum', block: b, status, logs: [], scope })).toEqual(touching);
+  });
+
+  it('a missing status inside the scope is still an error; outside it, nothing is guessed or emitted', () => {
+    const needed = txsNeedingStatus(b, [], scope);
+    const status = new Map(needed.slice(1).map((tx) => [tx.hash, true]));
+    expect(() => extractTransfers({ chain: 'ethereum', block: b, status, logs: [], scope })).toThrow(IncompleteBlockContents);
+    expect(extractTransfers({ chain: 'ethereum', block: b, status: new Map(), logs: [], scope: new Set() })).toEqual([]);
+  });
+
+  it('a reverted transaction in scope yields nothing', () => {
+    const needed = txsNeedingStatus(b, [], scope);
+    const status = new Map(needed.map((tx, i) => [tx.hash, i !== 0]));
+    const got = extractTransfers({ chain: 'ethereum', block: b, status, logs: [], scope });
+    expect(got.some((t) => t.txHash === needed[0]!.hash)).toBe(false);
+    expect(got).toHaveLength(touching.filter((t) => t.txHash !== needed[0]!.hash).length);
+  });
+
+  it('without a scope every value or call transaction needs a status; the parties cover every transfer', () => {
+    expect(txsNeedingStatus(b, [])).toHaveLength(31 + 27);
+    const parties = partiesOf(b, [], undefined);
+    for (const t of all) {
+      expect(parties).toContain(t.from);
+      if (t.to !== null) expect(parties).toContain(t.to);
+    }
+  });
+});
+
 describe('ERC-20 Transfer logs', () => {
   const b = mainnet();
   const tx = b.txs![5]!;
   const pad = (a: string): string => `0x000000000000000000000000${a.slice(2)}`;
   const A = '0x1111111111111111111111111111111111111111';
   const B = '0x2222222222222222222222222222222222222222';
-  const T = '0x3333333333333333333333333333333333333333';
+  const T = normaliseForFamily('0x3333333333333333333333333333333333333333', 'evm');
   const log = (over: Partial<EvmLog>): EvmLog => ({
     address: T,
     topics: [TRANSFER_TOPIC, pad(A), pad(B)],
@@ -115,6 +158,17 @@ describe('ERC-20 Transfer logs', () => {
     status.delete(tx.hash);
     const ts = extractTransfers({ chain: 'ethereum', block: b, status, logs: [log({})] });
     expect(ts.some((t) => t.txHash === tx.hash && t.kind === 'erc20')).toBe(true);
+    expect(txsNeedingStatus(b, [log({})]).some((t) => t.hash === tx.hash)).toBe(false);
+  });
+
+  it('scoped: a token deposit to a watched address is kept without any receipt, others are left out', () => {
+    const deposit = log({});
+    const other = log({ logIndex: 10, topics: [TRANSFER_TOPIC, pad(A), pad(T)] });
+    const scope = new Set([normaliseForFamily(B, 'evm')]);
+    expect(partiesOf(b, [deposit, other], undefined)).toEqual(expect.arrayContaining([A, B, T]));
+    expect(txsNeedingStatus(b, [deposit, other], scope)).toEqual([]);
+    const ts = extractTransfers({ chain: 'ethereum', block: b, status: new Map(), logs: [deposit, other], scope });
+    expect(ts.map((t) => [t.kind, t.position, t.to])).toEqual([['erc20', 'log:9', B]]);
   });
 });
 
@@ -204,6 +258,28 @@ describe('raw answer validation', () => {
     expect(() => parseBlock(bad)).toThrow(/transactions\[3\]\.value/);
     expect(() => parseBlock({ ...MAINNET_RAW, hash: '0x12' })).toThrow(/block\.hash/);
     expect(() => parseBlock('[]')).toThrow(ShapeError);
+  });
+
+  it('a malformed log field is named by its position, even after good logs of the same block', () => {
+    const good = {
+      address: '0x3333333333333333333333333333333333333333',
+      topics: [TRANSFER_TOPIC, `0x${'00'.repeat(12)}${'11'.repeat(20)}`, `0x${'00'.repeat(12)}${'22'.repeat(20)}`],
+      data: `0x${'00'.repeat(31)}07`,
+      blockHash: `0x${'ab'.repeat(32)}`,
+      blockNumber: '0x10',
+      transactionHash: `0x${'cd'.repeat(32)}`,
+      transactionIndex: '0x0',
+      logIndex: '0x0',
+    };
+    expect(parseLogs([good, good])).toHaveLength(2);
+    expect(() => parseLogs([good, { ...good, topics: [TRANSFER_TOPIC, good.topics[1], '0xzz'] }])).toThrow(/logs\[1\]\.topics\[2\]/);
+    expect(() => parseLogs([good, { ...good, blockHash: `0x${'ab'.repeat(31)}` }])).toThrow(/logs\[1\]\.blockHash/);
+    expect(() => parseLogs([good, { ...good, topics: ['0x1234', good.topics[1], good.topics[2]] }])).toThrow(/logs\[1\]\.topics\[0\]/);
+    expect(() => parseLogs([good, { ...good, data: '0x123' }])).toThrow(/logs\[1\]\.data/);
+    // Remembered values (a block's hash and number repeat in every log) never let a bad one through.
+    expect(() => parseLogs([good, { ...good, blockHash: '' }])).toThrow(/logs\[1\]\.blockHash/);
+    expect(() => parseLogs([{ ...good, blockNumber: '' }])).toThrow(/logs\[0\]\.blockNumber/);
+    expect(() => parseLogs([{ ...good, topics: ['', good.topics[1], good.topics[2]] }])).toThrow(/logs\[0\]\.topics\[0\]/);
   });
 
   it('a full block whose transaction names another block fails the block check', () => {
