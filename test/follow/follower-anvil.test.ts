@@ -50,10 +50,11 @@ async function sendEth(to: string, wei: bigint): Promise<string> {
 function follow(
   chain: string,
   opts: Partial<FollowerOptions> = {},
+  endpoint: { ws?: boolean } = {},
 ): { follower: Follower; events: FollowEvent[]; running: Promise<void> } {
   const source = createEvmChainSource({
     chain,
-    endpoints: [{ url: node.url }],
+    endpoints: [{ url: node.url, ...(endpoint.ws === true ? { ws: node.url.replace(/^http/, 'ws') } : {}) }],
     traces: false,
     log,
     backoffBaseMs: 5,
@@ -135,6 +136,22 @@ describe('follower on anvil', () => {
       { tx: newTip.transactions[0], to: DEV_ACCOUNTS[4], amount: 42n },
     ]);
     expect((await store.cursors.getCursor('anvil-reorg'))?.hash).toBe(newTip.hash);
+  });
+
+  it('with a WebSocket URL, a new head wakes the follower long before its next poll', async () => {
+    const start = (await headNumber()) + 1n;
+    const { events } = follow('anvil-ws', { startBlock: start, pollIntervalMs: 600_000 }, { ws: true });
+    // Let the first round pass (nothing to follow yet); from then on only a pushed head can wake it.
+    await new Promise((r) => setTimeout(r, 300));
+    const before = blockNumbers(events).length;
+    let mined = 0n;
+    for (let i = 0; i < 20 && blockNumbers(events).length === before; i++) {
+      await node.rpc('evm_mine', []);
+      mined = await headNumber();
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await until(() => blockNumbers(events).includes(mined), 5_000, `block ${mined} without a poll`);
+    expect(blockNumbers(events)).toEqual(contiguous(start, mined));
   });
 
   it('a follower stopped and restarted on the same store resumes from its cursor without skipping or repeating a block', async () => {

@@ -14,6 +14,7 @@
  *   set with every transaction in scope.
  * Every answer is checked against the block it claims (hashes, counts, parent links inside a
  * chunk); a wrong one is retried (on another endpoint when there is one) and never used.
+ * Endpoints with a `ws` URL also push new heads (new-heads.ts), to wake the follower early.
  */
 import type { ChainSource, TransferScope } from '../chain-source.js';
 import type { NormalisedAddress } from '../../domain/address.js';
@@ -39,12 +40,13 @@ import {
   TRACE_BY_HASH,
   TRACE_BY_NUMBER,
 } from './fetch-traces.js';
+import { subscribeNewHeads } from './new-heads.js';
 import { evmTransport } from './provider.js';
 import type { EvmBlock, EvmLog, EvmTx } from './rpc-shapes.js';
 
 export interface EvmEndpointConfig {
   readonly url: string;
-  /** WebSocket URL for new heads; not used yet (the follower polls). */
+  /** WebSocket URL: new heads are subscribed there, to wake the follower early (it polls too). */
   readonly ws?: string;
   readonly maxRps?: number;
 }
@@ -361,9 +363,17 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
     return map;
   }
 
+  const wsEndpoints = opts.endpoints.flatMap((e, i) => (e.ws === undefined ? [] : [{ url: e.ws, label: endpointLabel(e.ws, i) }]));
+  /** Every endpoint with a WebSocket URL pushes its heads (duplicates are harmless to the follower). */
+  const subscribeHeads = (onHead: (head: BlockRef) => void): (() => void) => {
+    const unsubscribes = wsEndpoints.map((e) => subscribeNewHeads({ chain, url: e.url, label: e.label, log }, onHead));
+    return () => unsubscribes.forEach((u) => u());
+  };
+
   return {
     chain,
     family: 'evm',
+    ...(wsEndpoints.length > 0 ? { subscribeHeads } : {}),
     async head() {
       return refOf(await pool.run('head', (ep) => fetchHead(ep)));
     },

@@ -271,6 +271,17 @@ export function parseBlock(v: unknown, path = 'block'): EvmBlock | null {
   return { number, hash: h, parentHash, timestamp, txHashes, txs };
 }
 
+/** A header from an `eth_subscribe('newHeads')` notification. */
+export function parseHead(v: unknown, path = 'head'): BlockRef {
+  const o = obj(v, path);
+  return {
+    number: quantity(o['number'], path, 'number'),
+    hash: blockHash(hash(o['hash'], path, 'hash')),
+    parentHash: blockHash(hash(o['parentHash'], path, 'parentHash')),
+    timestamp: smallInt(o['timestamp'], path, 'timestamp'),
+  };
+}
+
 export function parseLog(v: unknown, path: string): EvmLog {
   const o = obj(v, path);
   const rawTopics = arr(o['topics'], path, 'topics');
