@@ -73,6 +73,13 @@ const chainSchema = z.strictObject({
   tokens: z.array(z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'a 0x token contract address')).optional(),
   pollInterval: duration.default(2_000),
   maxLag: z.number().int().min(1).default(20),
+  /**
+   * EVM: a block's receipts are read one transaction at a time while at most 1 in this many of
+   * its transactions touch the exchange without a log to prove success, else all at once
+   * (eth_getBlockReceipts). 1: always one at a time, for providers that bill block receipts
+   * heavily.
+   */
+  perTxReceiptShare: z.number().int().min(1).default(10),
 });
 
 const alertChannelSchema = z.discriminatedUnion('type', [

@@ -218,7 +218,6 @@ function familiesOf(d: Decoded): Families {
   }
 }
 
-/** `d` as an address of `family`, which must be one of `familiesOf(d)` (or tron for evm hex). */
 /**
  * The normal form of an EVM address a node returned, its shape (`0x` + 40 hex digits) already
  * checked by the caller: lower case, as `normaliseForFamily` gives for single-case input. Node
@@ -229,6 +228,7 @@ export function evmAddressFromNode(checkedHex: string, lower = false): Normalise
   return (lower ? checkedHex : checkedHex.toLowerCase()) as NormalisedAddress;
 }
 
+/** `d` as an address of `family`, which must be one of `familiesOf(d)` (or tron for evm hex). */
 function normalisedAs(d: Decoded, family: AddressFamily): NormalisedAddress {
   switch (d.format) {
     case 'evm':

@@ -11,7 +11,10 @@ export function createChainSources(chains: readonly ChainConfig[], log: Logger):
     const clog = log.child({ component: 'chain', chain: chain.id });
     switch (chain.family) {
       case 'evm':
-        sources.set(chain.id, createEvmChainSource({ chain: chain.id, endpoints: chain.endpoints, traces: chain.traces, log: clog }));
+        sources.set(
+          chain.id,
+          createEvmChainSource({ chain: chain.id, endpoints: chain.endpoints, traces: chain.traces, perTxReceiptShare: chain.perTxReceiptShare, log: clog }),
+        );
         break;
       case 'bitcoin':
       case 'litecoin':

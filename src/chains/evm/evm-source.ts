@@ -28,7 +28,15 @@ import { checkLogs } from './consistency.js';
 import { BlockUnavailable, RangeNotLinked } from './errors.js';
 import { extractTransfers, partiesOf, txsNeedingStatus, type BlockTraces } from './extract-transfers.js';
 import { blockByHashCall, blockByNumberCall, fetchBlockByHash, fetchBlockByNumber, fetchHead, readBlock } from './fetch-block.js';
-import { fetchTransferLogsInRange, noteRangeRefused, rangeMayFit, readLogs, transferLogsByHashCall, transferLogsInRangeCall } from './fetch-logs.js';
+import {
+  fetchTransferLogsInRange,
+  noteRangeRefused,
+  rangeMayFit,
+  readLogs,
+  transferLogsByHashCall,
+  transferLogsInRangeCall,
+  transferLogsPossiblyMissed,
+} from './fetch-logs.js';
 import { BLOCK_RECEIPTS, blockReceiptsCall, DEFAULT_PER_TX_RECEIPT_SHARE, fetchStatuses, readBlockReceipts, statusAndLogs } from './fetch-receipts.js';
 import {
   callTracesByNumberCall,
@@ -259,6 +267,14 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
         let list = byBlock.get(l.blockNumber);
         if (list === undefined) byBlock.set(l.blockNumber, (list = []));
         list.push(l);
+      }
+      const missed = transferLogsPossiblyMissed(blocks, byBlock);
+      if (missed.length > 0) {
+        const raws = await ep.results(missed.map((b) => transferLogsByHashCall(b.hash)));
+        missed.forEach((b, i) => {
+          const again = checkedLogs(ep, b, readLogs(ep, raws[i]));
+          if (again.length > 0) byBlock.set(b.number, again);
+        });
       }
       reads = blocks.map((b) => ({ logs: byBlock.get(b.number) ?? [] }));
     }

@@ -9,7 +9,8 @@ import type { Endpoint } from '../rpc/endpoint-pool.js';
 import { shaped } from './consistency.js';
 import { TRANSFER_TOPIC } from './extract-transfers.js';
 import { toQuantity } from './fetch-block.js';
-import { parseLogs, type EvmLog } from './rpc-shapes.js';
+import { bloomBits, bloomMayContain } from './logs-bloom.js';
+import { parseLogs, type EvmBlock, type EvmLog } from './rpc-shapes.js';
 
 export const GET_LOGS = 'eth_getLogs';
 
@@ -19,6 +20,19 @@ export function transferLogsByHashCall(blockHash: string): RpcCall {
 
 export function transferLogsInRangeCall(from: bigint, to: bigint): RpcCall {
   return { method: GET_LOGS, params: [{ fromBlock: toQuantity(from), toBlock: toQuantity(to), topics: [TRANSFER_TOPIC] }] };
+}
+
+/** Where TRANSFER_TOPIC sets its bits in a block's logs bloom. */
+const TRANSFER_BLOOM_BITS = bloomBits(TRANSFER_TOPIC);
+
+/**
+ * Blocks a range answer gave no Transfer log although their bloom says they may have one: a
+ * backend clamping the range to its own head answers so. Their logs are asked for again by
+ * block hash (which such a backend cannot answer for a block it does not have); a bloom false
+ * positive just costs that call.
+ */
+export function transferLogsPossiblyMissed(blocks: readonly EvmBlock[], logsByBlock: ReadonlyMap<bigint, readonly EvmLog[]>): EvmBlock[] {
+  return blocks.filter((b) => logsByBlock.get(b.number) === undefined && b.logsBloom !== null && bloomMayContain(b.logsBloom, TRANSFER_BLOOM_BITS));
 }
 
 export function readLogs(ep: Pick<Endpoint, 'label'>, raw: unknown): EvmLog[] {

@@ -3,7 +3,7 @@
  * in the same answer): the whole block's in one call, or eth_getTransactionReceipt for just
  * the few transactions that need a status, batched (`fetchStatuses`).
  */
-import { RpcInconsistent, RpcUnsupported } from '../rpc/errors.js';
+import { RpcError, RpcInconsistent, RpcRateLimited, RpcUnsupported } from '../rpc/errors.js';
 import type { RpcCall, RpcOutcome } from '../rpc/json-rpc.js';
 import type { Endpoint } from '../rpc/endpoint-pool.js';
 import { checkReceipts, shaped } from './consistency.js';
@@ -55,8 +55,8 @@ export const DEFAULT_PER_TX_RECEIPT_SHARE = 10;
  * The status of `txs` of each block (already fetched with full txs), in one batched request:
  * eth_getBlockReceipts (pinned by hash) for a block where more than 1 in `perTxShare` of its
  * transactions need a status, eth_getTransactionReceipt for each where fewer do or where the
- * endpoint lacks block receipts.
- * Every receipt is checked against its block.
+ * endpoint lacks block receipts (and the block's receipts after all where a per-transaction
+ * answer is missing or names another block). Every receipt is checked against its block.
  */
 export async function fetchStatuses(
   ep: Endpoint,
@@ -87,14 +87,45 @@ export async function fetchStatuses(
         for (const r of await fetchReceiptsPerTx(ep, w.block, w.txs)) status.set(r.txHash, r.status);
         return status;
       }
-      w.txs.forEach((tx, j) => {
-        const o = out[at + j] as RpcOutcome;
-        if (!o.ok) throw o.error;
-        status.set(tx.hash, readTxReceipt(ep, o.result, w.block, tx).status);
-      });
-      return status;
+      const perTx = readPerTx(ep, w, out, at);
+      if (perTx instanceof Map) return perTx;
+      // A per-transaction answer that cannot be used: a node without the transaction index for
+      // old blocks (geth keeps about a year by default) or still building it, or a tip block
+      // reorged away since (receipts by tx hash follow the canonical chain). The block's own
+      // receipts, pinned by its hash, do not depend on either.
+      if (perTx instanceof RpcRateLimited || ep.unsupported.has(BLOCK_RECEIPTS)) throw perTx;
+      try {
+        const [raw] = await ep.results([blockReceiptsCall(w.block.hash)]);
+        return statusAndLogs(readBlockReceipts(ep, raw, w.block)).status;
+      } catch (err) {
+        if (!(err instanceof RpcUnsupported)) throw err;
+        ep.unsupported.add(BLOCK_RECEIPTS);
+        throw perTx;
+      }
     }),
   );
+}
+
+/** The statuses from a block's per-transaction receipts in a batch answer, or why they cannot be used. */
+function readPerTx(
+  ep: Endpoint,
+  w: { readonly block: EvmBlock; readonly txs: readonly EvmTx[] },
+  out: readonly RpcOutcome[],
+  at: number,
+): Map<string, boolean | null> | RpcError {
+  const status = new Map<string, boolean | null>();
+  for (let j = 0; j < w.txs.length; j++) {
+    const tx = w.txs[j] as EvmTx;
+    const o = out[at + j] as RpcOutcome;
+    if (!o.ok) return o.error;
+    try {
+      status.set(tx.hash, readTxReceipt(ep, o.result, w.block, tx).status);
+    } catch (err) {
+      if (err instanceof RpcError) return err;
+      throw err;
+    }
+  }
+  return status;
 }
 
 /**

@@ -38,6 +38,8 @@ export interface EvmBlock extends BlockRef {
   readonly txHashes: readonly string[];
   /** Full transactions, when the block was asked for with them. */
   readonly txs: readonly EvmTx[] | null;
+  /** The header's logs bloom (0x + 512 hex digits), where the node sent one. */
+  readonly logsBloom: string | null;
 }
 
 export interface EvmLog {
@@ -268,7 +270,10 @@ export function parseBlock(v: unknown, path = 'block'): EvmBlock | null {
     txHashes = rawTxs.map((t, i) => hash(t, path, 'transactions', i));
     if (rawTxs.length === 0) txs = [];
   }
-  return { number, hash: h, parentHash, timestamp, txHashes, txs };
+  const bloom = o['logsBloom'];
+  const logsBloom = bloom === undefined || bloom === null ? null : data(bloom, path, 'logsBloom');
+  if (logsBloom !== null && logsBloom.length !== 514) throw new ShapeError(at(path, 'logsBloom'), `expected 256 bytes, got ${(logsBloom.length - 2) / 2}`);
+  return { number, hash: h, parentHash, timestamp, txHashes, txs, logsBloom };
 }
 
 /** A header from an `eth_subscribe('newHeads')` notification. */

@@ -260,6 +260,32 @@ describe('raw answer validation', () => {
     expect(() => parseBlock('[]')).toThrow(ShapeError);
   });
 
+  it('upper-case hex from a node is lower-cased: hashes, addresses, topics', () => {
+    const raw = structuredClone(MAINNET_RAW) as unknown as { hash: string; transactions: { hash: string; from: string; to: string }[] };
+    const tx = raw.transactions[0]!;
+    const [hash, from] = [tx.hash, tx.from];
+    tx.hash = `0x${hash.slice(2).toUpperCase()}`;
+    tx.from = `0x${from.slice(2).toUpperCase()}`;
+    const b = parseBlock(raw)!;
+    expect(b.txs![0]!.hash).toBe(hash);
+    expect(b.txs![0]!.from).toBe(from);
+    const [log] = parseLogs([
+      {
+        address: '0xA0B86991C6218B36C1D19D4A2E9EB0CE3606EB48',
+        topics: [TRANSFER_TOPIC.toUpperCase().replace('0X', '0x'), `0x${'00'.repeat(12)}${'AB'.repeat(20)}`, `0x${'00'.repeat(12)}${'cd'.repeat(20)}`],
+        data: `0x${'00'.repeat(31)}07`,
+        blockHash: `0x${'AB'.repeat(32)}`,
+        blockNumber: '0x10',
+        transactionHash: `0x${'CD'.repeat(32)}`,
+        transactionIndex: '0x0',
+        logIndex: '0x0',
+      },
+    ]);
+    expect(log!.address).toBe('0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48');
+    expect(log!.topics).toEqual([TRANSFER_TOPIC, `0x${'00'.repeat(12)}${'ab'.repeat(20)}`, `0x${'00'.repeat(12)}${'cd'.repeat(20)}`]);
+    expect([log!.blockHash, log!.txHash]).toEqual([`0x${'ab'.repeat(32)}`, `0x${'cd'.repeat(32)}`]);
+  });
+
   it('a malformed log field is named by its position, even after good logs of the same block', () => {
     const good = {
       address: '0x3333333333333333333333333333333333333333',

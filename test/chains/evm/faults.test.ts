@@ -4,14 +4,15 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { createEvmChainSource, type EvmChainSource } from '../../../src/chains/evm/index.js';
+import { createEvmChainSource, type EvmChainSource, type EvmChainSourceOptions } from '../../../src/chains/evm/index.js';
+import type { TransferScope } from '../../../src/chains/chain-source.js';
 import { RpcInconsistent, RpcUnavailable } from '../../../src/chains/rpc/errors.js';
 import type { BlockRef } from '../../../src/domain/block.js';
 import type { Transfer } from '../../../src/domain/transfer.js';
 import { startAnvil, type Anvil } from '../../helpers/anvil.js';
 import { startRpcFaultServer, type RpcFaultServer } from '../../helpers/rpc-fault-server.js';
 import { memoryLogger, type LogLine } from './memory-log.js';
-import { expectedTransfers, installContracts, mineScenarioBlock, type ScenarioTxs } from './scenario.js';
+import { BOB, CAROL, ERIN, expectedTransfers, FORWARDER_2, installContracts, mineScenarioBlock, type ScenarioTxs } from './scenario.js';
 
 function describeAll(transfers: readonly Transfer[]): string[] {
   return transfers
@@ -53,7 +54,11 @@ async function proxy(): Promise<RpcFaultServer> {
   return p;
 }
 
-function sourceOver(endpoints: readonly RpcFaultServer[], requestTimeoutMs = 3_000): { src: EvmChainSource; lines: LogLine[] } {
+function sourceOver(
+  endpoints: readonly RpcFaultServer[],
+  requestTimeoutMs = 3_000,
+  extra: Partial<EvmChainSourceOptions> = {},
+): { src: EvmChainSource; lines: LogLine[] } {
   const { log, lines } = memoryLogger();
   const src = createEvmChainSource({
     chain: 'anvil',
@@ -63,6 +68,7 @@ function sourceOver(endpoints: readonly RpcFaultServer[], requestTimeoutMs = 3_0
     requestTimeoutMs,
     backoffBaseMs: 10,
     rangeChunkBlocks: 2,
+    ...extra,
   });
   sources.push(src);
   return { src, lines };
@@ -193,5 +199,91 @@ describe('EVM source with faulty endpoints', () => {
     expect(attempts.every((x) => x instanceof RpcInconsistent)).toBe(true);
     expect(new Set(attempts.map((x) => x.endpoint)).size).toBe(2);
     expect(lines.some((l) => l.msg === 'rpc answer for wrong block; giving up')).toBe(true);
+  });
+});
+
+/** A scope of `watched` (what the extract stage passes: the exchange's addresses). */
+const scopeOf = (...watched: string[]): TransferScope => ({
+  among: async (addresses) => new Set(addresses.filter((a) => watched.includes(a))),
+});
+const touching = (lines: string[], ...who: string[]): string[] =>
+  lines.filter((l) => {
+    const [, , , from, to] = l.split(' ');
+    return who.includes(from!) || who.includes(to!);
+  });
+
+describe('EVM source with faulty endpoints, scoped to the exchange (the extract stage’s reads)', () => {
+  // Per-transaction receipts even in the small scenario block.
+  const perTx = { perTxReceiptShare: 1 };
+
+  it('a per-transaction receipt the node cannot give (no tx index, indexing, reorged away) falls back to the block’s receipts by hash', async () => {
+    const faults = [
+      { kind: 'rewrite', fn: () => null },
+      { kind: 'wrong-block' },
+      { kind: 'rpc-error', code: -32000, message: 'transaction indexing is in progress' },
+    ] as const;
+    for (const fault of faults) {
+      const p = await proxy();
+      p.inject({ method: 'eth_getTransactionReceipt', fault });
+      const { src } = sourceOver([p], 3_000, perTx);
+      expect(describeAll(await src.transfers(ref, scopeOf(BOB)))).toEqual(touching(expectedTransfers(scenario.txs, true), BOB));
+      const range = await src.transfersInRange(scenario.number - 1n, scenario.number, scopeOf(BOB));
+      expect(describeAll(range.get(scenario.number)!.transfers)).toEqual(touching(expectedTransfers(scenario.txs, true), BOB));
+      expect(p.count('eth_getTransactionReceipt')).toBe(2);
+      expect(p.count('eth_getBlockReceipts')).toBe(2);
+    }
+  });
+
+  it('Transfer logs of a range for another block are refused and fetched again elsewhere', async () => {
+    const [bad, good] = [await proxy(), await proxy()];
+    bad.inject({ method: 'eth_getLogs', fault: { kind: 'wrong-block' } });
+    const { src, lines } = sourceOver([bad, good], 3_000, perTx);
+    const range = await src.transfersInRange(scenario.number - 1n, scenario.number, scopeOf(CAROL));
+    expect(describeAll(range.get(scenario.number)!.transfers)).toEqual(touching(expectedTransfers(scenario.txs, true), CAROL));
+    expect(warned(lines, 'rpc answer for wrong block; retrying')[0]).toMatchObject({ method: 'eth_getLogs' });
+  });
+
+  it('a range answer that leaves a block’s Transfer logs out (a backend clamping to its head) is caught by the block’s bloom', async () => {
+    const p = await proxy();
+    p.inject({
+      method: 'eth_getLogs',
+      when: ([q]) => (q as { fromBlock?: string }).fromBlock !== undefined,
+      fault: { kind: 'rewrite', fn: () => [] },
+    });
+    const { src } = sourceOver([p], 3_000, perTx);
+    const range = await src.transfersInRange(scenario.number - 1n, scenario.number, scopeOf(CAROL));
+    // CAROL's token deposit is only in the logs.
+    expect(describeAll(range.get(scenario.number)!.transfers)).toEqual(touching(expectedTransfers(scenario.txs, true), CAROL));
+    expect(range.get(scenario.number)!.transfers.some((t) => t.kind === 'erc20')).toBe(true);
+    // The block before has no logs and an empty bloom: not asked again.
+    expect(p.count('eth_getLogs')).toBe(2);
+  });
+
+  it('a range the node refuses as too large inside the batch is split, and no Transfer log is lost', async () => {
+    const p = await proxy();
+    p.inject({
+      method: 'eth_getLogs',
+      when: ([q]) => {
+        const f = q as { fromBlock?: string; toBlock?: string };
+        return f.fromBlock !== undefined && BigInt(f.toBlock ?? '0x0') > BigInt(f.fromBlock);
+      },
+      fault: { kind: 'rpc-error', code: -32005, message: 'query returned more than 10000 results' },
+    });
+    const { src } = sourceOver([p], 3_000, perTx);
+    const range = await src.transfersInRange(scenario.number - 1n, scenario.number, scopeOf(CAROL));
+    expect(describeAll(range.get(scenario.number)!.transfers)).toEqual(touching(expectedTransfers(scenario.txs, true), CAROL));
+    expect(p.applied('rpc-error')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('without trace_block, internal transfers in scope still come (debug_trace*), range and tip', async () => {
+    const p = await proxy();
+    p.inject({ method: 'trace_block', fault: { kind: 'rpc-error', code: -32601, message: 'Method not found' } });
+    const { src } = sourceOver([p], 3_000, perTx);
+    const expected = touching(expectedTransfers(scenario.txs, true), FORWARDER_2, ERIN);
+    expect(expected.filter((l) => l.includes(' internal '))).toHaveLength(2);
+    // The range first: trace_block fails inside its batch, and the traces are fetched on their own.
+    const range = await src.transfersInRange(scenario.number - 1n, scenario.number, scopeOf(FORWARDER_2, ERIN));
+    expect(describeAll(range.get(scenario.number)!.transfers)).toEqual(expected);
+    expect(describeAll(await src.transfers(ref, scopeOf(FORWARDER_2, ERIN)))).toEqual(expected);
   });
 });
