@@ -21,8 +21,8 @@
  *    the floor with block receipts instead of logs.
  * 3. The same three against live anvil (the recorded chain reloaded), over fewer blocks, and
  *    the per-call costs on anvil that decide Cordon's call set.
- * Cordon is called the way replay calls it: transfersInRange per window of --window blocks
- * (holding 1,000 blocks' transfers at once costs extra GC; printed too). Each timing is the
+ * Cordon is called the way replay calls it: one source, transfersInRange per window of
+ * --window blocks (holding 1,000 blocks' transfers at once costs extra GC; printed too). Each timing is the
  * best of --runs interleaved runs (the machine may be shared). Prints numbers; asserts nothing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -113,21 +113,9 @@ async function best(run: () => Promise<RunResult>, runs = RUNS): Promise<RunResu
   return top as RunResult;
 }
 
-/** transfersInRange per window of WINDOW blocks, as replay would call it. */
-async function cordonWindows(url: string, first: bigint, last: bigint, scope?: TransferScope): Promise<RunResult> {
-  let blocks = 0;
-  let items = 0;
-  let ms = 0;
-  let lookupMs = 0;
-  for (let s = first; s <= last; s += BigInt(WINDOW)) {
-    const e = s + BigInt(WINDOW) - 1n < last ? s + BigInt(WINDOW) - 1n : last;
-    const r = await runCordon(url, s, e, TUNING, scope);
-    blocks += r.blocks;
-    items += r.items;
-    ms += r.ms;
-    lookupMs += r.lookupMs ?? 0;
-  }
-  return { blocks, items, ms, ...(scope === undefined ? {} : { lookupMs }) };
+/** transfersInRange per window of WINDOW blocks on one source, as replay jobs call it. */
+function cordonWindows(url: string, first: bigint, last: bigint, scope?: TransferScope): Promise<RunResult> {
+  return runCordon(url, first, last, TUNING, scope, WINDOW);
 }
 
 interface Contest {

@@ -29,9 +29,10 @@ export interface Tuning {
 
 /**
  * Cordon: createEvmChainSource(...).transfersInRange, scoped to the exchange's addresses as
- * the extract stage calls it, or unscoped (every transfer of every block).
+ * the extract stage calls it, or unscoped (every transfer of every block). `window`: blocks per
+ * call, as replay jobs call one long-lived source (default: the whole range in one call).
  */
-export async function runCordon(url: string, from: bigint, to: bigint, t: Tuning, scope?: TransferScope): Promise<RunResult> {
+export async function runCordon(url: string, from: bigint, to: bigint, t: Tuning, scope?: TransferScope, window?: number): Promise<RunResult> {
   const src = createEvmChainSource({ chain: 'bench', endpoints: [{ url }], traces: false, log: silent, rangeChunkBlocks: t.chunk, rangeConcurrency: t.concurrency, requestTimeoutMs: 120_000 });
   let lookupMs = 0;
   const timed: TransferScope | undefined =
@@ -45,13 +46,18 @@ export async function runCordon(url: string, from: bigint, to: bigint, t: Tuning
             return found;
           },
         };
+  const step = BigInt(window ?? Number(to - from + 1n));
+  let blocks = 0;
+  let items = 0;
   const start = performance.now();
-  const range = await src.transfersInRange(from, to, timed);
+  for (let s = from; s <= to; s += step) {
+    const range = await src.transfersInRange(s, s + step - 1n < to ? s + step - 1n : to, timed);
+    blocks += range.size;
+    for (const { transfers } of range.values()) items += transfers.length;
+  }
   const ms = performance.now() - start;
   await src.close();
-  let items = 0;
-  for (const { transfers } of range.values()) items += transfers.length;
-  return { blocks: range.size, items, ms, ...(scope === undefined ? {} : { lookupMs }) };
+  return { blocks, items, ms, ...(scope === undefined ? {} : { lookupMs }) };
 }
 
 /**
