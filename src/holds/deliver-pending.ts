@@ -184,6 +184,11 @@ export interface DeliveryLoopOptions extends DeliverPendingOptions {
   readonly pollMs?: number;
   /** Called after every pass, e.g. to page on-call for reports with `alert`. */
   readonly onRun?: (run: DeliveryRun) => void | Promise<void>;
+  /**
+   * Wakes the loop early when a hold is raised (e.g. a Redis announcement from the act stage);
+   * given the wake function, returns the unsubscribe. The loop polls anyway.
+   */
+  readonly wakeOn?: (wake: () => void) => () => void | Promise<void>;
 }
 
 /**
@@ -196,22 +201,38 @@ export async function runHookDeliveryLoop(
   log: Logger,
   options: DeliveryLoopOptions,
 ): Promise<void> {
-  const { signal, pollMs = 1_000, onRun, ...pass } = options;
+  const { signal, pollMs = 1_000, onRun, wakeOn, ...pass } = options;
   const limit = pass.limit ?? 50;
-  while (!signal.aborted) {
-    let full = false;
-    try {
-      const run = await deliverPending(repo, hook, log, { ...pass, limit });
-      full = run.reports.length + run.notConfigured.length >= limit;
-      await onRun?.(run);
-    } catch (err) {
-      log.error({ component: 'exchange-hook', err }, 'exchange hook pass failed; trying again');
+  // A hold announced during a pass makes the next pass start at once.
+  let woken = false;
+  let wakeSleeper: (() => void) | undefined;
+  const unsubscribe = wakeOn?.(() => {
+    woken = true;
+    wakeSleeper?.();
+  });
+  try {
+    while (!signal.aborted) {
+      woken = false;
+      let full = false;
+      try {
+        const run = await deliverPending(repo, hook, log, { ...pass, limit });
+        full = run.reports.length + run.notConfigured.length >= limit;
+        await onRun?.(run);
+      } catch (err) {
+        log.error({ component: 'exchange-hook', err }, 'exchange hook pass failed; trying again');
+      }
+      if (full || woken || signal.aborted) continue;
+      const early = new AbortController();
+      wakeSleeper = () => early.abort();
+      try {
+        await sleep(pollMs, undefined, { signal: AbortSignal.any([signal, early.signal]) });
+      } catch {
+        // stopped, or woken early
+      } finally {
+        wakeSleeper = undefined;
+      }
     }
-    if (full || signal.aborted) continue;
-    try {
-      await sleep(pollMs, undefined, { signal });
-    } catch {
-      // aborted
-    }
+  } finally {
+    await unsubscribe?.();
   }
 }

@@ -3,6 +3,7 @@ import type { NormalisedAddress } from '../domain/address.js';
 import type { Match } from '../domain/match.js';
 import type { SanctionEntry } from '../domain/sanction-entry.js';
 import { orphanHoldsInBlock, orphanReason, raiseHoldInCanonicalBlock } from '../holds/index.js';
+import { announceNewHold } from './new-holds.js';
 import type { StoredHold } from '../store/holds-repo.js';
 import type { PipelineContext } from './context.js';
 import { sourceOf } from './context.js';
@@ -50,6 +51,7 @@ async function actOnMatch(ctx: PipelineContext, job: Extract<ActJob, { kind: 'ma
       outcome = 'block orphaned: no hold';
     } else {
       outcome = raised.created ? 'hold raised' : raised.reopened ? 'hold reopened' : raised.moved ? 'hold moved' : 'hold exists';
+      if (raised.created) await announceNewHold(ctx.redis, ctx.log);
       if (raised.created || raised.reopened) {
         ctx.log.warn(
           { chain: job.chain, block: match.transfer.blockNumber, txid: match.transfer.txHash, account: match.accountId, holdKey: key, list: match.entry.listId, entry: match.entry.entryUid },

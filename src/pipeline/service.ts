@@ -9,6 +9,7 @@ import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/index.js';
 import { createChainSources } from './chain-sources.js';
 import type { PipelineContext } from './context.js';
+import { subscribeNewHolds } from './new-holds.js';
 import { startFollowStage, type FollowStage } from './follow-stage.js';
 import { jobId } from './jobs.js';
 import { ListIndexCache } from './list-index-cache.js';
@@ -76,7 +77,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
         store.holds,
         config.exchangeHook ? { url: config.exchangeHook.url, secret: config.exchangeHook.secret, timeoutMs: 10_000 } : null,
         log.child({ component: 'exchange-hook' }),
-        { signal: stopHook.signal },
+        { signal: stopHook.signal, wakeOn: (wake) => subscribeNewHolds(redis, log.child({ component: 'exchange-hook' }), wake) },
       )
     : Promise.resolve();
 

@@ -109,6 +109,40 @@ describe.each(BACKENDS)('exchange hook on %s', (backend) => {
   const raise = async (accountId: string): Promise<StoredHold> =>
     (await raiseHold(store.holds, depositMatch({ entry, txHash: freshTx(), accountId }), 2)).hold;
 
+  it('woken when a hold is raised, the loop delivers it at once instead of at its next poll', async () => {
+    const ex = await exchange(() => ({ status: 200 }));
+    const { log } = memoryLogger();
+    let wake: (() => void) | undefined;
+    let unsubscribed = false;
+    const stop = new AbortController();
+    try {
+      const hook: HookConfig = { url: ex.url, secret: SECRET, timeoutMs: 2_000 };
+      let passes = 0;
+      const loop = runHookDeliveryLoop(store.holds, hook, log, {
+        signal: stop.signal,
+        pollMs: 600_000,
+        retry: FAST,
+        onRun: () => void passes++,
+        wakeOn: (w) => {
+          wake = w;
+          return () => void (unsubscribed = true);
+        },
+      });
+      // The first pass finds nothing; the loop then sleeps for ten minutes unless woken.
+      for (let i = 0; i < 200 && passes === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      const hold = await raise('acct-hook-woken');
+      wake?.();
+      for (let i = 0; i < 300 && ex.received.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(ex.received.map((r) => r.headers['idempotency-key'])).toEqual([hold.holdKey]);
+      stop.abort();
+      await loop;
+      expect(unsubscribed).toBe(true);
+    } finally {
+      stop.abort();
+      await ex.close();
+    }
+  });
+
   it('delivers a hold exactly once after the exchange answers 503 twice, recording every attempt', async () => {
     const ex = await exchange((n) => (n <= 2 ? { status: 503, body: 'maintenance' } : { status: 200 }));
     const { log, text } = memoryLogger();
