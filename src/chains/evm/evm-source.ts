@@ -180,7 +180,9 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
     if (scope !== undefined) {
       const parties: NormalisedAddress[] = [];
       for (const r of reads) partiesOf(r.block, r.logs, r.traces, parties);
-      watched = await scope.among(parties);
+      // Senders and contracts repeat all over a chunk: each address asked about once (the
+      // store's query gets about half the addresses).
+      watched = await scope.among([...new Set(parties)]);
     }
     const fetched = await fetchStatuses(
       ep,
