@@ -1,23 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { BlockUnavailable, createEvmChainSource, type EvmChainSource } from '../../../src/chains/evm/index.js';
-import type { TransferScope } from '../../../src/chains/chain-source.js';
 import { blockHash } from '../../../src/domain/block.js';
-import type { Transfer } from '../../../src/domain/transfer.js';
 import { startAnvil, type Anvil } from '../../helpers/anvil.js';
 import { startRpcFaultServer } from '../../helpers/rpc-fault-server.js';
 import { memoryLogger } from './memory-log.js';
-import { ALICE, BOB, CAROL, DAVE, ERIN, expectedTransfers, FORWARDER_2, installContracts, mineScenarioBlock, send, TOKEN, type ScenarioTxs } from './scenario.js';
-
-/** `txHash position kind from to amount asset`, log indices masked (they depend on tx order). */
-function describeAll(transfers: readonly Transfer[]): string[] {
-  return transfers
-    .map((t) => {
-      const asset = t.asset.kind === 'native' ? 'native' : t.asset.contract;
-      return `${t.txHash} ${t.position.replace(/^log:\d+$/, 'log:LOG')} ${t.kind} ${t.from} ${t.to ?? 'null'} ${t.amount} ${asset}`;
-    })
-    .sort();
-}
+import {
+  ALICE,
+  BOB,
+  CAROL,
+  DAVE,
+  describeAll,
+  ERIN,
+  expectedTransfers,
+  FORWARDER_2,
+  installContracts,
+  mineScenarioBlock,
+  scopeOf,
+  send,
+  TOKEN,
+  touching,
+  type ScenarioTxs,
+} from './scenario.js';
 
 let node: Anvil;
 let scenario: { txs: ScenarioTxs; number: bigint };
@@ -196,23 +200,6 @@ describe('EVM chain source on anvil', () => {
 });
 
 describe('EVM chain source scoped to the exchange’s addresses', () => {
-  /** A scope of `watched`, recording what it was asked. */
-  function scopeOf(...watched: string[]): TransferScope & { asked: string[][] } {
-    const asked: string[][] = [];
-    return {
-      asked,
-      async among(addresses) {
-        asked.push([...addresses]);
-        return new Set(addresses.filter((a) => watched.includes(a)));
-      },
-    };
-  }
-  const touching = (lines: string[], ...who: string[]): string[] =>
-    lines.filter((l) => {
-      const [, , , from, to] = l.split(' ');
-      return who.includes(from!) || who.includes(to!);
-    });
-
   it('reads Transfer logs instead of block receipts, and a receipt only for the transaction in scope without a log', async () => {
     const proxy = await startRpcFaultServer({ upstream: node.url });
     try {

@@ -5,23 +5,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { createEvmChainSource, type EvmChainSource, type EvmChainSourceOptions } from '../../../src/chains/evm/index.js';
-import type { TransferScope } from '../../../src/chains/chain-source.js';
 import { RpcInconsistent, RpcUnavailable } from '../../../src/chains/rpc/errors.js';
 import type { BlockRef } from '../../../src/domain/block.js';
-import type { Transfer } from '../../../src/domain/transfer.js';
 import { startAnvil, type Anvil } from '../../helpers/anvil.js';
 import { startRpcFaultServer, type RpcFaultServer } from '../../helpers/rpc-fault-server.js';
 import { memoryLogger, type LogLine } from './memory-log.js';
-import { BOB, CAROL, ERIN, expectedTransfers, FORWARDER_2, installContracts, mineScenarioBlock, type ScenarioTxs } from './scenario.js';
-
-function describeAll(transfers: readonly Transfer[]): string[] {
-  return transfers
-    .map((t) => {
-      const asset = t.asset.kind === 'native' ? 'native' : t.asset.contract;
-      return `${t.txHash} ${t.position.replace(/^log:\d+$/, 'log:LOG')} ${t.kind} ${t.from} ${t.to ?? 'null'} ${t.amount} ${asset}`;
-    })
-    .sort();
-}
+import { BOB, CAROL, describeAll, ERIN, expectedTransfers, FORWARDER_2, installContracts, mineScenarioBlock, scopeOf, touching, type ScenarioTxs } from './scenario.js';
 
 let node: Anvil;
 let scenario: { txs: ScenarioTxs; number: bigint };
@@ -201,16 +190,6 @@ describe('EVM source with faulty endpoints', () => {
     expect(lines.some((l) => l.msg === 'rpc answer for wrong block; giving up')).toBe(true);
   });
 });
-
-/** A scope of `watched` (what the extract stage passes: the exchange's addresses). */
-const scopeOf = (...watched: string[]): TransferScope => ({
-  among: async (addresses) => new Set(addresses.filter((a) => watched.includes(a))),
-});
-const touching = (lines: string[], ...who: string[]): string[] =>
-  lines.filter((l) => {
-    const [, , , from, to] = l.split(' ');
-    return who.includes(from!) || who.includes(to!);
-  });
 
 describe('EVM source with faulty endpoints, scoped to the exchange (the extract stage’s reads)', () => {
   // Per-transaction receipts even in the small scenario block.

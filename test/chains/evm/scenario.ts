@@ -4,6 +4,9 @@
  */
 import { parseEther } from 'ethers';
 
+import type { TransferScope } from '../../../src/chains/chain-source.js';
+import type { Transfer } from '../../../src/domain/transfer.js';
+
 import type { Anvil } from '../../helpers/anvil.js';
 import { DEV_ACCOUNTS } from '../../helpers/anvil.js';
 import {
@@ -91,4 +94,34 @@ export function expectedTransfers(txs: ScenarioTxs, withTraces: boolean): string
     out.push(e(txs.forwarded, 'trace:0.0', 'internal', FORWARDER_2, ERIN, parseEther('1')));
   }
   return out.sort();
+}
+
+/** `txHash position kind from to amount asset`, log indices masked (they depend on tx order), sorted. */
+export function describeAll(transfers: readonly Transfer[]): string[] {
+  return transfers
+    .map((t) => {
+      const asset = t.asset.kind === 'native' ? 'native' : t.asset.contract;
+      return `${t.txHash} ${t.position.replace(/^log:\d+$/, 'log:LOG')} ${t.kind} ${t.from} ${t.to ?? 'null'} ${t.amount} ${asset}`;
+    })
+    .sort();
+}
+
+/** The lines of `describeAll`/`expectedTransfers` whose `from` or `to` is one of `who`. */
+export function touching(lines: readonly string[], ...who: string[]): string[] {
+  return lines.filter((l) => {
+    const [, , , from, to] = l.split(' ');
+    return who.includes(from as string) || who.includes(to as string);
+  });
+}
+
+/** A scope of `watched` (what the extract stage passes: the exchange's addresses), recording what it was asked. */
+export function scopeOf(...watched: string[]): TransferScope & { readonly asked: string[][] } {
+  const asked: string[][] = [];
+  return {
+    asked,
+    async among(addresses) {
+      asked.push([...addresses]);
+      return new Set(addresses.filter((a) => watched.includes(a)));
+    },
+  };
 }
