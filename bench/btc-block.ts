@@ -25,17 +25,10 @@ import * as bitcoin from 'bitcoinjs-lib';
 
 import { utxoNetwork } from '../src/chains/bitcoin/networks.js';
 import { parseBlock } from '../src/chains/bitcoin/parse-block.js';
+import { intFlag } from './flags.js';
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} needs a positive integer`);
-  return v;
-}
-
-const RUNS = flag('runs', 40);
-const NAIVE_RUNS = Math.min(flag('naive-runs', 12), RUNS);
+const RUNS = intFlag('runs', 40);
+const NAIVE_RUNS = Math.min(intFlag('naive-runs', 12), RUNS);
 const FIXTURE = fileURLToPath(new URL('../../shared/fixtures/bitcoin/block413567.raw', import.meta.url));
 const raw = readFileSync(FIXTURE);
 const mainnet = utxoNetwork('bitcoin', 'mainnet');

@@ -36,25 +36,18 @@ import { DEV_ACCOUNTS, startAnvil, type Anvil } from '../test/helpers/anvil.js';
 import { benchExchange, buildChain } from './evm-replay/build-chain.js';
 import { cacheDir, hasRecording, record, type RecordingMeta } from './evm-replay/recording.js';
 import { runCordon, runFloor, runNaive, timeCall, type RunResult, type Tuning } from './evm-replay/runners.js';
+import { intFlag } from './flags.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} needs a positive integer`);
-  return v;
-}
-
-const BLOCKS = flag('blocks', 1000);
-const TXS = flag('txs', 150);
-const NAIVE_BLOCKS = Math.min(flag('naive-blocks', 20), BLOCKS);
-const LIVE_BLOCKS = Math.min(flag('live-blocks', 100), BLOCKS);
-const LIVE_NAIVE_BLOCKS = Math.min(flag('live-naive-blocks', 5), BLOCKS);
-const TUNING: Tuning = { chunk: flag('chunk', 10), concurrency: flag('concurrency', 4) };
-const RUNS = flag('runs', 3);
-const WINDOW = flag('window', 100);
+const BLOCKS = intFlag('blocks', 1000);
+const TXS = intFlag('txs', 150);
+const NAIVE_BLOCKS = Math.min(intFlag('naive-blocks', 20), BLOCKS);
+const LIVE_BLOCKS = Math.min(intFlag('live-blocks', 100), BLOCKS);
+const LIVE_NAIVE_BLOCKS = Math.min(intFlag('live-naive-blocks', 5), BLOCKS);
+const TUNING: Tuning = { chunk: intFlag('chunk', 10), concurrency: intFlag('concurrency', 4) };
+const RUNS = intFlag('runs', 3);
+const WINDOW = intFlag('window', 100);
 const REBUILD = process.argv.includes('--rebuild');
 
 const say = (s: string): void => void process.stdout.write(`${s}\n`);

@@ -36,30 +36,22 @@ import { startPipeline } from '../src/pipeline/service.js';
 import { refreshList } from '../src/sanctions/refresh-list.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { DEV_ACCOUNTS, startAnvil } from '../test/helpers/anvil.js';
+import { intFlag, stringFlag } from './flags.js';
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : (process.argv[i + 1] ?? fallback);
-}
-function intFlag(name: string, fallback: number): number {
-  const v = Number(flag(name, String(fallback)));
-  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} needs a non-negative integer`);
-  return v;
-}
 
-const N = intFlag('n', 60);
-const WARMUP = intFlag('warmup', 5);
-const POLL_MS = intFlag('poll', 50);
+const N = intFlag('n', 60, 0);
+const WARMUP = intFlag('warmup', 5, 0);
+const POLL_MS = intFlag('poll', 50, 0);
 const WS = process.argv.includes('--ws');
-const HOLD_POLL_MS = intFlag('hold-poll', 5);
+const HOLD_POLL_MS = intFlag('hold-poll', 5, 0);
 /**
  * Least time between two mined blocks. Every alert channel is rate limited to 30 sends a
  * minute (burst 10; src/alerts/dispatcher.ts, not configurable): faster than one alert every
  * 2 s, alerts queue behind the limiter and that wait is all one measures. --pace 0 shows it.
  */
-const PACE_MS = intFlag('pace', 2_100);
-const REDIS_DB = intFlag('redis-db', 8);
-const BACKEND = flag('store', 'postgres');
+const PACE_MS = intFlag('pace', 2_100, 0);
+const REDIS_DB = intFlag('redis-db', 8, 0);
+const BACKEND = stringFlag('store', 'postgres');
 if (BACKEND !== 'postgres' && BACKEND !== 'pglite') throw new Error('--store is postgres or pglite');
 const PG_URL = process.env['CORDON_BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = `redis://127.0.0.1:6379/${REDIS_DB}`;

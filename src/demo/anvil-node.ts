@@ -48,7 +48,8 @@ export function anvilBinary(env: NodeJS.ProcessEnv = process.env): string {
   }
 }
 
-async function freePort(): Promise<number> {
+/** A port nobody listens on right now (the OS picks it; anvil needs an explicit one). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();

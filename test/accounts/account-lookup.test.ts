@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLookup } from '../../src/accounts/account-lookup.js';
 import { importAccounts, parseAccountsCsv } from '../../src/accounts/accounts-csv.js';
@@ -10,8 +8,8 @@ import type { Transfer } from '../../src/domain/transfer.js';
 import { accountsRepo } from '../../src/store/accounts-repo.js';
 import type { Db } from '../../src/store/db.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { openPostgresTestStore } from '../helpers/pg-schema.js';
 
-const PG_URL = process.env.CORDON_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const addr = (raw: string) => raw as NormalisedAddress;
 
 const TORNADO = addr('0x8589427373d6d84e98730d7795d8f6f8731fda16');
@@ -63,23 +61,7 @@ const backends: [string, () => Promise<{ store: Store; close: () => Promise<void
   ],
   [
     'postgres (fresh schema)',
-    async () => {
-      const schema = `cordon_accounts_${randomBytes(5).toString('hex')}`;
-      const store = await openStore({ driver: 'postgres', url: PG_URL, poolSize: 2, schema });
-      return {
-        store,
-        async close() {
-          await store.close();
-          const client = new pg.Client({ connectionString: PG_URL });
-          await client.connect();
-          try {
-            await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-          } finally {
-            await client.end();
-          }
-        },
-      };
-    },
+    () => openPostgresTestStore('cordon_accounts', 2),
   ],
 ];
 

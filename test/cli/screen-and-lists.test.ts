@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, writeConfig, PG_URL } from '../helpers/cli.js';
+import { runCli, writeConfig } from '../helpers/cli.js';
+import { dropSchema, PG_URL } from '../helpers/pg-schema.js';
 import { listedAddresses, OFAC_LISTS_2024, SDN_CSV_2021, SDN_CSV_MIXED } from '../helpers/fixtures.js';
 
 // The CLI as a user runs it, against PostgreSQL (one fresh schema for this file).
@@ -13,12 +13,7 @@ const config = writeConfig(
 );
 const cordon = (...args: string[]) => runCli(['--config', config, ...args]);
 
-afterAll(async () => {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await client.end();
-});
+afterAll(() => dropSchema(schema));
 
 describe('cordon screen against OFAC lists-2024-09', () => {
   beforeAll(async () => {

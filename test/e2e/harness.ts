@@ -2,7 +2,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import type { CordonConfig } from '../../src/config/schema.js';
@@ -13,7 +12,7 @@ import { refreshRequestFor } from '../../src/cli/list-requests.js';
 import type { Stage } from '../../src/pipeline/queue-names.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { startAnvil, type Anvil } from '../helpers/anvil.js';
-import { PG_URL } from '../helpers/cli.js';
+import { dropSchema, PG_URL } from '../helpers/pg-schema.js';
 import { SDN_CSV_2021 } from '../helpers/fixtures.js';
 import { startReceivers, type Receivers } from './receivers.js';
 
@@ -137,12 +136,7 @@ ${extraYaml}
       await store.close();
       await receivers.close();
       await anvil.stop();
-      if (backend === 'postgres') {
-        const client = new pg.Client({ connectionString: PG_URL });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await client.end();
-      }
+      if (backend === 'postgres') await dropSchema(schema);
     },
   };
   return e2e;

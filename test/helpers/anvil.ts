@@ -13,12 +13,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 
-const ANVIL_BIN = fileURLToPath(
-  new URL('../../node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil', import.meta.url),
-);
+import { anvilBinary, freePort } from '../../src/demo/anvil-node.js';
+
+// The same binary the demo runs (the platform's @foundry-rs/anvil package, or CORDON_DEMO_ANVIL).
+const ANVIL_BIN = anvilBinary();
 
 /** anvil's default dev accounts (mnemonic "test test ... junk"), 10,000 ETH each, unlocked. */
 export const DEV_ACCOUNTS = [
@@ -83,19 +82,7 @@ function installExitHook(): void {
   });
 }
 
-/** A port nobody listens on right now (the OS picks it; anvil needs an explicit one). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
-}
+export { freePort };
 
 interface RpcAnswer {
   readonly id?: unknown;

@@ -37,4 +37,4 @@ export function writeConfig(yaml: string): string {
   return file;
 }
 
-export const PG_URL = process.env['CORDON_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+export { PG_URL } from './pg-schema.js';

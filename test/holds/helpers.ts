@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import pg from 'pg';
 import type { NormalisedAddress } from '../../src/domain/address.js';
 import { blockHash, type BlockHash } from '../../src/domain/block.js';
 import type { ListPolicy, Match } from '../../src/domain/match.js';
@@ -8,11 +7,12 @@ import { listId, type EntryDraft, type SanctionEntry } from '../../src/domain/sa
 import type { Asset } from '../../src/domain/transfer.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { openPostgresTestStore } from '../helpers/pg-schema.js';
 
 export type Backend = 'pglite' | 'postgres';
 export const BACKENDS: readonly Backend[] = ['pglite', 'postgres'];
 
-export const PG_URL = process.env.CORDON_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export { PG_URL } from '../helpers/pg-schema.js';
 
 export interface TestStore {
   readonly store: Store;
@@ -26,21 +26,7 @@ export async function openTestStore(backend: Backend): Promise<TestStore> {
     const store = await openStore({ driver: 'pglite', dataDir: 'memory://' });
     return { store, close: () => store.close() };
   }
-  const schema = `cordon_holds_${randomBytes(5).toString('hex')}`;
-  const store = await openStore({ driver: 'postgres', url: PG_URL, poolSize: 4, schema });
-  return {
-    store,
-    async close() {
-      await store.close();
-      const client = new pg.Client({ connectionString: PG_URL });
-      await client.connect();
-      try {
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
+  return openPostgresTestStore('cordon_holds', 4);
 }
 
 /** Tests build addresses by hand; production code gets them only from the normaliser. */

@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { NormalisedAddress } from '../../src/domain/address.js';
 import { openStore, type Store } from '../../src/store/store.js';
-import { PG_URL } from '../helpers/cli.js';
+import { dropSchema, freshSchema, PG_URL } from '../helpers/pg-schema.js';
 
 const CHAIN = 'btc';
 const HOT = 'bcrt1qhot' as NormalisedAddress;
@@ -11,7 +9,7 @@ const tx = (label: string): string => label.padEnd(64, '0');
 const B1 = { hash: 'b1', number: 1n };
 const B2 = { hash: 'b2', number: 2n };
 const B2B = { hash: 'b2b', number: 2n };
-const schema = `cordon_utxos_${randomBytes(4).toString('hex')}`;
+const schema = freshSchema('cordon_utxos');
 
 describe.each([
   ['pglite', () => openStore({ driver: 'pglite', dataDir: 'memory://' })],
@@ -24,11 +22,7 @@ describe.each([
     return () => store.close();
   });
   afterAll(async () => {
-    if (backend !== 'postgres') return;
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    if (backend === 'postgres') await dropSchema(schema);
   });
 
   it('records outputs once (replays and retries change nothing) and finds them among outpoints', async () => {
