@@ -28,6 +28,8 @@ describe('Redis goes away under a running pipeline and comes back', () => {
   afterAll(async () => {
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
+    // A test that failed while Redis was down: bring it back, or the pipeline cannot shut down.
+    if (redis !== undefined && !redis.running) await redis.start().catch(() => undefined);
     await e2e?.close();
     await redis?.close();
   });
@@ -42,7 +44,9 @@ describe('Redis goes away under a running pipeline and comes back', () => {
 
     await redis.kill();
     const during = await sendEth(anvil, LISTED_ETH_2, DEPOSIT, 2n * ETHER);
-    const duringBlock = BigInt((await anvil.rpc<{ blockNumber: string }>('eth_getTransactionReceipt', [during])).blockNumber);
+    // Automine may still be sealing the block when eth_sendTransaction answers (seen under load).
+    const receipt = await eventually('the receipt of the deposit', async () => (await anvil.rpc<{ blockNumber: string } | null>('eth_getTransactionReceipt', [during])) ?? undefined);
+    const duringBlock = BigInt(receipt.blockNumber);
     await anvil.rpc('anvil_mine', ['0x3']);
     // Stay down longer than the follower's leader lock (15 s) and the job locks (5 s here) last,
     // so both expire meanwhile. The follower cannot hand the block on, so its cursor stays below

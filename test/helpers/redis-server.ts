@@ -48,6 +48,11 @@ export class RedisServer {
     }
   }
 
+  /** Started and not killed since. */
+  get running(): boolean {
+    return this.child !== null;
+  }
+
   /** SIGKILL: a crash, not a clean shutdown. */
   async kill(): Promise<void> {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
