@@ -50,6 +50,11 @@ export interface BlockContents {
    * addresses: nothing else can be a deposit or a withdrawal), so only their statuses are needed.
    */
   readonly scope?: ReadonlySet<NormalisedAddress>;
+  /**
+   * The transactions to look at, when not every one of `block.txs` (`narrowToScope`'s; the block
+   * may then come without its full transactions). Logs and traces of others are ignored.
+   */
+  readonly txs?: readonly EvmTx[];
 }
 
 /** The extractor was given incomplete input (a fetcher bug, not a node problem). */
@@ -63,17 +68,18 @@ const NATIVE = { kind: 'native' } as const;
 
 export function extractTransfers(input: BlockContents): Transfer[] {
   const { chain, block } = input;
-  const txs = block.txs;
+  const txs = input.txs ?? block.txs;
   if (txs === null) throw new IncompleteBlockContents(`block ${block.hash}: extraction needs full transactions`);
   const scope = input.scope === undefined ? undefined : scopeTest(input.scope);
 
-  const logsByTx = groupLogs(input.logs, txs.length);
-  const framesByTx = input.traces === undefined ? undefined : internalMoves(input.traces, block, txs.length);
+  const count = block.txHashes.length;
+  const logsByTx = groupLogs(input.logs, count);
+  const framesByTx = input.traces === undefined ? undefined : internalMoves(input.traces, block, count);
 
   const out: Transfer[] = [];
   for (const tx of txs) {
     const logs = logsByTx[tx.index];
-    if (tx.value > 0n || (tx.to !== null && tx.hasInput)) {
+    if (movesOrCalls(tx)) {
       if (inScope(scope, tx.from, tx.to)) {
         // A transaction with logs succeeded: a reverted one leaves none.
         const status = logs !== undefined ? true : input.status.get(tx.hash);
@@ -112,7 +118,16 @@ interface ScopeTest {
   hasTopic(topic: string): boolean;
 }
 
+/** Per scope set (never changed once given): a chunk's blocks share one (narrowed, then extracted), so it is built once. */
+const scopeTests = new WeakMap<ReadonlySet<NormalisedAddress>, ScopeTest>();
+
 function scopeTest(scope: ReadonlySet<NormalisedAddress>): ScopeTest {
+  let test = scopeTests.get(scope);
+  if (test === undefined) scopeTests.set(scope, (test = buildScopeTest(scope)));
+  return test;
+}
+
+function buildScopeTest(scope: ReadonlySet<NormalisedAddress>): ScopeTest {
   // Topics are tested without building a `0x…` address each: by their last 8 digits (a short
   // string, cheap to hash), then in full against the few addresses sharing them.
   const byTail = new Map<string, string[]>();
@@ -150,24 +165,28 @@ function transfer(
 
 /**
  * Every address a transfer of this block could name (parties of top-level value and calls,
- * of ERC-20 Transfer logs and of internal moves): what to ask a scope. Appended to `parties`;
- * an address may repeat (deduplicating here measured slower than letting the lookup do it).
+ * of ERC-20 Transfer logs and of internal moves): what to ask a scope. Added to `parties`.
  */
-export function partiesOf(block: EvmBlock, logs: readonly EvmLog[], traces: BlockTraces | undefined, parties: NormalisedAddress[] = []): NormalisedAddress[] {
+export function partiesOf(
+  block: EvmBlock,
+  logs: readonly EvmLog[],
+  traces: BlockTraces | undefined,
+  parties: Set<NormalisedAddress> = new Set(),
+): Set<NormalisedAddress> {
   for (const tx of block.txs ?? []) {
-    if (tx.value === 0n && (tx.to === null || !tx.hasInput)) continue;
-    parties.push(tx.from);
-    if (tx.to !== null) parties.push(tx.to);
+    if (!movesOrCalls(tx)) continue;
+    parties.add(tx.from);
+    if (tx.to !== null) parties.add(tx.to);
   }
   for (const log of logs) {
     if (!isErc20Transfer(log)) continue;
-    parties.push(topicAddress(log.topics[1] as string), topicAddress(log.topics[2] as string));
+    parties.add(topicAddress(log.topics[1] as string)).add(topicAddress(log.topics[2] as string));
   }
   if (traces !== undefined) {
-    for (const moves of internalMoves(traces, block, block.txs?.length ?? 0)) {
+    for (const moves of internalMoves(traces, block, block.txHashes.length)) {
       for (const m of moves ?? []) {
-        parties.push(m.from);
-        if (m.to !== null) parties.push(m.to);
+        parties.add(m.from);
+        if (m.to !== null) parties.add(m.to);
       }
     }
   }
@@ -177,17 +196,68 @@ export function partiesOf(block: EvmBlock, logs: readonly EvmLog[], traces: Bloc
 /**
  * The transactions whose receipt status `extractTransfers` will need: a top-level transfer
  * (value, or a call with calldata) with no log in `logs` to prove success, and, with a scope,
- * `from` or `to` in it.
+ * `from` or `to` in it. `txs`: those to look at (default: all the block's).
  */
-export function txsNeedingStatus(block: EvmBlock, logs: readonly EvmLog[], scope?: ReadonlySet<NormalisedAddress>): EvmTx[] {
+export function txsNeedingStatus(
+  block: EvmBlock,
+  logs: readonly EvmLog[],
+  scope?: ReadonlySet<NormalisedAddress>,
+  txs: readonly EvmTx[] = block.txs ?? [],
+): EvmTx[] {
   const logged = new Set<number>();
   for (const log of logs) logged.add(log.txIndex);
-  return (block.txs ?? []).filter((tx) => {
-    if (tx.value === 0n && (tx.to === null || !tx.hasInput)) return false;
+  return txs.filter((tx) => {
+    if (!movesOrCalls(tx)) return false;
     if (logged.has(tx.index)) return false;
     if (scope === undefined) return true;
     return scope.has(tx.from) || (tx.to !== null && scope.has(tx.to));
   });
+}
+
+/** A block narrowed to a scope: the part of it `extractTransfers` needs for the transfers touching the scope. */
+export interface NarrowedBlock {
+  /** The block without its full transactions (hashes kept: receipts are checked against them). */
+  readonly block: EvmBlock;
+  /** The transactions whose own value or call, ERC-20 Transfer logs or internal moves touch the scope. */
+  readonly txs: EvmTx[];
+  /** Those transactions' logs (a transaction with logs succeeded). */
+  readonly logs: EvmLog[];
+}
+
+/**
+ * The part of a block that can yield a transfer touching `scope`, in one pass, so that the rest
+ * (most of a block) can be let go before the receipts are fetched. `extractTransfers` and
+ * `txsNeedingStatus` over it, with the same scope, give what they give over the whole block.
+ */
+export function narrowToScope(block: EvmBlock, logs: readonly EvmLog[], traces: BlockTraces | undefined, scope: ReadonlySet<NormalisedAddress>): NarrowedBlock {
+  const txs = block.txs;
+  if (txs === null) throw new IncompleteBlockContents(`block ${block.hash}: narrowing needs full transactions`);
+  const count = block.txHashes.length;
+  const test = scopeTest(scope);
+  const keep = new Uint8Array(count);
+  for (const log of logs) {
+    if (log.txIndex >= count) throw new IncompleteBlockContents(`log ${log.logIndex} names tx index ${log.txIndex} of ${count}`);
+    if (!isErc20Transfer(log)) continue;
+    if (test.hasTopic(log.topics[1] as string) || test.hasTopic(log.topics[2] as string)) keep[log.txIndex] = 1;
+  }
+  for (const tx of txs) {
+    if (movesOrCalls(tx) && inScope(test, tx.from, tx.to)) keep[tx.index] = 1;
+  }
+  if (traces !== undefined) {
+    internalMoves(traces, block, count).forEach((moves, i) => {
+      if (moves?.some((m) => inScope(test, m.from, m.to))) keep[i] = 1;
+    });
+  }
+  return {
+    block: { ...block, txs: null },
+    txs: txs.filter((tx) => keep[tx.index] === 1),
+    logs: logs.filter((log) => keep[log.txIndex] === 1),
+  };
+}
+
+/** Does the transaction itself move value, or call an address with calldata? */
+function movesOrCalls(tx: EvmTx): boolean {
+  return tx.value > 0n || (tx.to !== null && tx.hasInput);
 }
 
 function groupLogs(logs: readonly EvmLog[], txCount: number): (EvmLog[] | undefined)[] {

@@ -244,7 +244,8 @@ function txFrom(v: unknown, path: string): EvmTx {
     blockNumber: blockNumberField(o['blockNumber'], path, 'blockNumber'),
     from: address(o['from'], path, 'from'),
     to: optAddress(o['to'], path, 'to'),
-    value: quantity(o['value'], path, 'value'),
+    // Most transactions move no ether: their value is not worth a regex and a BigInt.
+    value: o['value'] === '0x0' ? 0n : quantity(o['value'], path, 'value'),
     hasInput: input.length > 2,
   };
 }

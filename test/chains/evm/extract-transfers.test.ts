@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { checkBlock } from '../../../src/chains/evm/consistency.js';
-import { extractTransfers, IncompleteBlockContents, partiesOf, TRANSFER_TOPIC, txsNeedingStatus, type BlockTraces } from '../../../src/chains/evm/extract-transfers.js';
+import {
+  extractTransfers,
+  IncompleteBlockContents,
+  narrowToScope,
+  partiesOf,
+  TRANSFER_TOPIC,
+  txsNeedingStatus,
+  type BlockTraces,
+} from '../../../src/chains/evm/extract-transfers.js';
 import { parseBlock, parseCallTraces, parseFlatTraces, parseLogs, ShapeError, type EvmBlock, type EvmLog } from '../../../src/chains/evm/rpc-shapes.js';
 import { RpcInconsistent } from '../../../src/chains/rpc/errors.js';
 import { normaliseForFamily } from '../../../src/domain/address.js';
@@ -110,7 +118,7 @@ describe('scoped to the exchange’s addresses (mainnet block 15,571,241)', () =
 
   it('without a scope every value or call transaction needs a status; the parties cover every transfer', () => {
     expect(txsNeedingStatus(b, [])).toHaveLength(31 + 27);
-    const parties = partiesOf(b, [], undefined);
+    const parties = [...partiesOf(b, [], undefined)];
     for (const t of all) {
       expect(parties).toContain(t.from);
       if (t.to !== null) expect(parties).toContain(t.to);
@@ -165,10 +173,37 @@ describe('ERC-20 Transfer logs', () => {
     const deposit = log({});
     const other = log({ logIndex: 10, topics: [TRANSFER_TOPIC, pad(A), pad(T)] });
     const scope = new Set([normaliseForFamily(B, 'evm')]);
-    expect(partiesOf(b, [deposit, other], undefined)).toEqual(expect.arrayContaining([A, B, T]));
+    expect([...partiesOf(b, [deposit, other], undefined)]).toEqual(expect.arrayContaining([A, B, T]));
     expect(txsNeedingStatus(b, [deposit, other], scope)).toEqual([]);
     const ts = extractTransfers({ chain: 'ethereum', block: b, status: new Map(), logs: [deposit, other], scope });
     expect(ts.map((t) => [t.kind, t.position, t.to])).toEqual([['erc20', 'log:9', B]]);
+  });
+
+  it('narrowed to a scope, a block keeps only what touches it and yields the same transfers and status needs', () => {
+    const all = extractTransfers({ chain: 'ethereum', block: b, status: allOk(b), logs: [] });
+    const native = all.find((t) => t.kind === 'native')!;
+    const call = all.find((t) => t.kind === 'call' && t.txHash !== tx.hash)!;
+    // A token deposit to B inside tx 5 (itself out of scope), an ETH recipient, a caller.
+    const logs = [log({}), log({ logIndex: 10, topics: [TRANSFER_TOPIC, pad(A), pad(T)] })];
+    const scope = new Set([normaliseForFamily(B, 'evm'), native.to!, call.from]);
+    const narrowed = narrowToScope(b, logs, undefined, scope);
+    expect(narrowed.block.txs).toBeNull();
+    expect(narrowed.block.txHashes).toEqual(b.txHashes);
+    expect(narrowed.txs.length).toBeLessThan(b.txs!.length / 4);
+    expect(narrowed.txs.map((t) => t.hash)).toContain(tx.hash);
+    expect(narrowed.logs).toEqual(logs);
+
+    const needWhole = txsNeedingStatus(b, logs, scope);
+    expect(txsNeedingStatus(narrowed.block, narrowed.logs, scope, narrowed.txs)).toEqual(needWhole);
+    for (const reverted of [undefined, native.txHash]) {
+      const status = new Map(needWhole.map((t) => [t.hash, t.hash !== reverted]));
+      const whole = extractTransfers({ chain: 'ethereum', block: b, status, logs, scope });
+      expect(extractTransfers({ chain: 'ethereum', ...narrowed, status, scope })).toEqual(whole);
+      expect(whole.map((t) => t.kind)).toEqual(expect.arrayContaining(['erc20', 'call']));
+      expect(whole.some((t) => t.kind === 'native' && t.txHash === native.txHash)).toBe(reverted === undefined);
+    }
+    // Out of scope entirely: nothing is kept.
+    expect(narrowToScope(b, logs, undefined, new Set())).toMatchObject({ txs: [], logs: [] });
   });
 });
 
