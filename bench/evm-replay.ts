@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/evm-replay.ts [--blocks 1000] [--txs 150] [--naive-blocks 20]
  *                               [--live-blocks 100] [--live-naive-blocks 5]
- *                               [--chunk 10] [--concurrency 4] [--window 100] [--runs 3]
+ *                               [--chunk 10] [--concurrency 4] [--window 10] [--jobs 4] [--runs 3]
  *                               [--rebuild]
  *
  * 1. Builds a chain on anvil (automine off; per block `--txs` transactions, half ETH, half
@@ -21,8 +21,10 @@
  *    the floor with block receipts instead of logs.
  * 3. The same three against live anvil (the recorded chain reloaded), over fewer blocks, and
  *    the per-call costs on anvil that decide Cordon's call set.
- * Cordon is called the way replay calls it: one source, transfersInRange per window of
- * --window blocks (holding 1,000 blocks' transfers at once costs extra GC; printed too). Each timing is the
+ * Cordon is called the way replay runs it: extract jobs of --window blocks (replay's default
+ * blocksPerJob), --jobs of them at once (the default pipeline.concurrency.extract), on one
+ * source whose --concurrency chunk requests are shared by all of them (one call for all 1,000
+ * blocks is printed too; it holds every transfer at once, which costs GC). Each timing is the
  * best of --runs interleaved runs (the machine may be shared). Prints numbers; asserts nothing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -35,7 +37,8 @@ import { normaliseForFamily } from '../src/domain/address.js';
 import { DEV_ACCOUNTS, startAnvil, type Anvil } from '../test/helpers/anvil.js';
 import { benchExchange, buildChain } from './evm-replay/build-chain.js';
 import { cacheDir, hasRecording, record, type RecordingMeta } from './evm-replay/recording.js';
-import { runCordon, runFloor, runNaive, timeCall, type RunResult, type Tuning } from './evm-replay/runners.js';
+import { runCordon, runFloor, runNaive, timeCall, type Jobs, type RunResult, type Tuning } from './evm-replay/runners.js';
+import { DEFAULT_BLOCKS_PER_JOB } from '../src/pipeline/replay.js';
 import { intFlag } from './flags.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
@@ -47,7 +50,7 @@ const LIVE_BLOCKS = Math.min(intFlag('live-blocks', 100), BLOCKS);
 const LIVE_NAIVE_BLOCKS = Math.min(intFlag('live-naive-blocks', 5), BLOCKS);
 const TUNING: Tuning = { chunk: intFlag('chunk', 10), concurrency: intFlag('concurrency', 4) };
 const RUNS = intFlag('runs', 3);
-const WINDOW = intFlag('window', 100);
+const JOBS: Jobs = { window: intFlag('window', DEFAULT_BLOCKS_PER_JOB), jobs: intFlag('jobs', 4) };
 const REBUILD = process.argv.includes('--rebuild');
 
 const say = (s: string): void => void process.stdout.write(`${s}\n`);
@@ -106,9 +109,9 @@ async function best(run: () => Promise<RunResult>, runs = RUNS): Promise<RunResu
   return top as RunResult;
 }
 
-/** transfersInRange per window of WINDOW blocks on one source, as replay jobs call it. */
-function cordonWindows(url: string, first: bigint, last: bigint, scope?: TransferScope): Promise<RunResult> {
-  return runCordon(url, first, last, TUNING, scope, WINDOW);
+/** transfersInRange per extract job, JOBS.jobs jobs at once on one source, as replay runs. */
+function cordonAsReplay(url: string, first: bigint, last: bigint, scope?: TransferScope): Promise<RunResult> {
+  return runCordon(url, first, last, TUNING, scope, JOBS);
 }
 
 interface Contest {
@@ -135,8 +138,8 @@ async function contest(url: string, first: bigint, blocks: number, naiveBlocks: 
   let floor: RunResult | undefined;
   let floorReceipts: RunResult | undefined;
   const rounds: (() => Promise<void>)[] = [
-    async () => void (cordon = fastest(cordon, await cordonWindows(url, first, last, scope))),
-    async () => void (unscoped = fastest(unscoped, await cordonWindows(url, first, last))),
+    async () => void (cordon = fastest(cordon, await cordonAsReplay(url, first, last, scope))),
+    async () => void (unscoped = fastest(unscoped, await cordonAsReplay(url, first, last))),
     async () => void (floor = fastest(floor, await runFloor(url, first, last, TUNING))),
     async () => void (floorReceipts = fastest(floorReceipts, await runFloor(url, first, last, TUNING, true))),
   ];
@@ -150,7 +153,7 @@ async function contest(url: string, first: bigint, blocks: number, naiveBlocks: 
   const naiveParallel = await best(() => runNaive(url, first, first + BigInt(naiveBlocks) - 1n, true));
   say('');
   say(`── ${where} ── (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores)`);
-  say(line(`Cordon transfersInRange (${Math.min(WINDOW, blocks)}-block windows)`, cordon, 'transfers touching the exchange'));
+  say(line(`Cordon, replay's ${JOBS.jobs} × ${JOBS.window}-block jobs`, cordon, 'transfers touching the exchange'));
   say(`  (of which ${((cordon.lookupMs ?? 0) / 1000).toFixed(2)} s answering the exchange-address lookups from memory; the pipeline asks the store)`);
   say(line('naive ethers loop (receipt per tx)', naive));
   say(line('floor: blocks + Transfer logs, JSON.parse', floor, 'txs'));

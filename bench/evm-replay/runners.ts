@@ -27,12 +27,18 @@ export interface Tuning {
   readonly concurrency: number;
 }
 
+/** How replay drives a source: jobs of `window` blocks, `jobs` of them at once, on one long-lived source. */
+export interface Jobs {
+  readonly window: number;
+  readonly jobs: number;
+}
+
 /**
  * Cordon: createEvmChainSource(...).transfersInRange, scoped to the exchange's addresses as
- * the extract stage calls it, or unscoped (every transfer of every block). `window`: blocks per
- * call, as replay jobs call one long-lived source (default: the whole range in one call).
+ * the extract stage calls it, or unscoped (every transfer of every block). `as`: called the way
+ * replay's extract jobs call it (default: the whole range in one call).
  */
-export async function runCordon(url: string, from: bigint, to: bigint, t: Tuning, scope?: TransferScope, window?: number): Promise<RunResult> {
+export async function runCordon(url: string, from: bigint, to: bigint, t: Tuning, scope?: TransferScope, as?: Jobs): Promise<RunResult> {
   const src = createEvmChainSource({ chain: 'bench', endpoints: [{ url }], traces: false, log: silent, rangeChunkBlocks: t.chunk, rangeConcurrency: t.concurrency, requestTimeoutMs: 120_000 });
   let lookupMs = 0;
   const timed: TransferScope | undefined =
@@ -46,15 +52,22 @@ export async function runCordon(url: string, from: bigint, to: bigint, t: Tuning
             return found;
           },
         };
-  const step = BigInt(window ?? Number(to - from + 1n));
+  const step = BigInt(as?.window ?? Number(to - from + 1n));
+  const windows: [bigint, bigint][] = [];
+  for (let s = from; s <= to; s += step) windows.push([s, s + step - 1n < to ? s + step - 1n : to]);
   let blocks = 0;
   let items = 0;
+  let next = 0;
   const start = performance.now();
-  for (let s = from; s <= to; s += step) {
-    const range = await src.transfersInRange(s, s + step - 1n < to ? s + step - 1n : to, timed);
-    blocks += range.size;
-    for (const { transfers } of range.values()) items += transfers.length;
-  }
+  const job = async (): Promise<void> => {
+    while (next < windows.length) {
+      const [a, b] = windows[next++] as [bigint, bigint];
+      const range = await src.transfersInRange(a, b, timed);
+      blocks += range.size;
+      for (const { transfers } of range.values()) items += transfers.length;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, as?.jobs ?? 1) }, job));
   const ms = performance.now() - start;
   await src.close();
   return { blocks, items, ms, ...(scope === undefined ? {} : { lookupMs }) };

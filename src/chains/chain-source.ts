@@ -10,7 +10,10 @@ import type { EndpointStats } from './rpc/endpoint-pool.js';
  * (on EVM chains, most receipts).
  */
 export interface TransferScope {
-  /** Which of `addresses` (which may repeat) are in scope: one lookup per block or chunk of a range. */
+  /**
+   * Which of `addresses` are in scope: one lookup per block or chunk of a range. Addresses
+   * repeat (a chunk's senders and token contracts); a scope that asks a store deduplicates them.
+   */
   among(addresses: readonly NormalisedAddress[]): Promise<ReadonlySet<NormalisedAddress>>;
 }
 

@@ -9,9 +9,12 @@ export interface ReplayRequest {
   readonly to: bigint;
   readonly dryRun: boolean;
   readonly listVersions?: Readonly<Record<string, number>>;
-  /** Blocks per extract job (fetched together in batched requests). Default 10. */
+  /** Blocks per extract job (fetched together in batched requests). Default DEFAULT_BLOCKS_PER_JOB. */
   readonly blocksPerJob?: number;
 }
+
+/** One batched chunk of an EVM source (its rangeChunkBlocks default): a job is one request's worth. */
+export const DEFAULT_BLOCKS_PER_JOB = 10;
 
 export interface ReplayProgress {
   readonly runId: string;
@@ -52,7 +55,7 @@ export async function enqueueReplay(ctx: PipelineContext, req: ReplayRequest): P
     total,
     startedAt: Date.now(),
   });
-  const step = BigInt(Math.max(1, req.blocksPerJob ?? 10));
+  const step = BigInt(Math.max(1, req.blocksPerJob ?? DEFAULT_BLOCKS_PER_JOB));
   const jobs: { name: string; data: ExtractJob; opts: { jobId: string } }[] = [];
   for (let from = req.from; from <= req.to; from += step) {
     const to = from + step - 1n > req.to ? req.to : from + step - 1n;

@@ -24,6 +24,7 @@ import type { Logger } from '../../log/logger.js';
 import { createEndpointPool, endpointLabel, type Endpoint, type EndpointPool, type EndpointStats } from '../rpc/endpoint-pool.js';
 import { RpcError, RpcInconsistent, RpcNodeError, RpcRangeTooLarge, RpcUnsupported } from '../rpc/errors.js';
 import type { RpcCall, RpcOutcome } from '../rpc/json-rpc.js';
+import { createSlots } from '../rpc/slots.js';
 import { checkLogs } from './consistency.js';
 import { BlockUnavailable, RangeNotLinked } from './errors.js';
 import { extractTransfers, narrowToScope, partiesOf, txsNeedingStatus, type BlockTraces } from './extract-transfers.js';
@@ -73,7 +74,7 @@ export interface EvmChainSourceOptions {
   readonly backoffBaseMs?: number;
   /** Blocks per batched request in transfersInRange (default 10). */
   readonly rangeChunkBlocks?: number;
-  /** Chunks in flight at once in transfersInRange (default 4). */
+  /** Chunks in flight at once for the whole source, over all transfersInRange calls (default 4). */
   readonly rangeConcurrency?: number;
   /**
    * Scoped reads ask for per-transaction receipts while a block needs at most 1 in this many of
@@ -125,7 +126,9 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
   const { chain, traces, log } = opts;
   const timeoutMs = opts.requestTimeoutMs ?? 15_000;
   const chunkBlocks = BigInt(Math.max(1, opts.rangeChunkBlocks ?? 10));
-  const concurrency = Math.max(1, opts.rangeConcurrency ?? 4);
+  // Shared by every transfersInRange call of this source (replay runs several extract jobs at
+  // once): the node sees at most this many chunk requests, and no call waits for another's tail.
+  const chunkSlots = createSlots(opts.rangeConcurrency ?? 4);
   const pool: EndpointPool = createEndpointPool({
     name: chain,
     log,
@@ -180,11 +183,12 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
    */
   async function finish(ep: Endpoint, reads: readonly BlockRead[], scope: TransferScope | undefined): Promise<Transfer[][]> {
     if (scope === undefined) return settle(ep, reads, undefined);
-    // Senders and contracts repeat all over a chunk: each address asked about once (the
-    // store's query gets about a third of the addresses).
-    const parties = new Set<NormalisedAddress>();
+    // Senders and contracts repeat all over a chunk; the scope deduplicates where it pays (the
+    // store's query does; measured: deduplicating here cost more than the repeats cost a scope
+    // answered from memory).
+    const parties: NormalisedAddress[] = [];
     for (const r of reads) partiesOf(r.block, r.logs, r.traces, parties);
-    const watched = await scope.among([...parties]);
+    const watched = await scope.among(parties);
     return settle(
       ep,
       reads.map((r) => ({ ...narrowToScope(r.block, r.logs, r.traces, watched), status: r.status, traces: r.traces })),
@@ -379,16 +383,7 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
     if (to < from) return new Map();
     const bounds: [bigint, bigint][] = [];
     for (let s = from; s <= to; s += chunkBlocks) bounds.push([s, s + chunkBlocks - 1n < to ? s + chunkBlocks - 1n : to]);
-    const results: BlockTransfers[][] = new Array<BlockTransfers[]>(bounds.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < bounds.length) {
-        const i = next++;
-        const [a, b] = bounds[i] as [bigint, bigint];
-        results[i] = await chunk(a, b, scope);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, bounds.length) }, worker));
+    const results = await Promise.all(bounds.map(([a, b]) => chunkSlots.run(() => chunk(a, b, scope))));
 
     // Chunks were fetched separately: check that they link, refetching a chunk that does not.
     for (let i = 1; i < bounds.length; i++) {

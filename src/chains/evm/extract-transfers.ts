@@ -165,28 +165,24 @@ function transfer(
 
 /**
  * Every address a transfer of this block could name (parties of top-level value and calls,
- * of ERC-20 Transfer logs and of internal moves): what to ask a scope. Added to `parties`.
+ * of ERC-20 Transfer logs and of internal moves): what to ask a scope. Appended to `parties`;
+ * an address may repeat.
  */
-export function partiesOf(
-  block: EvmBlock,
-  logs: readonly EvmLog[],
-  traces: BlockTraces | undefined,
-  parties: Set<NormalisedAddress> = new Set(),
-): Set<NormalisedAddress> {
+export function partiesOf(block: EvmBlock, logs: readonly EvmLog[], traces: BlockTraces | undefined, parties: NormalisedAddress[] = []): NormalisedAddress[] {
   for (const tx of block.txs ?? []) {
     if (!movesOrCalls(tx)) continue;
-    parties.add(tx.from);
-    if (tx.to !== null) parties.add(tx.to);
+    parties.push(tx.from);
+    if (tx.to !== null) parties.push(tx.to);
   }
   for (const log of logs) {
     if (!isErc20Transfer(log)) continue;
-    parties.add(topicAddress(log.topics[1] as string)).add(topicAddress(log.topics[2] as string));
+    parties.push(topicAddress(log.topics[1] as string), topicAddress(log.topics[2] as string));
   }
   if (traces !== undefined) {
     for (const moves of internalMoves(traces, block, block.txHashes.length)) {
       for (const m of moves ?? []) {
-        parties.add(m.from);
-        if (m.to !== null) parties.add(m.to);
+        parties.push(m.from);
+        if (m.to !== null) parties.push(m.to);
       }
     }
   }
