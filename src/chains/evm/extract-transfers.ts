@@ -174,9 +174,15 @@ export function partiesOf(block: EvmBlock, logs: readonly EvmLog[], traces: Bloc
     parties.push(tx.from);
     if (tx.to !== null) parties.push(tx.to);
   }
+  const txs = block.txs ?? [];
   for (const log of logs) {
     if (!isErc20Transfer(log)) continue;
-    parties.push(topicAddress(log.topics[1] as string), topicAddress(log.topics[2] as string));
+    const from = log.topics[1] as string;
+    // Most token transfers are sent by their holder, the sender of a transaction that calls the
+    // token: asked about already, above.
+    const tx = txs[log.txIndex];
+    if (tx === undefined || !movesOrCalls(tx) || !topicIs(from, tx.from)) parties.push(topicAddress(from));
+    parties.push(topicAddress(log.topics[2] as string));
   }
   if (traces !== undefined) {
     for (const moves of internalMoves(traces, block, block.txHashes.length)) {
@@ -286,6 +292,12 @@ function isErc20Transfer(log: EvmLog): boolean {
 /** The address in an indexed address topic (checked, lower-cased 32-byte hex, rpc-shapes.ts): its low 20 bytes. */
 function topicAddress(topic: string): NormalisedAddress {
   return evmAddressFromNode(`0x${topic.slice(26)}`, true);
+}
+
+/** Does the address topic (checked, lower-cased) hold this address? Compared in place, without building either. */
+function topicIs(topic: string, address: NormalisedAddress): boolean {
+  for (let i = 2; i < 42; i++) if (topic.charCodeAt(i + 24) !== address.charCodeAt(i)) return false;
+  return true;
 }
 
 /** An ERC-20 Transfer log's parties and amount, or undefined if the log is not one. */

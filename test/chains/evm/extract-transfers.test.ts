@@ -179,6 +179,21 @@ describe('ERC-20 Transfer logs', () => {
     expect(ts.map((t) => [t.kind, t.position, t.to])).toEqual([['erc20', 'log:9', B]]);
   });
 
+  it('the parties cover both ends of every token transfer, whatever kind of transaction sent it', () => {
+    const sender = tx.from;
+    const fromSender = log({ topics: [TRANSFER_TOPIC, pad(sender), pad(B)] });
+    expect(partiesOf(b, [fromSender], undefined)).toEqual(expect.arrayContaining([sender, B]));
+    // A constructor, or a receive function reached with no value and no calldata, can send
+    // tokens too: such transactions are no transfer themselves, so their sender is asked about here.
+    for (const quiet of [
+      { ...tx, to: null, value: 0n, hasInput: true },
+      { ...tx, value: 0n, hasInput: false },
+    ]) {
+      const txs = b.txs!.map((t) => (t === tx ? quiet : t));
+      expect(partiesOf({ ...b, txs }, [fromSender], undefined)).toContain(sender);
+    }
+  });
+
   it('narrowed to a scope, a block keeps only what touches it and yields the same transfers and status needs', () => {
     const all = extractTransfers({ chain: 'ethereum', block: b, status: allOk(b), logs: [] });
     const native = all.find((t) => t.kind === 'native')!;
