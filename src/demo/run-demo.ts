@@ -202,7 +202,7 @@ async function main(run: Running): Promise<void> {
     const hook = receiver.hooks().find((h) => h.txid === s.txid);
     out(
       `  ${s.label.split(' ')[0]}: alert after ${alert ? `${alert.receivedAt - s.minedAt} ms` : 'never'}, ` +
-        `exchange hook after ${hook ? `${hook.receivedAt - s.minedAt} ms` : 'never'} (the hook worker polls every second)`,
+        `exchange hook after ${hook ? `${hook.receivedAt - s.minedAt} ms` : 'never'} (woken by each new hold; it also polls every second)`,
     );
   }
 
