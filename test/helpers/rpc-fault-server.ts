@@ -7,10 +7,11 @@
  *   proxy.inject({ method: 'eth_getBlockReceipts', fault: { kind: 'wrong-block' }, times: 1 });
  *   // point a source at proxy.url ...
  *   proxy.count('eth_getBlockReceipts'); // calls seen, faulty or not
+ *   proxy.maxInFlight('eth_getBlockByNumber'); // most requests holding such a call at once
  *   await proxy.close();
  *
- * Whole-request faults (timeout, http, garbage) hit the HTTP request that contains a matching
- * call; per-call faults (rpc-error, wrong-block, rewrite) change only that call's answer, the
+ * Whole-request faults (timeout, http, garbage, slow) hit the HTTP request that contains a
+ * matching call; per-call faults (rpc-error, wrong-block, rewrite) change only that call's answer, the
  * rest of the batch is forwarded. A rule with `times` is used up after that many requests
  * (per-call rules: calls); without, it applies until `clear()`.
  */
@@ -22,6 +23,8 @@ export type Fault =
   | { readonly kind: 'timeout' }
   /** An HTTP error status, e.g. 429 with Retry-After. */
   | { readonly kind: 'http'; readonly status: number; readonly body?: string; readonly headers?: Readonly<Record<string, string>> }
+  /** The real answer, `ms` late (to hold requests open, e.g. to count them in flight). */
+  | { readonly kind: 'slow'; readonly ms: number }
   /** 200 with a body that is not JSON. */
   | { readonly kind: 'garbage'; readonly body?: string }
   /** A JSON-RPC error object for the call. */
@@ -48,6 +51,8 @@ export interface RpcFaultServer {
   count(method: string): number;
   /** Faults applied so far, per kind. */
   applied(kind: Fault['kind']): number;
+  /** The most HTTP requests holding a call of `method` that were open at once. */
+  maxInFlight(method: string): number;
   close(): Promise<void>;
 }
 
@@ -63,7 +68,7 @@ interface LiveRule {
   remaining: number;
 }
 
-const WHOLE_REQUEST = new Set<Fault['kind']>(['timeout', 'http', 'garbage']);
+const WHOLE_REQUEST = new Set<Fault['kind']>(['timeout', 'http', 'garbage', 'slow']);
 export const OTHER_BLOCK_HASH = `0x${'ab'.repeat(32)}`;
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -99,6 +104,8 @@ export async function startRpcFaultServer(opts: { readonly upstream: string }): 
   let rules: LiveRule[] = [];
   const counts = new Map<string, number>();
   const appliedCounts = new Map<string, number>();
+  const open = new Map<string, number>();
+  const mostOpen = new Map<string, number>();
   const held = new Set<ServerResponse>();
 
   const matches = (r: LiveRule, c: Call): boolean => {
@@ -120,7 +127,17 @@ export async function startRpcFaultServer(opts: { readonly upstream: string }): 
     return (Array.isArray(body) ? body : [body]) as Record<string, unknown>[];
   }
 
+  /** Counts the request as open for each method it holds until it is answered. */
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const methods = new Set<string>();
+    try {
+      await answer(req, res, methods);
+    } finally {
+      for (const m of methods) open.set(m, (open.get(m) ?? 1) - 1);
+    }
+  }
+
+  async function answer(req: IncomingMessage, res: ServerResponse, methods: Set<string>): Promise<void> {
     const text = await readBody(req);
     let parsed: unknown;
     try {
@@ -132,6 +149,11 @@ export async function startRpcFaultServer(opts: { readonly upstream: string }): 
     const single = !Array.isArray(parsed);
     const calls = (single ? [parsed] : parsed) as Call[];
     for (const c of calls) counts.set(c.method, (counts.get(c.method) ?? 0) + 1);
+    for (const m of new Set(calls.map((c) => c.method))) {
+      methods.add(m);
+      open.set(m, (open.get(m) ?? 0) + 1);
+      mostOpen.set(m, Math.max(mostOpen.get(m) ?? 0, open.get(m) as number));
+    }
 
     // Whole-request faults first.
     for (const r of rules) {
@@ -145,6 +167,10 @@ export async function startRpcFaultServer(opts: { readonly upstream: string }): 
       if (f.kind === 'http') {
         res.writeHead(f.status, { 'content-type': 'text/plain', ...f.headers }).end(f.body ?? `HTTP ${f.status}`);
         return;
+      }
+      if (f.kind === 'slow') {
+        await new Promise((r) => setTimeout(r, f.ms));
+        continue;
       }
       if (f.kind === 'garbage') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(f.body ?? '{"jsonrpc":"2.0","id":1,"result":{"hash":"0x12');
@@ -195,6 +221,7 @@ export async function startRpcFaultServer(opts: { readonly upstream: string }): 
     },
     count: (method) => counts.get(method) ?? 0,
     applied: (kind) => appliedCounts.get(kind) ?? 0,
+    maxInFlight: (method) => mostOpen.get(method) ?? 0,
     async close() {
       for (const r of held) r.destroy();
       server.closeAllConnections();

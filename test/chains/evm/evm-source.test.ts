@@ -144,6 +144,23 @@ describe('EVM chain source on anvil', () => {
     }
   });
 
+  it('range reads at once (replay runs several extract jobs) share the source’s chunk slots', async () => {
+    const proxy = await startRpcFaultServer({ upstream: node.url });
+    proxy.inject({ method: 'eth_getBlockByNumber', fault: { kind: 'slow', ms: 40 } });
+    try {
+      const src = createEvmChainSource({ chain: 'anvil', endpoints: [{ url: proxy.url }], traces: false, log: quiet, rangeChunkBlocks: 1, rangeConcurrency: 2 });
+      sources.push(src);
+      const n = scenario.number;
+      const ranges = await Promise.all([src.transfersInRange(n - 2n, n - 1n), src.transfersInRange(n, n)]);
+      expect(ranges.map((r) => [...r.keys()])).toEqual([[n - 2n, n - 1n], [n]]);
+      expect(describeAll(ranges[1]!.get(n)!.transfers)).toEqual(expectedTransfers(scenario.txs, false));
+      // Three one-block chunks asked for at once, by two calls: two reads on the node at a time.
+      expect(proxy.maxInFlight('eth_getBlockByNumber')).toBe(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('a log range the node refuses as too large is split until it is accepted', async () => {
     const proxy = await startRpcFaultServer({ upstream: node.url });
     proxy.inject({ method: 'eth_getBlockReceipts', fault: { kind: 'rpc-error', code: -32601, message: 'Method not found' } });
