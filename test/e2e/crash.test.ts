@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseForFamily } from '../../src/domain/address.js';
 import { enqueueReplay, waitForReplay } from '../../src/pipeline/replay.js';
-import { DEV_ACCOUNTS } from '../helpers/anvil.js';
+import { DEV_ACCOUNTS, minedReceipt } from '../helpers/anvil.js';
 import { CLI } from '../helpers/cli.js';
 import { PROJECT_ROOT } from '../helpers/fixtures.js';
 import { eventually, LISTED_ETH, LISTED_ETH_2, sendEth, setUpE2e, type E2e } from './harness.js';
@@ -81,8 +81,7 @@ describe('a worker process killed (-9) in the middle of a replay', () => {
         const to = n % 2 === 0 ? (DEPOSITS[n % DEPOSITS.length] ?? DEPOSITS[0]).address : DEV_ACCOUNTS[8];
         tx = await anvil.rpc<string>('eth_sendTransaction', [{ from, to, value: '0x2386f26fc10000' }]);
       }
-      // anvil mines a block per transaction, but may answer before the receipt is readable.
-      const receipt = await eventually(`the receipt of ${tx}`, async () => (await anvil.rpc<{ blockNumber: string } | null>('eth_getTransactionReceipt', [tx])) ?? undefined);
+      const receipt = await minedReceipt(anvil, tx);
       if (Number(receipt.blockNumber) !== n) throw new Error(`tx ${tx} mined in #${Number(receipt.blockNumber)}, expected #${n}`);
     }
     await flush();

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseForFamily } from '../../src/domain/address.js';
 import type { ExtractJob } from '../../src/pipeline/jobs.js';
-import { DEV_ACCOUNTS, freePort } from '../helpers/anvil.js';
+import { DEV_ACCOUNTS, freePort, minedReceipt } from '../helpers/anvil.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { eventually, LISTED_ETH, LISTED_ETH_2, sendEth, setUpE2e, type E2e } from './harness.js';
 
@@ -44,8 +44,7 @@ describe('Redis goes away under a running pipeline and comes back', () => {
 
     await redis.kill();
     const during = await sendEth(anvil, LISTED_ETH_2, DEPOSIT, 2n * ETHER);
-    // Automine may still be sealing the block when eth_sendTransaction answers (seen under load).
-    const receipt = await eventually('the receipt of the deposit', async () => (await anvil.rpc<{ blockNumber: string } | null>('eth_getTransactionReceipt', [during])) ?? undefined);
+    const receipt = await minedReceipt(anvil, during);
     const duringBlock = BigInt(receipt.blockNumber);
     await anvil.rpc('anvil_mine', ['0x3']);
     // Stay down longer than the follower's leader lock (15 s) and the job locks (5 s here) last,

@@ -2,7 +2,7 @@ import { HDNodeWallet, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseForFamily } from '../../src/domain/address.js';
 import type { StoredHold } from '../../src/store/holds-repo.js';
-import { DEV_ACCOUNTS } from '../helpers/anvil.js';
+import { DEV_ACCOUNTS, minedReceipt } from '../helpers/anvil.js';
 import { customJsonList, eventually, setUpE2e, type Backend, type E2e } from './harness.js';
 
 /** anvil's dev account #4, whose key we hold: listed below, so we can broadcast one signed tx twice. */
@@ -161,7 +161,3 @@ describe.each<[Backend, number]>([
   });
 });
 
-/** The receipt once the node has mined the transaction (automine answers before it may be readable). */
-function minedReceipt(anvil: { rpc<T>(method: string, params?: readonly unknown[]): Promise<T> }, tx: string): Promise<Receipt> {
-  return eventually('the transaction mined', async () => (await anvil.rpc<Receipt | null>('eth_getTransactionReceipt', [tx])) ?? undefined);
-}

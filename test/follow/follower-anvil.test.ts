@@ -7,7 +7,7 @@ import { createEvmChainSource } from '../../src/chains/evm/index.js';
 import type { FollowEvent } from '../../src/follow/events.js';
 import { createFollower, type Follower, type FollowerOptions } from '../../src/follow/follower.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { DEV_ACCOUNTS, startAnvil, type Anvil } from '../helpers/anvil.js';
+import { DEV_ACCOUNTS, minedReceipt, startAnvil, type Anvil } from '../helpers/anvil.js';
 import { until } from './fake-chain.js';
 
 const log = pino({ level: 'silent' });
@@ -42,9 +42,11 @@ async function blockAt(n: bigint): Promise<RpcBlock> {
   return node.rpc<RpcBlock>('eth_getBlockByNumber', [`0x${n.toString(16)}`, false]);
 }
 
-/** A plain ETH transfer from the first dev account, mined into its own block (automine). */
+/** A plain ETH transfer from the first dev account, mined into its own block (automine); resolves once mined. */
 async function sendEth(to: string, wei: bigint): Promise<string> {
-  return node.rpc<string>('eth_sendTransaction', [{ from: DEV_ACCOUNTS[0], to, value: `0x${wei.toString(16)}` }]);
+  const tx = await node.rpc<string>('eth_sendTransaction', [{ from: DEV_ACCOUNTS[0], to, value: `0x${wei.toString(16)}` }]);
+  await minedReceipt(node, tx);
+  return tx;
 }
 
 function follow(

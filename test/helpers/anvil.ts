@@ -187,3 +187,25 @@ async function launch(port: number, args: readonly string[], timeoutMs: number):
     }
   }
 }
+
+/** The parts of a receipt the tests read. */
+export interface MinedReceipt {
+  readonly blockNumber: string;
+  readonly blockHash: string;
+  readonly status: string;
+}
+
+/**
+ * The receipt once the node has mined `tx`. With automine, `eth_sendTransaction` may answer
+ * before the block is sealed (seen under load), so a test that reads the head right after
+ * sending must wait here first.
+ */
+export async function minedReceipt(node: Pick<Anvil, 'rpc'>, tx: string, timeoutMs = 30_000): Promise<MinedReceipt> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const receipt = await node.rpc<MinedReceipt | null>('eth_getTransactionReceipt', [tx]);
+    if (receipt !== null) return receipt;
+    if (Date.now() > deadline) throw new Error(`transaction ${tx} not mined within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
