@@ -11,7 +11,7 @@ import { refreshList } from '../../src/sanctions/refresh-list.js';
 import { refreshRequestFor } from '../../src/cli/list-requests.js';
 import type { Stage } from '../../src/pipeline/queue-names.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { startAnvil, type Anvil } from '../helpers/anvil.js';
+import { minedReceipt, startAnvil, type Anvil } from '../helpers/anvil.js';
 import { dropSchema, PG_URL } from '../helpers/pg-schema.js';
 import { SDN_CSV_2021 } from '../helpers/fixtures.js';
 import { startReceivers, type Receivers } from './receivers.js';
@@ -182,11 +182,12 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
   }
 }
 
-/** Sends ETH from any address on anvil (impersonating it when it is not a dev account). */
+/** Sends ETH from any address on anvil (impersonating it when it is not a dev account); resolves once it is mined. */
 export async function sendEth(anvil: Anvil, from: string, to: string, wei: bigint): Promise<string> {
   await anvil.rpc('anvil_impersonateAccount', [from]);
   await anvil.rpc('anvil_setBalance', [from, '0x56bc75e2d63100000']); // 100 ETH
   const hash = await anvil.rpc<string>('eth_sendTransaction', [{ from, to, value: `0x${wei.toString(16)}` }]);
   await anvil.rpc('anvil_stopImpersonatingAccount', [from]);
+  await minedReceipt(anvil, hash);
   return hash;
 }
