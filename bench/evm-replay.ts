@@ -14,7 +14,8 @@
  * 2. Serves the recording from memory (bench/evm-replay/serve.ts, a child process) so the
  *    node's own speed drops out, and times in one run: Cordon's transfersInRange scoped to
  *    the exchange's addresses as the extract stage calls it (build-chain.ts: a hot wallet and
- *    deposit addresses among 100,000 idle ones, looked up in memory), the naive loop
+ *    deposit addresses among 100,000 idle ones, in an embedded PGlite store, tested through
+ *    the pipeline's watched-address index, which catches up with the store per chunk), the naive loop
  *    (getBlock(n, true) + getTransactionReceipt per tx, over --naive-blocks since it is slow),
  *    and the floor (full-tx blocks + Transfer logs by range, batched, JSON.parse only). Also
  *    printed: Cordon unscoped (every transfer of every block, which needs every receipt) and
@@ -32,8 +33,12 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
+import { pino } from 'pino';
+
+import { createWatchedAddressIndex } from '../src/accounts/index.js';
 import type { TransferScope } from '../src/chains/chain-source.js';
-import { normaliseForFamily } from '../src/domain/address.js';
+import { normaliseForFamily, type NormalisedAddress } from '../src/domain/address.js';
+import { openStore } from '../src/store/index.js';
 import { DEV_ACCOUNTS, startAnvil, type Anvil } from '../test/helpers/anvil.js';
 import { benchExchange, buildChain } from './evm-replay/build-chain.js';
 import { cacheDir, hasRecording, record, type RecordingMeta } from './evm-replay/recording.js';
@@ -166,7 +171,7 @@ async function contest(url: string, first: bigint, blocks: number, naiveBlocks: 
   say('');
   say(`── ${where} ── (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores)`);
   say(line(`Cordon, replay's ${JOBS.jobs} × ${JOBS.window}-block jobs`, cordon, 'transfers touching the exchange'));
-  say(`  (of which ${((cordon.lookupMs ?? 0) / 1000).toFixed(2)} s answering the exchange-address lookups from memory; the pipeline asks the store)`);
+  say(`  (of which ${((cordon.lookupMs ?? 0) / 1000).toFixed(2)} s waiting on the scope: the watched-address index catching up with the store, once per chunk)`);
   say(line('naive ethers loop (receipt per tx)', naive));
   say(line('floor: blocks + Transfer logs, JSON.parse', floor, 'txs'));
   return {
@@ -227,6 +232,27 @@ async function fetchJson(url: string, method: string, params: unknown[]): Promis
   return ((await res.json()) as { result: unknown }).result;
 }
 
+/**
+ * The extract stage's scope on an EVM chain (pipeline/extract-stage.ts): the watched-address
+ * index over the store, which catches up with it once per chunk read. The store here is the
+ * embedded default, PGlite, holding the bench exchange's addresses.
+ */
+async function exchangeScope(addresses: NormalisedAddress[]): Promise<{ scope: TransferScope; size: number; loadMs: number }> {
+  const store = await openStore({ driver: 'pglite', dataDir: 'memory://' });
+  for (let i = 0; i < addresses.length; i += 10_000) {
+    await store.accounts.upsertWatchedAddresses(addresses.slice(i, i + 10_000).map((address, j) => ({ chain: 'bench', address, accountId: `acct-${i + j}`, kind: i + j === 0 ? 'hot_wallet' : 'deposit' })));
+  }
+  const index = createWatchedAddressIndex(store.accounts, pino({ level: 'silent' }));
+  const t = performance.now();
+  await index.current('bench');
+  const loadMs = performance.now() - t;
+  const scope: TransferScope = {
+    among: async (some) => new Set((await store.accounts.findWatchedAddresses('bench', some)).map((w) => w.address)),
+    evmAddresses: () => index.current('bench'),
+  };
+  return { scope, size: new Set(addresses).size, loadMs };
+}
+
 async function main(): Promise<void> {
   const dir = cacheDir(ROOT, BLOCKS, TXS);
   const { node, meta } = await prepare(dir);
@@ -235,10 +261,8 @@ async function main(): Promise<void> {
   const server = await serveRecording(dir);
   try {
     say(`chain: ${count} blocks × ${meta.txsPerBlock} txs (#${meta.first}-#${meta.last}); chunk ${TUNING.chunk} blocks/request, ${TUNING.concurrency} in flight`);
-    const exchange = new Set(benchExchange(DEV_ACCOUNTS[0] as string, count, meta.txsPerBlock).map((a) => normaliseForFamily(a, 'evm')));
-    // The extract stage asks the store; here the same question is answered from memory.
-    const scope: TransferScope = { among: async (addresses) => new Set(addresses.filter((a) => exchange.has(a))) };
-    say(`exchange: ${exchange.size} watched addresses (a hot wallet and deposit addresses; 8 of each block’s transactions touch one)`);
+    const { scope, size, loadMs } = await exchangeScope(benchExchange(DEV_ACCOUNTS[0] as string, count, meta.txsPerBlock).map((a) => normaliseForFamily(a, 'evm')));
+    say(`exchange: ${size} watched addresses in an embedded PGlite store (a hot wallet and deposit addresses; 8 of each block’s transactions touch one); index loaded in ${(loadMs / 1000).toFixed(2)} s`);
     const memory = await contest(server.url, first, count, NAIVE_BLOCKS, `recorded answers served from memory (${count} blocks; naive over ${NAIVE_BLOCKS})`, scope);
     ratios(memory);
     const live = await contest(node.url, first, LIVE_BLOCKS, LIVE_NAIVE_BLOCKS, `live anvil (${LIVE_BLOCKS} blocks; naive over ${LIVE_NAIVE_BLOCKS})`, scope);

@@ -15,7 +15,7 @@ export interface RunResult {
   /** Transfers found (native + call + erc20; Cordon scoped: those touching the exchange), or txs seen for the floor. */
   readonly items: number;
   readonly ms: number;
-  /** Cordon scoped: of `ms`, the time spent answering the scope's address lookups. */
+  /** Cordon scoped: of `ms`, the time spent in the scope's calls (`among`, or handing over its addresses in memory). */
   readonly lookupMs?: number;
 }
 
@@ -51,6 +51,16 @@ export async function runCordon(url: string, from: bigint, to: bigint, t: Tuning
             lookupMs += performance.now() - s;
             return found;
           },
+          ...(scope.evmAddresses === undefined
+            ? {}
+            : {
+                evmAddresses: async () => {
+                  const s = performance.now();
+                  const set = await (scope.evmAddresses as NonNullable<TransferScope['evmAddresses']>)();
+                  lookupMs += performance.now() - s;
+                  return set;
+                },
+              }),
         };
   const step = BigInt(as?.window ?? Number(to - from + 1n));
   const windows: [bigint, bigint][] = [];

@@ -26,3 +26,4 @@ export {
 } from './attribute.js';
 export { loadLookup, type LookupRepo } from './account-lookup.js';
 export { InvalidTxidError, normaliseTxid } from './txid.js';
+export { createWatchedAddressIndex, type WatchedAddressIndex, type WatchedChangesRepo } from './watched-index.js';

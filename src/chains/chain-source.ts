@@ -1,6 +1,7 @@
 import type { NormalisedAddress } from '../domain/address.js';
 import type { AddressFamily } from '../domain/address-family.js';
 import type { BlockHash, BlockRef } from '../domain/block.js';
+import type { HexAddressLookup } from '../domain/hex-address-set.js';
 import type { Transfer } from '../domain/transfer.js';
 import type { EndpointStats } from './rpc/endpoint-pool.js';
 
@@ -15,6 +16,12 @@ export interface TransferScope {
    * repeat (a chunk's senders and token contracts); a scope that asks a store deduplicates them.
    */
   among(addresses: readonly NormalisedAddress[]): Promise<ReadonlySet<NormalisedAddress>>;
+  /**
+   * The scope's EVM addresses held in memory, current as of the call (every address whose write
+   * committed before it). An EVM source that gets it tests each party where it reads it, instead
+   * of gathering a block's parties for `among`.
+   */
+  evmAddresses?(): Promise<HexAddressLookup>;
 }
 
 /**

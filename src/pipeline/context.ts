@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { WatchedAddressIndex } from '../accounts/index.js';
 import type { AlertDispatcher } from '../alerts/index.js';
 import type { ChainSource } from '../chains/chain-source.js';
 import type { CordonConfig } from '../config/schema.js';
@@ -21,6 +22,8 @@ export interface PipelineContext {
   readonly metrics: Metrics;
   readonly alerts: AlertDispatcher;
   readonly lists: ListIndexCache;
+  /** The exchange's watched addresses on EVM chains, in memory and current (the extract stage's scope). */
+  readonly watched: WatchedAddressIndex;
   readonly progress: RunProgress;
 }
 

@@ -1,6 +1,7 @@
 import { attributeTransfers, loadLookup } from '../accounts/index.js';
 import { exchangeTransfers, isBitcoinChainSource, outputsPaying, type BitcoinChainSource } from '../chains/bitcoin/index.js';
 import type { ChainSource, TransferScope } from '../chains/chain-source.js';
+import type { NormalisedAddress } from '../domain/address.js';
 import type { BlockRef } from '../domain/block.js';
 import { transferId, type Transfer } from '../domain/transfer.js';
 import type { PipelineContext } from './context.js';
@@ -62,14 +63,13 @@ async function transfersOf(ctx: PipelineContext, source: ChainSource, block: Blo
 
 /**
  * The exchange's watched addresses on a chain, as a scope: lets an EVM source skip the
- * receipts of transactions that cannot be a deposit or a withdrawal.
+ * receipts of transactions that cannot be a deposit or a withdrawal. On EVM chains they are
+ * held in memory (accounts/watched-index.ts) and the source tests each party as it reads it.
  */
 function exchangeScope(ctx: PipelineContext, chain: string): TransferScope {
-  return {
-    async among(addresses) {
-      return new Set((await ctx.store.accounts.findWatchedAddresses(chain, addresses)).map((w) => w.address));
-    },
-  };
+  const among = async (addresses: readonly NormalisedAddress[]): Promise<Set<NormalisedAddress>> =>
+    new Set((await ctx.store.accounts.findWatchedAddresses(chain, addresses)).map((w) => w.address));
+  return sourceOf(ctx, chain).family === 'evm' ? { among, evmAddresses: () => ctx.watched.current(chain) } : { among };
 }
 
 /**

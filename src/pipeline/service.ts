@@ -1,5 +1,6 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { createWatchedAddressIndex } from '../accounts/index.js';
 import { createAlertDispatcher, createChannels } from '../alerts/index.js';
 import type { ChainSource } from '../chains/chain-source.js';
 import type { CordonConfig } from '../config/schema.js';
@@ -65,6 +66,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       burst: config.alerts.burst,
     }),
     lists: new ListIndexCache(store.lists, config, log.child({ component: 'sanctions' })),
+    watched: createWatchedAddressIndex(store.accounts, log.child({ component: 'accounts' })),
     progress: runProgress(redis),
   };
 

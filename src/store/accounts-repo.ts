@@ -1,7 +1,7 @@
 import type { NormalisedAddress } from '../domain/address.js';
 import type { Db } from './db.js';
 import { WithdrawalConflict } from './errors.js';
-import { one, toDate, toEnum } from './convert.js';
+import { one, toBigInt, toDate, toEnum } from './convert.js';
 
 export const WATCHED_KINDS = ['deposit', 'hot_wallet'] as const;
 export type WatchedKind = (typeof WATCHED_KINDS)[number];
@@ -39,8 +39,21 @@ export interface NewWithdrawal {
   readonly accountId: string;
 }
 
+/** What `watchedAddressesSince` returns: the addresses and the version to ask from next. */
+export interface WatchedAddressChanges {
+  /**
+   * The largest version among `addresses`; the version asked from when none came back (so
+   * `null` when the chain has no watched address yet and the caller asked from the start).
+   */
+  readonly version: bigint | null;
+  readonly addresses: NormalisedAddress[];
+}
+
 export interface AccountsRepo {
-  /** Adds or re-assigns a watched address (the newest account/kind wins). */
+  /**
+   * Adds or re-assigns a watched address (the newest account/kind wins). Bumps the chain's
+   * change counter and stamps the row with it when the row is new or changed.
+   */
   upsertWatchedAddress(address: NewWatchedAddress): Promise<WatchedAddress>;
   findWatchedAddress(chain: string, address: NormalisedAddress): Promise<WatchedAddress | null>;
   listWatchedAddresses(chain?: string): Promise<WatchedAddress[]>;
@@ -56,8 +69,20 @@ export interface AccountsRepo {
   /**
    * Adds or re-assigns many watched addresses in one statement. Each (chain, address) may
    * appear once per call (deduplicate first). Unchanged rows are left alone and not counted.
+   * Bumps the change counter of every chain written; added and changed rows get its new value.
    */
   upsertWatchedAddresses(addresses: readonly NewWatchedAddress[]): Promise<{ added: number; changed: number }>;
+  /**
+   * The watched addresses of `chain` added or changed since `version` (`null`: every one), in
+   * one indexed query and in no particular order, with the version to pass next time. Lets an
+   * in-memory index of a chain's addresses stay exactly current by asking only for what
+   * changed: writers of one chain commit in version order (see migration 006), so a later
+   * commit never carries a version at or below one already returned.
+   *
+   * Watched addresses are never deleted today. If deletion is ever added it needs tombstones
+   * (a versioned "removed" row), or this will never report the removal.
+   */
+  watchedAddressesSince(chain: string, version: bigint | null): Promise<WatchedAddressChanges>;
   /** The watched rows among `addresses` on `chain`, in one query (a block's worth of lookups). */
   findWatchedAddresses(chain: string, addresses: readonly NormalisedAddress[]): Promise<WatchedAddress[]>;
   /** A withdrawal by the exchange's own id. */
@@ -76,6 +101,12 @@ interface WatchedRow {
   account_id: string;
   kind: string;
   created_at: Date;
+}
+
+interface VersionedAddressRow {
+  address: string;
+  /** int8, as a string. */
+  version: string;
 }
 
 interface WithdrawalRow {
@@ -136,11 +167,24 @@ export function accountsRepo(db: Db): AccountsRepo {
 
   return {
     async upsertWatchedAddress(a) {
+      // The counter row is locked until commit: writers of this chain queue behind it (see
+      // migration 006). An unchanged row keeps its version, so readers are not told again.
       const row = one(
         await db.query<WatchedRow>(
-          `INSERT INTO watched_addresses (chain, address, account_id, kind) VALUES ($1, $2, $3, $4)
+          `WITH v AS (
+             INSERT INTO watched_address_versions (chain, version) VALUES ($1::text, 1)
+             ON CONFLICT (chain) DO UPDATE SET version = watched_address_versions.version + 1
+             RETURNING version
+           )
+           INSERT INTO watched_addresses (chain, address, account_id, kind, version)
+           SELECT $1::text, $2::text, $3::text, $4::text, v.version FROM v
            ON CONFLICT (chain, address) DO UPDATE
-             SET account_id = EXCLUDED.account_id, kind = EXCLUDED.kind
+             SET account_id = EXCLUDED.account_id, kind = EXCLUDED.kind,
+                 version = CASE
+                   WHEN watched_addresses.account_id = EXCLUDED.account_id AND watched_addresses.kind = EXCLUDED.kind
+                   THEN watched_addresses.version
+                   ELSE EXCLUDED.version
+                 END
            RETURNING *`,
           [a.chain, a.address, a.accountId, a.kind],
         ),
@@ -189,11 +233,21 @@ export function accountsRepo(db: Db): AccountsRepo {
 
     async upsertWatchedAddresses(addresses) {
       if (addresses.length === 0) return { added: 0, changed: 0 };
+      // One counter bump per chain, taken in chain order so writers of several chains cannot
+      // deadlock on each other's counter rows; each lock is held until commit (migration 006).
       const rows = await db.query<{ inserted: boolean }>(
-        `INSERT INTO watched_addresses (chain, address, account_id, kind)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+        `WITH input AS (
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS i (chain, address, account_id, kind)
+         ), v AS (
+           INSERT INTO watched_address_versions (chain, version)
+           SELECT DISTINCT chain, 1 FROM input ORDER BY chain
+           ON CONFLICT (chain) DO UPDATE SET version = watched_address_versions.version + 1
+           RETURNING chain, version
+         )
+         INSERT INTO watched_addresses (chain, address, account_id, kind, version)
+         SELECT input.chain, input.address, input.account_id, input.kind, v.version FROM input JOIN v USING (chain)
          ON CONFLICT (chain, address) DO UPDATE
-           SET account_id = EXCLUDED.account_id, kind = EXCLUDED.kind
+           SET account_id = EXCLUDED.account_id, kind = EXCLUDED.kind, version = EXCLUDED.version
            WHERE watched_addresses.account_id <> EXCLUDED.account_id OR watched_addresses.kind <> EXCLUDED.kind
          RETURNING (xmax = 0) AS inserted`,
         [
@@ -205,6 +259,21 @@ export function accountsRepo(db: Db): AccountsRepo {
       );
       const added = rows.filter((r) => r.inserted === true).length;
       return { added, changed: rows.length - added };
+    },
+
+    async watchedAddressesSince(chain, version) {
+      // -1: below every version, including the 0 of rows written before migration 006.
+      const rows = await db.query<VersionedAddressRow>(
+        'SELECT address, version FROM watched_addresses WHERE chain = $1 AND version > $2::bigint',
+        [chain, version === null ? '-1' : version.toString()],
+      );
+      let latest = version;
+      const addresses = rows.map((r) => {
+        const v = toBigInt(r.version, 'watched_addresses.version');
+        if (latest === null || v > latest) latest = v;
+        return r.address as NormalisedAddress;
+      });
+      return { version: latest, addresses };
     },
 
     async findWatchedAddresses(chain, addresses) {

@@ -7,6 +7,7 @@ import { migration002 } from './migrations/002-hold-delivery.js';
 import { migration003 } from './migrations/003-orphaned-blocks.js';
 import { migration004 } from './migrations/004-alert-claims.js';
 import { migration005 } from './migrations/005-exchange-utxos.js';
+import { migration006 } from './migrations/006-watched-address-versions.js';
 
 export interface Migration {
   /** 1, 2, 3 … without gaps; applied in this order. */
@@ -16,7 +17,14 @@ export interface Migration {
 }
 
 /** Every migration this build knows, in order. Append; never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005];
+export const MIGRATIONS: readonly Migration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration004,
+  migration005,
+  migration006,
+];
 
 export interface AppliedMigration {
   readonly version: number;

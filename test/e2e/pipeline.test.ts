@@ -7,6 +7,7 @@ import { eventually, HOOK_SECRET, LISTED_ETH, LISTED_ETH_2, sendEth, setUpE2e, t
 const DEPOSIT = DEV_ACCOUNTS[1];
 const HOT_WALLET = DEV_ACCOUNTS[2];
 const UNLISTED = DEV_ACCOUNTS[3];
+const NEW_DEPOSIT = DEV_ACCOUNTS[4];
 const ETHER = 10n ** 18n;
 
 describe.each<[Backend, number]>([
@@ -111,5 +112,16 @@ describe.each<[Backend, number]>([
     }
     const holds = await e2e.store.holds.listHolds({ limit: 10 });
     expect(holds.every((h) => h.hookStatus === 'delivered')).toBe(true);
+  });
+
+  it('a deposit address handed out while Cordon runs is screened from its first deposit', async () => {
+    // The extract stage holds the watched addresses in memory by now; it must catch up with the store.
+    await e2e.store.accounts.upsertWatchedAddress({ chain: 'anvil', address: normaliseForFamily(NEW_DEPOSIT, 'evm'), accountId: 'acct-new', kind: 'deposit' });
+    const tx = await sendEth(e2e.anvil, LISTED_ETH, NEW_DEPOSIT, ETHER);
+    const [hold] = await eventually('the new deposit address’s hold', async () => {
+      const holds = await e2e.store.holds.listHolds({ accountId: 'acct-new', limit: 10 });
+      return holds.length > 0 ? holds : undefined;
+    });
+    expect(hold).toMatchObject({ txid: tx, direction: 'deposit', counterparty: LISTED_ETH, amount: ETHER, state: 'open' });
   });
 });

@@ -266,6 +266,91 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect((await store.accounts.listWatchedAddresses()).length).toBeGreaterThanOrEqual(2);
     });
 
+    it('tells a reader only the watched addresses of a chain added or changed since the version it last saw', async () => {
+      const chain = 'contract-since';
+      const other = 'contract-since-other';
+      const w = (n: number): NormalisedAddress => addr(`0x5e${n.toString(16).padStart(38, '0')}`);
+      const sorted = (list: readonly NormalisedAddress[]): NormalisedAddress[] => [...list].sort();
+      const since = (version: bigint | null) => store.accounts.watchedAddressesSince(chain, version);
+
+      expect(await since(null)).toStrictEqual({ version: null, addresses: [] });
+      expect(await since(7n)).toStrictEqual({ version: 7n, addresses: [] }); // nothing new: the version comes back
+
+      expect(
+        await store.accounts.upsertWatchedAddresses([
+          { chain, address: w(1), accountId: 'acct-1', kind: 'deposit' },
+          { chain, address: w(2), accountId: 'acct-2', kind: 'deposit' },
+          { chain: other, address: w(9), accountId: 'acct-9', kind: 'deposit' },
+        ]),
+      ).toStrictEqual({ added: 3, changed: 0 });
+      await store.accounts.upsertWatchedAddress({ chain, address: w(3), accountId: 'hot', kind: 'hot_wallet' });
+
+      // From the start: every address of the chain, none of another chain's.
+      const first = await since(null);
+      expect(sorted(first.addresses)).toEqual([w(1), w(2), w(3)]);
+      expect(first.version).not.toBeNull();
+      const v1 = first.version ?? 0n;
+      expect(await since(v1)).toStrictEqual({ version: v1, addresses: [] });
+      expect(await store.accounts.watchedAddressesSince(other, null)).toStrictEqual({ version: 1n, addresses: [w(9)] }); // its own counter
+
+      // New rows, in bulk (an unchanged row alongside is not reported) and one at a time.
+      expect(
+        await store.accounts.upsertWatchedAddresses([
+          { chain, address: w(4), accountId: 'acct-4', kind: 'deposit' },
+          { chain, address: w(1), accountId: 'acct-1', kind: 'deposit' },
+        ]),
+      ).toStrictEqual({ added: 1, changed: 0 });
+      const second = await since(v1);
+      expect(second.addresses).toEqual([w(4)]);
+      const v2 = second.version ?? 0n;
+      expect(v2).toBeGreaterThan(v1);
+
+      expect(await store.accounts.upsertWatchedAddress({ chain, address: w(5), accountId: 'acct-5', kind: 'deposit' })).toMatchObject({
+        chain,
+        address: w(5),
+        accountId: 'acct-5',
+        kind: 'deposit',
+      });
+      const third = await since(v2);
+      expect(third.addresses).toEqual([w(5)]);
+      const v3 = third.version ?? 0n;
+      expect(v3).toBeGreaterThan(v2);
+
+      // A re-assigned address comes back, whichever way it was re-assigned.
+      expect(await store.accounts.upsertWatchedAddresses([{ chain, address: w(2), accountId: 'acct-22', kind: 'deposit' }])).toStrictEqual({
+        added: 0,
+        changed: 1,
+      });
+      const fourth = await since(v3);
+      expect(fourth.addresses).toEqual([w(2)]);
+      const v4 = fourth.version ?? 0n;
+      expect(v4).toBeGreaterThan(v3);
+      await store.accounts.upsertWatchedAddress({ chain, address: w(3), accountId: 'hot', kind: 'deposit' });
+      const fifth = await since(v4);
+      expect(fifth.addresses).toEqual([w(3)]);
+      const v5 = fifth.version ?? 0n;
+      expect(v5).toBeGreaterThan(v4);
+
+      // Writing what is already there changes nothing a reader needs to hear about.
+      expect(await store.accounts.upsertWatchedAddress({ chain, address: w(3), accountId: 'hot', kind: 'deposit' })).toMatchObject({
+        address: w(3),
+        accountId: 'hot',
+        kind: 'deposit',
+      });
+      expect(
+        await store.accounts.upsertWatchedAddresses([
+          { chain, address: w(1), accountId: 'acct-1', kind: 'deposit' },
+          { chain, address: w(2), accountId: 'acct-22', kind: 'deposit' },
+        ]),
+      ).toStrictEqual({ added: 0, changed: 0 });
+      expect(await since(v5)).toStrictEqual({ version: v5, addresses: [] });
+
+      const all = await since(null);
+      expect(sorted(all.addresses)).toEqual([w(1), w(2), w(3), w(4), w(5)]);
+      expect(all.version).toBe(v5);
+      expect(await store.accounts.watchedAddressesSince(other, 1n)).toStrictEqual({ version: 1n, addresses: [] });
+    });
+
     it('finds a withdrawal by txid and by destination, and completes it when the txid arrives later', async () => {
       const txid = '0x2b1e7d1c0f8a9e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d';
       await store.accounts.addWithdrawal({ id: 'wd-881', chain: 'ethereum', destination: GARANTEX, accountId: 'acct-42' });

@@ -5,10 +5,12 @@
  * Call sets (chosen from measurements, see bench/evm-replay.ts):
  * - scoped to the exchange's addresses (what the extract stage asks for): per block or chunk
  *   of blocks, ONE batched request of eth_getBlockBy*(full txs) + the Transfer logs
- *   (eth_getLogs by hash, or by range for a chunk) [+ trace_block / debug_trace*]; then one
- *   lookup of the parties in the scope; then, in one more batch and only if some transaction
- *   in scope has no log to prove it succeeded, its receipt (eth_getTransactionReceipt when few
- *   of the block's transactions need one, eth_getBlockReceipts when many).
+ *   (eth_getLogs by hash, or by range for a chunk) [+ trace_block / debug_trace*]; then each
+ *   party tested against the scope's addresses in memory (the pipeline's scope has them,
+ *   accounts/watched-index.ts), or else one `among` lookup of them all; then, in one more
+ *   batch and only if some transaction in scope has no log to prove it succeeded, its receipt
+ *   (eth_getTransactionReceipt when few of the block's transactions need one,
+ *   eth_getBlockReceipts when many).
  * - unscoped (every transfer): eth_getBlockBy*(full) + eth_getBlockReceipts per block, which
  *   give every status and every log; nodes without eth_getBlockReceipts get the scoped call
  *   set with every transaction in scope.
@@ -19,6 +21,7 @@
 import type { ChainSource, TransferScope } from '../chain-source.js';
 import type { NormalisedAddress } from '../../domain/address.js';
 import type { BlockHash, BlockRef } from '../../domain/block.js';
+import type { HexAddressLookup } from '../../domain/hex-address-set.js';
 import type { Transfer } from '../../domain/transfer.js';
 import type { Logger } from '../../log/logger.js';
 import { createEndpointPool, endpointLabel, type Endpoint, type EndpointPool, type EndpointStats } from '../rpc/endpoint-pool.js';
@@ -27,7 +30,7 @@ import type { RpcCall, RpcOutcome } from '../rpc/json-rpc.js';
 import { createSlots } from '../rpc/slots.js';
 import { checkLogs } from './consistency.js';
 import { BlockUnavailable, RangeNotLinked } from './errors.js';
-import { extractTransfers, narrowToScope, partiesOf, txsNeedingStatus, type BlockTraces } from './extract-transfers.js';
+import { extractTransfers, narrowToScope, partiesOf, txsNeedingStatus, type BlockTraces, type ScopeAddresses } from './extract-transfers.js';
 import { blockByHashCall, blockByNumberCall, fetchBlockByHash, fetchBlockByNumber, fetchHead, readBlock } from './fetch-block.js';
 import {
   fetchTransferLogsInRange,
@@ -176,13 +179,21 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
   }
 
   /**
-   * Blocks read, to transfers: with a scope, one lookup of every party in them, and each block
-   * narrowed to what touches the scope (the rest is let go before the next await); then, in one
-   * batch, the statuses still needed (none when block receipts came with the read); then
-   * extraction.
+   * Blocks read, to transfers: with a scope, each block narrowed to what touches it (the rest is
+   * let go before the next await), testing each party against the scope's addresses in memory
+   * when it has them (`addresses`, asked for alongside the read), else after one `among` lookup
+   * of every party; then, in one batch, the statuses still needed (none when block receipts came
+   * with the read); then extraction.
    */
-  async function finish(ep: Endpoint, reads: readonly BlockRead[], scope: TransferScope | undefined): Promise<Transfer[][]> {
+  async function finish(ep: Endpoint, reads: readonly BlockRead[], scope: TransferScope | undefined, addresses: HexAddressLookup | undefined): Promise<Transfer[][]> {
     if (scope === undefined) return settle(ep, reads, undefined);
+    if (addresses !== undefined) {
+      return settle(
+        ep,
+        reads.map((r) => ({ ...narrowToScope(r.block, r.logs, r.traces, addresses), status: r.status, traces: r.traces })),
+        addresses,
+      );
+    }
     // Senders and contracts repeat all over a chunk; the scope deduplicates where it pays (the
     // store's query does; measured: deduplicating here cost more than the repeats cost a scope
     // answered from memory).
@@ -197,7 +208,7 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
   }
 
   /** Statuses for the transactions that need one, in one batch, then extraction. */
-  async function settle(ep: Endpoint, reads: readonly BlockRead[], watched: ReadonlySet<NormalisedAddress> | undefined): Promise<Transfer[][]> {
+  async function settle(ep: Endpoint, reads: readonly BlockRead[], watched: ScopeAddresses | undefined): Promise<Transfer[][]> {
     const fetched = await fetchStatuses(
       ep,
       reads.map((r) => ({ block: r.block, txs: r.status !== undefined ? [] : txsNeedingStatus(r.block, r.logs, watched, r.txs) })),
@@ -228,7 +239,8 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
     const calls: RpcCall[] = [blockByHashCall(ref.hash, true), withReceipts ? blockReceiptsCall(ref.hash) : transferLogsByHashCall(ref.hash)];
     if (traceMethod === TRACE_BLOCK) calls.push(flatTracesCall(ref.number));
     else if (traceMethod === TRACE_BY_HASH) calls.push({ method: TRACE_BY_HASH, params: [ref.hash, { tracer: 'callTracer' }] });
-    const [blockOut, second, third] = (await ep.call(calls)) as [RpcOutcome, RpcOutcome, RpcOutcome | undefined];
+    const [out, addresses] = await Promise.all([ep.call(calls), scope?.evmAddresses?.()]);
+    const [blockOut, second, third] = out as [RpcOutcome, RpcOutcome, RpcOutcome | undefined];
     if (!blockOut.ok) throw blockOut.error;
     const block = readBlock(ep, calls[0] as RpcCall, blockOut.result, { hash: ref.hash, number: ref.number });
     if (block === null) return null;
@@ -246,7 +258,7 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
       throw second.error;
     }
     const blockTraces = await tracesFrom(ep, traceMethod, third, block);
-    const [transfers] = await finish(ep, [{ block, ...read, traces: blockTraces }], scope);
+    const [transfers] = await finish(ep, [{ block, ...read, traces: blockTraces }], scope, addresses);
     return transfers as Transfer[];
   }
 
@@ -276,8 +288,12 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
     }
     if (logsInBatch) calls.push(transferLogsInRangeCall(from, to));
     // Read the answer at once, in a plain function: the raw JSON (megabytes a chunk) is then
-    // garbage before the awaits below, instead of surviving them (measured: GC time).
-    const answer = readChunk(ep, numbers, calls, await ep.call(calls), { withReceipts, logsInBatch, traceMethod });
+    // garbage before the awaits below, instead of surviving them (measured: GC time). The
+    // scope's addresses in memory, when it keeps them, are asked for alongside the read.
+    const [answer, addresses] = await Promise.all([
+      ep.call(calls).then((out) => readChunk(ep, numbers, calls, out, { withReceipts, logsInBatch, traceMethod })),
+      scope?.evmAddresses?.(),
+    ]);
     if (answer === null) return null;
     const { blocks } = answer;
 
@@ -307,6 +323,7 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
       ep,
       blocks.map((block, i) => ({ block, ...(reads[i] as { logs: EvmLog[] }), traces: blockTraces[i] })),
       scope,
+      addresses,
     );
   }
 
@@ -316,9 +333,9 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
    * while the receipts are fetched (finish lets go of what does not touch the scope; measured:
    * scavenges cost twice as much when the whole blocks survive them).
    */
-  function finishChunk(ep: Endpoint, reads: readonly BlockRead[], scope: TransferScope | undefined): Promise<BlockTransfers[]> {
+  function finishChunk(ep: Endpoint, reads: readonly BlockRead[], scope: TransferScope | undefined, addresses: HexAddressLookup | undefined): Promise<BlockTransfers[]> {
     const refs = reads.map((r) => refOf(r.block));
-    return finish(ep, reads, scope).then((transfers) => refs.map((block, i) => ({ block, transfers: transfers[i] as Transfer[] })));
+    return finish(ep, reads, scope, addresses).then((transfers) => refs.map((block, i) => ({ block, transfers: transfers[i] as Transfer[] })));
   }
 
   /**

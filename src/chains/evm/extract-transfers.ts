@@ -19,11 +19,18 @@
  *   `1.0.3`), the same for callTracer and parity-style traces.
  */
 import { evmAddressFromNode, type NormalisedAddress } from '../../domain/address.js';
+import type { HexAddressLookup } from '../../domain/hex-address-set.js';
 import type { Asset, Transfer, TransferKind } from '../../domain/transfer.js';
 import type { CallFrame, EvmBlock, EvmLog, EvmTx, FlatTrace, TxCallTrace } from './rpc-shapes.js';
 
 /** keccak256("Transfer(address,address,uint256)"). */
 export const TRANSFER_TOPIC = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef';
+
+/**
+ * The addresses a read is narrowed to: those of a block's parties that `among` found in scope,
+ * or the scope's whole address set held in memory.
+ */
+export type ScopeAddresses = ReadonlySet<NormalisedAddress> | HexAddressLookup;
 
 export type BlockTraces =
   | { readonly kind: 'call'; readonly traces: readonly TxCallTrace[] }
@@ -49,7 +56,7 @@ export interface BlockContents {
    * When given, only transfers whose `from` or `to` is in it are produced (the exchange's
    * addresses: nothing else can be a deposit or a withdrawal), so only their statuses are needed.
    */
-  readonly scope?: ReadonlySet<NormalisedAddress>;
+  readonly scope?: ScopeAddresses;
   /**
    * The transactions to look at, when not every one of `block.txs` (`narrowToScope`'s; the block
    * may then come without its full transactions). Logs and traces of others are ignored.
@@ -119,15 +126,23 @@ interface ScopeTest {
 }
 
 /** Per scope set (never changed once given): a chunk's blocks share one (narrowed, then extracted), so it is built once. */
-const scopeTests = new WeakMap<ReadonlySet<NormalisedAddress>, ScopeTest>();
+const scopeTests = new WeakMap<ScopeAddresses, ScopeTest>();
 
-function scopeTest(scope: ReadonlySet<NormalisedAddress>): ScopeTest {
+function scopeTest(scope: ScopeAddresses): ScopeTest {
   let test = scopeTests.get(scope);
-  if (test === undefined) scopeTests.set(scope, (test = buildScopeTest(scope)));
+  if (test === undefined) scopeTests.set(scope, (test = 'hasDigitsAt' in scope ? lookupTest(scope) : setTest(scope)));
   return test;
 }
 
-function buildScopeTest(scope: ReadonlySet<NormalisedAddress>): ScopeTest {
+/** An address topic is `0x`, 24 zero digits, then the address's 40 digits. */
+const TOPIC_ADDRESS_OFFSET = 26;
+
+/** The set reads the digits in place, in addresses and topics alike. */
+function lookupTest(lookup: HexAddressLookup): ScopeTest {
+  return { has: (a) => lookup.hasDigitsAt(a, 2), hasTopic: (t) => lookup.hasDigitsAt(t, TOPIC_ADDRESS_OFFSET) };
+}
+
+function setTest(scope: ReadonlySet<NormalisedAddress>): ScopeTest {
   // Topics are tested without building a `0x…` address each: by their last 8 digits (a short
   // string, cheap to hash), then in full against the few addresses sharing them.
   const byTail = new Map<string, string[]>();
@@ -200,20 +215,11 @@ export function partiesOf(block: EvmBlock, logs: readonly EvmLog[], traces: Bloc
  * (value, or a call with calldata) with no log in `logs` to prove success, and, with a scope,
  * `from` or `to` in it. `txs`: those to look at (default: all the block's).
  */
-export function txsNeedingStatus(
-  block: EvmBlock,
-  logs: readonly EvmLog[],
-  scope?: ReadonlySet<NormalisedAddress>,
-  txs: readonly EvmTx[] = block.txs ?? [],
-): EvmTx[] {
+export function txsNeedingStatus(block: EvmBlock, logs: readonly EvmLog[], scope?: ScopeAddresses, txs: readonly EvmTx[] = block.txs ?? []): EvmTx[] {
   const logged = new Set<number>();
   for (const log of logs) logged.add(log.txIndex);
-  return txs.filter((tx) => {
-    if (!movesOrCalls(tx)) return false;
-    if (logged.has(tx.index)) return false;
-    if (scope === undefined) return true;
-    return scope.has(tx.from) || (tx.to !== null && scope.has(tx.to));
-  });
+  const test = scope === undefined ? undefined : scopeTest(scope);
+  return txs.filter((tx) => movesOrCalls(tx) && !logged.has(tx.index) && inScope(test, tx.from, tx.to));
 }
 
 /** A block narrowed to a scope: the part of it `extractTransfers` needs for the transfers touching the scope. */
@@ -231,7 +237,7 @@ export interface NarrowedBlock {
  * (most of a block) can be let go before the receipts are fetched. `extractTransfers` and
  * `txsNeedingStatus` over it, with the same scope, give what they give over the whole block.
  */
-export function narrowToScope(block: EvmBlock, logs: readonly EvmLog[], traces: BlockTraces | undefined, scope: ReadonlySet<NormalisedAddress>): NarrowedBlock {
+export function narrowToScope(block: EvmBlock, logs: readonly EvmLog[], traces: BlockTraces | undefined, scope: ScopeAddresses): NarrowedBlock {
   const txs = block.txs;
   if (txs === null) throw new IncompleteBlockContents(`block ${block.hash}: narrowing needs full transactions`);
   const count = block.txHashes.length;

@@ -16,6 +16,7 @@ import {
   FORWARDER_2,
   installContracts,
   mineScenarioBlock,
+  memoryScopeOf,
   scopeOf,
   send,
   TOKEN,
@@ -284,6 +285,48 @@ describe('EVM chain source scoped to the exchange’s addresses', () => {
       }
     } finally {
       await proxy.close();
+    }
+  });
+});
+
+describe('EVM chain source with the scope’s addresses in memory', () => {
+  it('tests each party in place: the same transfers and receipts as with `among`, which is never asked', async () => {
+    const proxy = await startRpcFaultServer({ upstream: node.url });
+    try {
+      const src = createEvmChainSource({ chain: 'anvil', endpoints: [{ url: proxy.url }], traces: true, log: quiet, perTxReceiptShare: 1 });
+      sources.push(src);
+      const ref = (await src.blockAt(scenario.number))!;
+      const scope = memoryScopeOf(BOB);
+      const expected = touching(expectedTransfers(scenario.txs, true), BOB);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(describeAll(await src.transfers(ref, scope))).toEqual(expected);
+      expect(proxy.count('eth_getTransactionReceipt')).toBe(1);
+      expect(proxy.count('eth_getBlockReceipts')).toBe(0);
+
+      const range = await src.transfersInRange(scenario.number - 1n, scenario.number, scope);
+      expect(describeAll(range.get(scenario.number)!.transfers)).toEqual(expected);
+      expect(describeAll(range.get(scenario.number - 1n)!.transfers)).toEqual([]);
+      expect(proxy.count('eth_getTransactionReceipt')).toBe(2);
+      expect(scope.asked).toEqual([]);
+      expect(scope.loads).toBe(2); // once per read: an address added meanwhile is in the next one
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('gives what an unscoped read gives, narrowed to the scope: native, ERC-20 (by topic) and internal parties alike', async () => {
+    const src = source(node.url, true);
+    const head = await src.head();
+    const from = scenario.number - 1n;
+    const whole = await src.transfersInRange(from, head.number);
+    for (const who of [[ALICE], [CAROL, ERIN], [FORWARDER_2], [TOKEN], [DAVE]]) {
+      const scope = memoryScopeOf(...who);
+      const scoped = await src.transfersInRange(from, head.number, scope);
+      for (const [n, { transfers }] of whole) {
+        expect(describeAll(scoped.get(n)!.transfers)).toEqual(touching(describeAll(transfers), ...who));
+        expect(describeAll(await src.transfers(scoped.get(n)!.block, scope))).toEqual(touching(describeAll(transfers), ...who));
+      }
+      expect(scope.asked).toEqual([]);
     }
   });
 });

@@ -6,6 +6,8 @@ import { parseEther } from 'ethers';
 
 import type { TransferScope } from '../../../src/chains/chain-source.js';
 import type { Transfer } from '../../../src/domain/transfer.js';
+import { normaliseForFamily } from '../../../src/domain/address.js';
+import { HexAddressSet } from '../../../src/domain/hex-address-set.js';
 
 import type { Anvil } from '../../helpers/anvil.js';
 import { DEV_ACCOUNTS } from '../../helpers/anvil.js';
@@ -115,6 +117,27 @@ export function touching(lines: readonly string[], ...who: string[]): string[] {
 }
 
 /** A scope of `watched` (what the extract stage passes: the exchange's addresses), recording what it was asked. */
+/** Like `scopeOf`, with the addresses also held in memory (`evmAddresses`), as the pipeline's scope has them on EVM chains. */
+export function memoryScopeOf(...watched: string[]): TransferScope & { readonly asked: string[][]; readonly loads: number } {
+  const set = new HexAddressSet();
+  for (const a of watched) set.add(normaliseForFamily(a, 'evm'));
+  const scope = scopeOf(...watched);
+  let loads = 0;
+  return {
+    get asked() {
+      return scope.asked;
+    },
+    get loads() {
+      return loads;
+    },
+    among: (addresses) => scope.among(addresses),
+    async evmAddresses() {
+      loads++;
+      return set;
+    },
+  };
+}
+
 export function scopeOf(...watched: string[]): TransferScope & { readonly asked: string[][] } {
   const asked: string[][] = [];
   return {
