@@ -12,8 +12,7 @@
  * Watched addresses are only ever added or re-assigned, never removed, so the set only grows;
  * removing them would need the store to keep tombstones for `watchedAddressesSince`.
  */
-import type { NormalisedAddress } from '../domain/address.js';
-import { HexAddressSet, type HexAddressLookup } from '../domain/hex-address-set.js';
+import { HexAddressSet, isHexAddress, type HexAddressLookup } from '../domain/hex-address-set.js';
 import type { Logger } from '../log/logger.js';
 import type { AccountsRepo } from '../store/accounts-repo.js';
 
@@ -46,7 +45,7 @@ export function createWatchedAddressIndex(repo: WatchedChangesRepo, log: Logger)
     const { version, addresses } = await repo.watchedAddressesSince(chain, since);
     let added = 0;
     for (const address of addresses) {
-      if (!isEvmShaped(address)) {
+      if (!isHexAddress(address)) {
         // Cannot match anything on an EVM chain; skipping it keeps the chain screened.
         if (!reported.has(`${chain}:${address}`)) {
           reported.add(`${chain}:${address}`);
@@ -92,8 +91,4 @@ export function createWatchedAddressIndex(repo: WatchedChangesRepo, log: Logger)
       return state.set;
     },
   };
-}
-
-function isEvmShaped(address: NormalisedAddress): boolean {
-  return /^0x[0-9a-f]{40}$/.test(address);
 }

@@ -142,7 +142,8 @@ export class HexAddressSet {
 /** Fibonacci hashing: the top bits of the product spread tails that differ anywhere over the slots. */
 const mix = (tail: number): number => Math.imul(tail, 0x9e3779b1) >>> 0;
 
-function isHexAddress(text: string): boolean {
+/** `0x` and 40 hex digits (either case): what `add` takes. */
+export function isHexAddress(text: string): boolean {
   if (text.length !== 42 || text.charCodeAt(0) !== 48 || (text.charCodeAt(1) | 0x20) !== 120) return false;
   for (let i = 2; i < 42; i++) if (digitAt(text, i) < 0) return false;
   return true;

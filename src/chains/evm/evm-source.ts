@@ -187,24 +187,24 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
    */
   async function finish(ep: Endpoint, reads: readonly BlockRead[], scope: TransferScope | undefined, addresses: HexAddressLookup | undefined): Promise<Transfer[][]> {
     if (scope === undefined) return settle(ep, reads, undefined);
-    if (addresses !== undefined) {
-      return settle(
-        ep,
-        reads.map((r) => ({ ...narrowToScope(r.block, r.logs, r.traces, addresses), status: r.status, traces: r.traces })),
-        addresses,
-      );
-    }
-    // Senders and contracts repeat all over a chunk; the scope deduplicates where it pays (the
-    // store's query does; measured: deduplicating here cost more than the repeats cost a scope
-    // answered from memory).
-    const parties: NormalisedAddress[] = [];
-    for (const r of reads) partiesOf(r.block, r.logs, r.traces, parties);
-    const watched = await scope.among(parties);
+    // With the addresses in memory nothing is awaited before narrowing.
+    const watched: ScopeAddresses = addresses ?? (await scope.among(partiesOfAll(reads)));
     return settle(
       ep,
       reads.map((r) => ({ ...narrowToScope(r.block, r.logs, r.traces, watched), status: r.status, traces: r.traces })),
       watched,
     );
+  }
+
+  /**
+   * Every party of the reads, for `among`. Senders and contracts repeat all over a chunk; the
+   * scope deduplicates where it pays (the store's query does; measured: deduplicating here cost
+   * more than the repeats cost a scope answered from memory).
+   */
+  function partiesOfAll(reads: readonly BlockRead[]): NormalisedAddress[] {
+    const parties: NormalisedAddress[] = [];
+    for (const r of reads) partiesOf(r.block, r.logs, r.traces, parties);
+    return parties;
   }
 
   /** Statuses for the transactions that need one, in one batch, then extraction. */

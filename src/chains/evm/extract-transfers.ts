@@ -125,7 +125,10 @@ interface ScopeTest {
   hasTopic(topic: string): boolean;
 }
 
-/** Per scope set (never changed once given): a chunk's blocks share one (narrowed, then extracted), so it is built once. */
+/**
+ * Per scope (a set `among` gave is never changed; an in-memory set only grows, and its test
+ * reads it live): a chunk's blocks share one (narrowed, then extracted), so it is built once.
+ */
 const scopeTests = new WeakMap<ScopeAddresses, ScopeTest>();
 
 function scopeTest(scope: ScopeAddresses): ScopeTest {
