@@ -6,7 +6,7 @@
  */
 import { RpcBadAnswer, RpcInconsistent } from '../rpc/errors.js';
 import type { Endpoint } from '../rpc/endpoint-pool.js';
-import { ShapeError, type EvmBlock, type EvmLog, type EvmReceipt, type FlatTrace, type TxCallTrace } from './rpc-shapes.js';
+import { ShapeError, type EvmBlock, type EvmLog, type EvmReceipt, type EvmTx, type FlatTrace, type TxCallTrace } from './rpc-shapes.js';
 
 /** Parses with `parse`, turning a ShapeError into RpcBadAnswer for this endpoint and method. */
 export function shaped<T>(ep: Pick<Endpoint, 'label'>, method: string, parse: () => T): T {
@@ -37,12 +37,14 @@ export function checkBlock(
   }
   const txs = block.txs;
   if (txs === null) return;
-  for (let i = 0; i < txs.length; i++) {
-    const tx = txs[i] as (typeof txs)[number];
-    if (tx.blockHash !== block.hash) throw inconsistent(ep, method, block, `tx ${tx.hash} names block ${tx.blockHash}`);
-    if (tx.blockNumber !== block.number) throw inconsistent(ep, method, block, `tx ${tx.hash} names block #${tx.blockNumber}`);
-    if (tx.index !== i) throw inconsistent(ep, method, block, `tx ${tx.hash} at position ${i} claims index ${tx.index}`);
-  }
+  for (let i = 0; i < txs.length; i++) checkTxPlace(ep, method, block, txs[i] as EvmTx, i);
+}
+
+/** The transaction at position `i` of the block's answer names that block and that position. */
+export function checkTxPlace(ep: Pick<Endpoint, 'label'>, method: string, block: Pick<EvmBlock, 'hash' | 'number'>, tx: EvmTx, i: number): void {
+  if (tx.blockHash !== block.hash) throw inconsistent(ep, method, block, `tx ${tx.hash} names block ${tx.blockHash}`);
+  if (tx.blockNumber !== block.number) throw inconsistent(ep, method, block, `tx ${tx.hash} names block #${tx.blockNumber}`);
+  if (tx.index !== i) throw inconsistent(ep, method, block, `tx ${tx.hash} at position ${i} claims index ${tx.index}`);
 }
 
 function checkLogOf(ep: Pick<Endpoint, 'label'>, method: string, block: EvmBlock, log: EvmLog): void {

@@ -7,7 +7,8 @@
  *   of blocks, ONE batched request of eth_getBlockBy*(full txs) + the Transfer logs
  *   (eth_getLogs by hash, or by range for a chunk) [+ trace_block / debug_trace*]; then each
  *   party tested against the scope's addresses in memory (the pipeline's scope has them,
- *   accounts/watched-index.ts), or else one `among` lookup of them all; then, in one more
+ *   accounts/watched-index.ts) as the answer is parsed, so that only what touches the scope is
+ *   typed (narrow-raw.ts), or else one `among` lookup of them all; then, in one more
  *   batch and only if some transaction in scope has no log to prove it succeeded, its receipt
  *   (eth_getTransactionReceipt when few of the block's transactions need one,
  *   eth_getBlockReceipts when many).
@@ -30,10 +31,12 @@ import type { RpcCall, RpcOutcome } from '../rpc/json-rpc.js';
 import { createSlots } from '../rpc/slots.js';
 import { checkLogs } from './consistency.js';
 import { BlockUnavailable, RangeNotLinked } from './errors.js';
-import { extractTransfers, narrowToScope, partiesOf, txsNeedingStatus, type BlockTraces, type ScopeAddresses } from './extract-transfers.js';
+import { extractTransfers, narrowToScope, partiesOf, txsNeedingStatus, type BlockTraces, type NarrowedBlock, type ScopeAddresses } from './extract-transfers.js';
 import { blockByHashCall, blockByNumberCall, fetchBlockByHash, fetchBlockByNumber, fetchHead, readBlock } from './fetch-block.js';
 import {
   fetchTransferLogsInRange,
+  GET_LOGS,
+  mayHaveTransferLogs,
   noteRangeRefused,
   rangeMayFit,
   readLogs,
@@ -52,6 +55,7 @@ import {
   TRACE_BY_HASH,
   TRACE_BY_NUMBER,
 } from './fetch-traces.js';
+import { logsOfBlock, narrowScanned, scanBlock, scanLogs, wholeBlock, type ScannedBlock } from './narrow-raw.js';
 import { subscribeNewHeads } from './new-heads.js';
 import { evmTransport } from './provider.js';
 import type { EvmBlock, EvmLog, EvmTx } from './rpc-shapes.js';
@@ -121,6 +125,12 @@ interface ChunkAnswer {
   readonly rangeLogs: EvmLog[] | null;
   /** Per block; `missing`: fetch on their own. */
   readonly traces: (BlockTraces | 'missing' | undefined)[];
+  /**
+   * Per block, when the read was narrowed to the scope's addresses in memory as it was parsed
+   * (narrow-raw.ts): the narrowed block; undefined for the blocks read whole (their `blocks`
+   * entry has every transaction, their logs are in `rangeLogs`).
+   */
+  readonly narrowed?: readonly (NarrowedBlock | undefined)[];
 }
 
 const refOf = (b: EvmBlock): BlockRef => ({ number: b.number, hash: b.hash, parentHash: b.parentHash, timestamp: b.timestamp });
@@ -191,7 +201,7 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
     const watched: ScopeAddresses = addresses ?? (await scope.among(partiesOfAll(reads)));
     return settle(
       ep,
-      reads.map((r) => ({ ...narrowToScope(r.block, r.logs, r.traces, watched), status: r.status, traces: r.traces })),
+      reads.map((r) => (r.txs !== undefined ? r : { ...narrowToScope(r.block, r.logs, r.traces, watched), status: r.status, traces: r.traces })),
       watched,
     );
   }
@@ -203,7 +213,7 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
    */
   function partiesOfAll(reads: readonly BlockRead[]): NormalisedAddress[] {
     const parties: NormalisedAddress[] = [];
-    for (const r of reads) partiesOf(r.block, r.logs, r.traces, parties);
+    for (const r of reads) if (r.txs === undefined) partiesOf(r.block, r.logs, r.traces, parties);
     return parties;
   }
 
@@ -242,6 +252,9 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
     const [out, addresses] = await Promise.all([ep.call(calls), scope?.evmAddresses?.()]);
     const [blockOut, second, third] = out as [RpcOutcome, RpcOutcome, RpcOutcome | undefined];
     if (!blockOut.ok) throw blockOut.error;
+    if (addresses !== undefined && !withReceipts && second.ok) {
+      return inScopeOfBlock(ep, ref, { block: blockOut.result, logs: second.result }, { traceMethod, traces: third }, scope as TransferScope, addresses);
+    }
     const block = readBlock(ep, calls[0] as RpcCall, blockOut.result, { hash: ref.hash, number: ref.number });
     if (block === null) return null;
     if (block.parentHash !== ref.parentHash) {
@@ -259,6 +272,31 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
     }
     const blockTraces = await tracesFrom(ep, traceMethod, third, block);
     const [transfers] = await finish(ep, [{ block, ...read, traces: blockTraces }], scope, addresses);
+    return transfers as Transfer[];
+  }
+
+  /**
+   * transfersOfBlock's answer narrowed to the scope's addresses as it is parsed (narrow-raw.ts):
+   * only what touches the scope is typed.
+   */
+  async function inScopeOfBlock(
+    ep: Endpoint,
+    ref: BlockRef,
+    raw: { block: unknown; logs: unknown },
+    asked: { traceMethod: string | undefined; traces: RpcOutcome | undefined },
+    scope: TransferScope,
+    addresses: HexAddressLookup,
+  ): Promise<Transfer[] | null> {
+    const scanned = scanBlock(ep, 'eth_getBlockByHash', raw.block, { hash: ref.hash, number: ref.number }, addresses);
+    if (scanned === null) return null;
+    const { block } = scanned;
+    if (block.parentHash !== ref.parentHash) {
+      throw new RpcInconsistent(ep.label, 'eth_getBlockByHash', ref.hash, ref.number, `parent ${block.parentHash}, expected ${ref.parentHash}`);
+    }
+    const logs = scanLogs(ep, GET_LOGS, raw.logs, [scanned], { from: block.number, to: block.number }, addresses);
+    const blockTraces = await tracesFrom(ep, asked.traceMethod, asked.traces, block);
+    const [narrowed] = narrowScanned(ep, { block: 'eth_getBlockByHash', logs: GET_LOGS }, [scanned], logs, [blockTraces], addresses);
+    const [transfers] = await finish(ep, [{ ...(narrowed as NarrowedBlock), traces: blockTraces }], scope, addresses);
     return transfers as Transfer[];
   }
 
@@ -289,13 +327,13 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
     if (logsInBatch) calls.push(transferLogsInRangeCall(from, to));
     // Read the answer at once, in a plain function: the raw JSON (megabytes a chunk) is then
     // garbage before the awaits below, instead of surviving them (measured: GC time). The
-    // scope's addresses in memory, when it keeps them, are asked for alongside the read.
-    const [answer, addresses] = await Promise.all([
-      ep.call(calls).then((out) => readChunk(ep, numbers, calls, out, { withReceipts, logsInBatch, traceMethod })),
-      scope?.evmAddresses?.(),
-    ]);
+    // scope's addresses in memory, when it keeps them, are asked for alongside the read, and the
+    // answer is narrowed to them as it is read.
+    const [answer, addresses] = await Promise.all([ep.call(calls), scope?.evmAddresses?.()]).then(
+      ([out, lookup]) => [readChunk(ep, numbers, calls, out, { withReceipts, logsInBatch, traceMethod }, lookup), lookup] as const,
+    );
     if (answer === null) return null;
-    const { blocks } = answer;
+    const { blocks, narrowed } = answer;
 
     let reads: { status?: Map<string, boolean | null>; logs: EvmLog[] }[];
     if (answer.receipts !== undefined) reads = answer.receipts;
@@ -308,7 +346,10 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
         if (list === undefined) byBlock.set(l.blockNumber, (list = []));
         list.push(l);
       }
-      const missed = transferLogsPossiblyMissed(blocks, byBlock);
+      const missed = transferLogsPossiblyMissed(
+        blocks.filter((_, i) => narrowed?.[i] === undefined),
+        byBlock,
+      );
       if (missed.length > 0) {
         const raws = await ep.results(missed.map((b) => transferLogsByHashCall(b.hash)));
         missed.forEach((b, i) => {
@@ -316,7 +357,7 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
           if (again.length > 0) byBlock.set(b.number, again);
         });
       }
-      reads = blocks.map((b) => ({ logs: byBlock.get(b.number) ?? [] }));
+      reads = blocks.map((b, i) => narrowed?.[i] ?? { logs: byBlock.get(b.number) ?? [] });
     }
     const blockTraces = await Promise.all(answer.traces.map((t, i) => (t === 'missing' ? tracesFor(ep, blocks[i] as EvmBlock) : t)));
     return finishChunk(
@@ -342,6 +383,8 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
    * A chunk's batched answer, parsed and checked: the blocks (linked by parent hash), their
    * statuses and logs from block receipts (or the range's Transfer logs, or null when they must
    * be fetched on their own), and their traces. Null if a block is above the endpoint's head.
+   * With the scope's addresses in memory and the Transfer logs in the answer, the blocks are
+   * narrowed to the scope as they are parsed (`readChunkInScope`).
    */
   function readChunk(
     ep: Endpoint,
@@ -349,8 +392,13 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
     calls: readonly RpcCall[],
     out: readonly RpcOutcome[],
     asked: { withReceipts: boolean; logsInBatch: boolean; traceMethod: string | undefined },
+    addresses: HexAddressLookup | undefined,
   ): ChunkAnswer | null {
     const perBlock = 1 + (asked.withReceipts ? 1 : 0) + (asked.traceMethod === undefined ? 0 : 1);
+    const logsOut = asked.logsInBatch ? (out[out.length - 1] as RpcOutcome) : undefined;
+    if (addresses !== undefined && !asked.withReceipts && logsOut?.ok === true) {
+      return readChunkInScope(ep, numbers, calls, out, perBlock, logsOut.result, asked.traceMethod, addresses);
+    }
     const blocks: EvmBlock[] = [];
     for (let i = 0; i < numbers.length; i++) {
       const o = out[i * perBlock] as RpcOutcome;
@@ -388,6 +436,60 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
       tracesIn(ep, asked.traceMethod, asked.traceMethod === undefined ? undefined : (out[i * perBlock + perBlock - 1] as RpcOutcome), block),
     );
     return { blocks, receipts, rangeLogs, traces: blockTraces };
+  }
+
+  /**
+   * readChunk for a scope whose addresses are in memory, with the range's Transfer logs in the
+   * answer: each block narrowed to the scope as it is parsed (narrow-raw.ts), except those that
+   * need more first (traces to fetch on their own; no Transfer log in the answer although the
+   * bloom says there may be one), which are read whole.
+   */
+  function readChunkInScope(
+    ep: Endpoint,
+    numbers: readonly bigint[],
+    calls: readonly RpcCall[],
+    out: readonly RpcOutcome[],
+    perBlock: number,
+    rawLogs: unknown,
+    traceMethod: string | undefined,
+    addresses: HexAddressLookup,
+  ): ChunkAnswer | null {
+    const scanned: ScannedBlock[] = [];
+    for (let i = 0; i < numbers.length; i++) {
+      const o = out[i * perBlock] as RpcOutcome;
+      if (!o.ok) throw o.error;
+      const method = (calls[i * perBlock] as RpcCall).method;
+      const s = scanBlock(ep, method, o.result, { number: numbers[i] as bigint }, addresses);
+      if (s === null) return null;
+      const prev = scanned[i - 1]?.block;
+      if (prev !== undefined && s.block.parentHash !== prev.hash) {
+        throw new RpcInconsistent(ep.label, method, s.block.hash, s.block.number, `parent ${s.block.parentHash} is not #${prev.number} ${prev.hash}`);
+      }
+      scanned.push(s);
+    }
+    const range = { from: numbers[0] as bigint, to: numbers[numbers.length - 1] as bigint };
+    const logs = scanLogs(ep, GET_LOGS, rawLogs, scanned, range, addresses);
+    const blockTraces = scanned.map((s, i) =>
+      tracesIn(ep, traceMethod, traceMethod === undefined ? undefined : (out[i * perBlock + perBlock - 1] as RpcOutcome), s.block),
+    );
+    const whole = (i: number): boolean => blockTraces[i] === 'missing' || (logs.perBlock[i] === 0 && mayHaveTransferLogs((scanned[i] as ScannedBlock).block));
+    const method = (calls[0] as RpcCall).method;
+    const narrowed = narrowScanned(
+      ep,
+      { block: method, logs: GET_LOGS },
+      scanned,
+      logs,
+      blockTraces.map((t) => (t === 'missing' ? undefined : t)),
+      addresses,
+      (i) => !whole(i),
+    );
+    const rangeLogs: EvmLog[] = [];
+    const blocks = scanned.map((s, i) => {
+      if (!whole(i)) return s.block;
+      rangeLogs.push(...logsOfBlock(ep, GET_LOGS, logs, i));
+      return wholeBlock(ep, method, s);
+    });
+    return { blocks, receipts: undefined, rangeLogs, traces: blockTraces, narrowed };
   }
 
   async function chunk(from: bigint, to: bigint, scope: TransferScope | undefined): Promise<BlockTransfers[]> {

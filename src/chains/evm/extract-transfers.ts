@@ -244,26 +244,38 @@ export function narrowToScope(block: EvmBlock, logs: readonly EvmLog[], traces: 
   const txs = block.txs;
   if (txs === null) throw new IncompleteBlockContents(`block ${block.hash}: narrowing needs full transactions`);
   const count = block.txHashes.length;
-  const test = scopeTest(scope);
   const keep = new Uint8Array(count);
   for (const log of logs) {
     if (log.txIndex >= count) throw new IncompleteBlockContents(`log ${log.logIndex} names tx index ${log.txIndex} of ${count}`);
-    if (!isErc20Transfer(log)) continue;
-    if (test.hasTopic(log.topics[1] as string) || test.hasTopic(log.topics[2] as string)) keep[log.txIndex] = 1;
+    if (logTouchesScope(log, scope)) keep[log.txIndex] = 1;
   }
-  for (const tx of txs) {
-    if (movesOrCalls(tx) && inScope(test, tx.from, tx.to)) keep[tx.index] = 1;
-  }
-  if (traces !== undefined) {
-    internalMoves(traces, block, count).forEach((moves, i) => {
-      if (moves?.some((m) => inScope(test, m.from, m.to))) keep[i] = 1;
-    });
-  }
+  for (const tx of txs) if (txTouchesScope(tx, scope)) keep[tx.index] = 1;
+  if (traces !== undefined) markInternalMovesInScope(traces, block, scope, keep);
   return {
     block: { ...block, txs: null },
     txs: txs.filter((tx) => keep[tx.index] === 1),
     logs: logs.filter((log) => keep[log.txIndex] === 1),
   };
+}
+
+/** Does the transaction's own value or call touch the scope (so that narrowing keeps it)? */
+export function txTouchesScope(tx: EvmTx, scope: ScopeAddresses): boolean {
+  return movesOrCalls(tx) && inScope(scopeTest(scope), tx.from, tx.to);
+}
+
+/** Is the log an ERC-20 Transfer with a party in the scope (so that narrowing keeps its transaction)? */
+export function logTouchesScope(log: EvmLog, scope: ScopeAddresses): boolean {
+  if (!isErc20Transfer(log)) return false;
+  const test = scopeTest(scope);
+  return test.hasTopic(log.topics[1] as string) || test.hasTopic(log.topics[2] as string);
+}
+
+/** Sets `keep[i]` for each transaction `i` with an internal move touching the scope. */
+export function markInternalMovesInScope(traces: BlockTraces, block: EvmBlock, scope: ScopeAddresses, keep: Uint8Array): void {
+  const test = scopeTest(scope);
+  internalMoves(traces, block, block.txHashes.length).forEach((moves, i) => {
+    if (moves?.some((m) => inScope(test, m.from, m.to))) keep[i] = 1;
+  });
 }
 
 /** Does the transaction itself move value, or call an address with calldata? */

@@ -32,7 +32,12 @@ const TRANSFER_BLOOM_BITS = bloomBits(TRANSFER_TOPIC);
  * positive just costs that call.
  */
 export function transferLogsPossiblyMissed(blocks: readonly EvmBlock[], logsByBlock: ReadonlyMap<bigint, readonly EvmLog[]>): EvmBlock[] {
-  return blocks.filter((b) => logsByBlock.get(b.number) === undefined && b.logsBloom !== null && bloomMayContain(b.logsBloom, TRANSFER_BLOOM_BITS));
+  return blocks.filter((b) => logsByBlock.get(b.number) === undefined && mayHaveTransferLogs(b));
+}
+
+/** Does the block's bloom say it may have a Transfer log? (False without a bloom: nothing to go by.) */
+export function mayHaveTransferLogs(block: EvmBlock): boolean {
+  return block.logsBloom !== null && bloomMayContain(block.logsBloom, TRANSFER_BLOOM_BITS);
 }
 
 export function readLogs(ep: Pick<Endpoint, 'label'>, raw: unknown): EvmLog[] {

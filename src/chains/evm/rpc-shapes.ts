@@ -1,7 +1,8 @@
 /**
  * Raw JSON-RPC answers of EVM nodes → typed values, defensively: every field Cordon uses is
  * checked for presence and shape, and anything else is ignored. A bad answer throws
- * ShapeError naming the field; fetchers turn it into RpcBadAnswer (retried).
+ * ShapeError naming the field; fetchers turn it into RpcBadAnswer (retried). (Scoped reads type
+ * only what touches the scope, and check the rest where it stands: narrow-raw.ts.)
  *
  * Hashes are kept as the node's lower-cased hex strings; addresses become NormalisedAddress
  * here (lower case, `evmAddressFromNode`), so extraction and scoping compare them as they are.
@@ -102,7 +103,7 @@ export interface FlatTrace {
 const QUANTITY = /^0x[0-9a-fA-F]{1,64}$/;
 const HEX = /^0x[0-9a-fA-F]*$/;
 
-type Obj = Record<string, unknown>;
+export type Obj = Record<string, unknown>;
 
 /**
  * By char code: 1 for 0-9 and a-f, 2 for A-F, 0 otherwise. A loop over it measured faster than
@@ -129,7 +130,8 @@ function hexKind(v: unknown, digits: number): number {
   return kind === 3 ? MIXED_HEX : kind;
 }
 
-function isHex(v: unknown, digits: number): v is string {
+/** `0x` and exactly `digits` hex digits, either case. */
+export function isHex(v: unknown, digits: number): v is string {
   return hexKind(v, digits) !== NOT_HEX;
 }
 
@@ -141,7 +143,7 @@ const at = (path: string, field: string, index?: number): string =>
   `${field === '' ? path : `${path}.${field}`}${index === undefined ? '' : `[${index}]`}`;
 
 /** `parse` over an array's elements, each under the array's path; an error's path gets the element's index. */
-function items<T>(raw: readonly unknown[], path: string, parse: (v: unknown, path: string) => T): T[] {
+export function items<T>(raw: readonly unknown[], path: string, parse: (v: unknown, path: string) => T): T[] {
   const out: T[] = [];
   for (let i = 0; i < raw.length; i++) {
     try {
@@ -154,12 +156,12 @@ function items<T>(raw: readonly unknown[], path: string, parse: (v: unknown, pat
   return out;
 }
 
-function obj(v: unknown, path: string, field = ''): Obj {
+export function obj(v: unknown, path: string, field = ''): Obj {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ShapeError(at(path, field), `expected an object, got ${describe(v)}`);
   return v as Obj;
 }
 
-function arr(v: unknown, path: string, field = ''): unknown[] {
+export function arr(v: unknown, path: string, field = ''): unknown[] {
   if (!Array.isArray(v)) throw new ShapeError(at(path, field), `expected an array, got ${describe(v)}`);
   return v;
 }
@@ -171,7 +173,7 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
-function hash(v: unknown, path: string, field = '', index?: number): string {
+export function hash(v: unknown, path: string, field = '', index?: number): string {
   const kind = hexKind(v, 64);
   if (kind === NOT_HEX) throw new ShapeError(at(path, field, index), `expected a 32-byte hash, got ${describe(v)}`);
   return kind === LOWER_HEX ? (v as string) : (v as string).toLowerCase();
@@ -218,7 +220,7 @@ function quantity(v: unknown, path: string, field = ''): bigint {
   throw new ShapeError(at(path, field), `expected a hex quantity, got ${describe(v)}`);
 }
 
-function smallInt(v: unknown, path: string, field = ''): number {
+export function smallInt(v: unknown, path: string, field = ''): number {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
   if (typeof v === 'string' && v.length <= 15 && v.length > 2 && isHex(v, v.length - 2)) return parseInt(v, 16);
   throw new ShapeError(at(path, field), `expected a small hex quantity, got ${describe(v)}`);
@@ -233,7 +235,8 @@ function optString(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : null;
 }
 
-function txFrom(v: unknown, path: string): EvmTx {
+/** One transaction of a full-tx block (`path`: the block's transactions array, as `items` gives it). */
+export function parseTx(v: unknown, path: string): EvmTx {
   const o = obj(v, path);
   const input = o['input'] ?? o['data'];
   if (typeof input !== 'string') throw new ShapeError(at(path, 'input'), `expected hex data, got ${describe(input)}`);
@@ -250,31 +253,48 @@ function txFrom(v: unknown, path: string): EvmTx {
   };
 }
 
-/**
- * eth_getBlockByNumber / eth_getBlockByHash (either form). Null stays null (unknown block or
- * above the head).
- */
-export function parseBlock(v: unknown, path = 'block'): EvmBlock | null {
+/** A block's own fields, typed and checked, with its `transactions` array as the node sent it. */
+export interface BlockFields {
+  readonly block: Omit<EvmBlock, 'txs' | 'txHashes'>;
+  /** The answer's own `hash` and `number` (what its transactions and logs repeat, in the node's spelling). */
+  readonly rawHash: string;
+  readonly rawNumber: unknown;
+  readonly transactions: readonly unknown[];
+}
+
+/** An eth_getBlockBy* answer's own fields; null stays null (unknown block or above the head). */
+export function parseBlockFields(v: unknown, path = 'block'): BlockFields | null {
   if (v === null) return null;
   const o = obj(v, path);
   const number = quantity(o['number'], `${path}.number`);
   const h = blockHash(hash(o['hash'], `${path}.hash`));
   const parentHash = blockHash(hash(o['parentHash'], `${path}.parentHash`));
   const timestamp = smallInt(o['timestamp'], `${path}.timestamp`);
-  const rawTxs = arr(o['transactions'], `${path}.transactions`);
+  const transactions = arr(o['transactions'], `${path}.transactions`);
+  const bloom = o['logsBloom'];
+  const logsBloom = bloom === undefined || bloom === null ? null : data(bloom, path, 'logsBloom');
+  if (logsBloom !== null && logsBloom.length !== 514) throw new ShapeError(at(path, 'logsBloom'), `expected 256 bytes, got ${(logsBloom.length - 2) / 2}`);
+  return { block: { number, hash: h, parentHash, timestamp, logsBloom }, rawHash: o['hash'] as string, rawNumber: o['number'], transactions };
+}
+
+/**
+ * eth_getBlockByNumber / eth_getBlockByHash (either form). Null stays null (unknown block or
+ * above the head).
+ */
+export function parseBlock(v: unknown, path = 'block'): EvmBlock | null {
+  const fields = parseBlockFields(v, path);
+  if (fields === null) return null;
+  const rawTxs = fields.transactions;
   let txs: EvmTx[] | null = null;
   let txHashes: string[];
   if (rawTxs.length > 0 && typeof rawTxs[0] === 'object') {
-    txs = items(rawTxs, `${path}.transactions`, txFrom);
+    txs = items(rawTxs, `${path}.transactions`, parseTx);
     txHashes = txs.map((t) => t.hash);
   } else {
     txHashes = rawTxs.map((t, i) => hash(t, path, 'transactions', i));
     if (rawTxs.length === 0) txs = [];
   }
-  const bloom = o['logsBloom'];
-  const logsBloom = bloom === undefined || bloom === null ? null : data(bloom, path, 'logsBloom');
-  if (logsBloom !== null && logsBloom.length !== 514) throw new ShapeError(at(path, 'logsBloom'), `expected 256 bytes, got ${(logsBloom.length - 2) / 2}`);
-  return { number, hash: h, parentHash, timestamp, txHashes, txs, logsBloom };
+  return { ...fields.block, txHashes, txs };
 }
 
 /** A header from an `eth_subscribe('newHeads')` notification. */

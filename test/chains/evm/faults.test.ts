@@ -10,7 +10,7 @@ import type { BlockRef } from '../../../src/domain/block.js';
 import { startAnvil, type Anvil } from '../../helpers/anvil.js';
 import { startRpcFaultServer, type RpcFaultServer } from '../../helpers/rpc-fault-server.js';
 import { memoryLogger, type LogLine } from './memory-log.js';
-import { BOB, CAROL, describeAll, ERIN, expectedTransfers, FORWARDER_2, installContracts, mineScenarioBlock, scopeOf, touching, type ScenarioTxs } from './scenario.js';
+import { BOB, CAROL, describeAll, ERIN, expectedTransfers, FORWARDER_2, installContracts, memoryScopeOf, mineScenarioBlock, scopeOf, touching, type ScenarioTxs } from './scenario.js';
 
 let node: Anvil;
 let scenario: { txs: ScenarioTxs; number: bigint };
@@ -191,7 +191,12 @@ describe('EVM source with faulty endpoints', () => {
   });
 });
 
-describe('EVM source with faulty endpoints, scoped to the exchange (the extract stage’s reads)', () => {
+// The extract stage's scope has the addresses in memory on EVM chains (the answer is then narrowed
+// as it is parsed, narrow-raw.ts); `among` is the path for scopes without them.
+describe.each([
+  ['asked with `among`', scopeOf],
+  ['held in memory', memoryScopeOf],
+])('EVM source with faulty endpoints, scoped to the exchange’s addresses %s (the extract stage’s reads)', (_, scopeOf) => {
   // Per-transaction receipts even in the small scenario block.
   const perTx = { perTxReceiptShare: 1 };
 
@@ -252,6 +257,39 @@ describe('EVM source with faulty endpoints, scoped to the exchange (the extract 
     const range = await src.transfersInRange(scenario.number - 1n, scenario.number, scopeOf(CAROL));
     expect(describeAll(range.get(scenario.number)!.transfers)).toEqual(touching(expectedTransfers(scenario.txs, true), CAROL));
     expect(p.applied('rpc-error')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a transaction or a log that names another block is refused even when it does not touch the scope', async () => {
+    // BOB's scope: the ALICE → TOKEN transaction and its Transfer log to CAROL do not touch it.
+    const expected = touching(expectedTransfers(scenario.txs, true), BOB);
+    const otherBlock = `0x${'cd'.repeat(32)}`;
+    const spoilTx = (block: unknown): unknown => {
+      const b = block as { transactions: { hash: string; blockHash: string }[] } | null;
+      const tx = b?.transactions.find((t) => t.hash === scenario.txs.token);
+      if (tx !== undefined) tx.blockHash = otherBlock;
+      return b;
+    };
+    const spoilLog = (logs: unknown): unknown => {
+      for (const l of logs as { transactionHash: string; blockHash: string }[]) if (l.transactionHash === scenario.txs.token) l.blockHash = otherBlock;
+      return logs;
+    };
+    // Blocks: only the scenario block's answers (by number in the range, by hash at the tip); logs: every answer holds its logs.
+    const scenarioBlock = ([q]: readonly unknown[]): boolean => q === `0x${scenario.number.toString(16)}` || q === ref.hash;
+    for (const [method, fn, when] of [
+      [/^eth_getBlockBy/, spoilTx, scenarioBlock],
+      ['eth_getLogs', spoilLog, undefined],
+    ] as const) {
+      const p = await proxy();
+      const { src, lines } = sourceOver([p], 3_000, perTx);
+      // Spoilt once for the range read, once for the tip read.
+      p.inject({ method, when, times: 1, fault: { kind: 'rewrite', fn } });
+      const range = await src.transfersInRange(scenario.number - 1n, scenario.number, scopeOf(BOB));
+      expect(describeAll(range.get(scenario.number)!.transfers)).toEqual(expected);
+      p.inject({ method, when, times: 1, fault: { kind: 'rewrite', fn } });
+      expect(describeAll(await src.transfers(ref, scopeOf(BOB)))).toEqual(expected);
+      expect(warned(lines, 'rpc answer for wrong block; retrying')).toHaveLength(2);
+      expect(p.applied('rewrite')).toBe(2);
+    }
   });
 
   it('without trace_block, internal transfers in scope still come (debug_trace*), range and tip', async () => {
