@@ -40,6 +40,18 @@ export function checkBlock(
   for (let i = 0; i < txs.length; i++) checkTxPlace(ep, method, block, txs[i] as EvmTx, i);
 }
 
+/** The block's parent is the one expected: the known parent of a block asked for by hash, the block before it in a chunk. */
+export function checkParent(
+  ep: Pick<Endpoint, 'label'>,
+  method: string,
+  block: Pick<EvmBlock, 'hash' | 'number' | 'parentHash'>,
+  parent: { readonly hash: string; readonly number?: bigint },
+): void {
+  if (block.parentHash !== parent.hash) {
+    throw inconsistent(ep, method, block, `parent ${block.parentHash} is not ${parent.number === undefined ? '' : `#${parent.number} `}${parent.hash}`);
+  }
+}
+
 /** The transaction at position `i` of the block's answer names that block and that position. */
 export function checkTxPlace(ep: Pick<Endpoint, 'label'>, method: string, block: Pick<EvmBlock, 'hash' | 'number'>, tx: EvmTx, i: number): void {
   if (tx.blockHash !== block.hash) throw inconsistent(ep, method, block, `tx ${tx.hash} names block ${tx.blockHash}`);

@@ -26,10 +26,10 @@ import type { HexAddressLookup } from '../../domain/hex-address-set.js';
 import type { Transfer } from '../../domain/transfer.js';
 import type { Logger } from '../../log/logger.js';
 import { createEndpointPool, endpointLabel, type Endpoint, type EndpointPool, type EndpointStats } from '../rpc/endpoint-pool.js';
-import { RpcError, RpcInconsistent, RpcNodeError, RpcRangeTooLarge, RpcUnsupported } from '../rpc/errors.js';
+import { RpcError, RpcNodeError, RpcRangeTooLarge, RpcUnsupported } from '../rpc/errors.js';
 import type { RpcCall, RpcOutcome } from '../rpc/json-rpc.js';
 import { createSlots } from '../rpc/slots.js';
-import { checkLogs } from './consistency.js';
+import { checkLogs, checkParent } from './consistency.js';
 import { BlockUnavailable, RangeNotLinked } from './errors.js';
 import { extractTransfers, narrowToScope, partiesOf, txsNeedingStatus, type BlockTraces, type NarrowedBlock, type ScopeAddresses } from './extract-transfers.js';
 import { blockByHashCall, blockByNumberCall, fetchBlockByHash, fetchBlockByNumber, fetchHead, readBlock } from './fetch-block.js';
@@ -257,9 +257,7 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
     }
     const block = readBlock(ep, calls[0] as RpcCall, blockOut.result, { hash: ref.hash, number: ref.number });
     if (block === null) return null;
-    if (block.parentHash !== ref.parentHash) {
-      throw new RpcInconsistent(ep.label, 'eth_getBlockByHash', ref.hash, ref.number, `parent ${block.parentHash}, expected ${ref.parentHash}`);
-    }
+    checkParent(ep, 'eth_getBlockByHash', block, { hash: ref.parentHash });
     let read: { status?: Map<string, boolean | null>; logs: EvmLog[] };
     if (second.ok) {
       read = withReceipts ? statusAndLogs(readBlockReceipts(ep, second.result, block)) : { logs: checkedLogs(ep, block, readLogs(ep, second.result)) };
@@ -290,9 +288,7 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
     const scanned = scanBlock(ep, 'eth_getBlockByHash', raw.block, { hash: ref.hash, number: ref.number }, addresses);
     if (scanned === null) return null;
     const { block } = scanned;
-    if (block.parentHash !== ref.parentHash) {
-      throw new RpcInconsistent(ep.label, 'eth_getBlockByHash', ref.hash, ref.number, `parent ${block.parentHash}, expected ${ref.parentHash}`);
-    }
+    checkParent(ep, 'eth_getBlockByHash', block, { hash: ref.parentHash });
     const logs = scanLogs(ep, GET_LOGS, raw.logs, [scanned], { from: block.number, to: block.number }, addresses);
     const blockTraces = await tracesFrom(ep, asked.traceMethod, asked.traces, block);
     const [narrowed] = narrowScanned(ep, { block: 'eth_getBlockByHash', logs: GET_LOGS }, [scanned], logs, [blockTraces], addresses);
@@ -406,9 +402,7 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
       const block = readBlock(ep, calls[i * perBlock] as RpcCall, o.result, { number: numbers[i] as bigint });
       if (block === null) return null;
       const prev = blocks[i - 1];
-      if (prev !== undefined && block.parentHash !== prev.hash) {
-        throw new RpcInconsistent(ep.label, 'eth_getBlockByNumber', block.hash, block.number, `parent ${block.parentHash} is not #${prev.number} ${prev.hash}`);
-      }
+      if (prev !== undefined) checkParent(ep, 'eth_getBlockByNumber', block, prev);
       blocks.push(block);
     }
 
@@ -462,9 +456,7 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
       const s = scanBlock(ep, method, o.result, { number: numbers[i] as bigint }, addresses);
       if (s === null) return null;
       const prev = scanned[i - 1]?.block;
-      if (prev !== undefined && s.block.parentHash !== prev.hash) {
-        throw new RpcInconsistent(ep.label, method, s.block.hash, s.block.number, `parent ${s.block.parentHash} is not #${prev.number} ${prev.hash}`);
-      }
+      if (prev !== undefined) checkParent(ep, method, s.block, prev);
       scanned.push(s);
     }
     const range = { from: numbers[0] as bigint, to: numbers[numbers.length - 1] as bigint };
