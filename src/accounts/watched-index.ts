@@ -9,14 +9,24 @@
  * query gave: an address whose write committed before a block is read is screened in it (a
  * deposit address handed out a moment ago gets its first deposit screened).
  *
+ * The store is read in pages (`pageSize` rows, in version order), so that the first load of a
+ * chain with millions of addresses, or a catch-up after a large import, never holds more than a
+ * page of rows besides the set.
+ *
  * Watched addresses are only ever added or re-assigned, never removed, so the set only grows;
  * removing them would need the store to keep tombstones for `watchedAddressesSince`.
  */
 import { HexAddressSet, isHexAddress, type HexAddressLookup } from '../domain/hex-address-set.js';
 import type { Logger } from '../log/logger.js';
+import type { NormalisedAddress } from '../domain/address.js';
 import type { AccountsRepo } from '../store/accounts-repo.js';
 
 export type WatchedChangesRepo = Pick<AccountsRepo, 'watchedAddressesSince'>;
+
+/** Rows per store query (default 50,000: a few megabytes of rows at a time). */
+export interface WatchedAddressIndexOptions {
+  readonly pageSize?: number;
+}
 
 export interface WatchedAddressIndex {
   /** The chain's watched addresses, including every one whose write committed before this call. */
@@ -25,8 +35,11 @@ export interface WatchedAddressIndex {
 
 interface ChainState {
   readonly set: HexAddressSet;
-  /** What the store said last; null before the first load. */
+  /** The last row read, in the store's (version, address) order; version null before the first load. */
   version: bigint | null;
+  after: NormalisedAddress | undefined;
+  /** The first catch-up has ended (logged once, even for a chain with no address yet). */
+  loaded: boolean;
   /** The catch-up in flight. */
   running: Promise<void> | undefined;
   /** The catch-up that starts when `running` ends, shared by everyone who asked meanwhile. */
@@ -35,30 +48,39 @@ interface ChainState {
 
 const noop = (): void => undefined;
 
-export function createWatchedAddressIndex(repo: WatchedChangesRepo, log: Logger): WatchedAddressIndex {
+export function createWatchedAddressIndex(repo: WatchedChangesRepo, log: Logger, opts: WatchedAddressIndexOptions = {}): WatchedAddressIndex {
+  const pageSize = opts.pageSize ?? 50_000;
   const chains = new Map<string, ChainState>();
   /** Rows that are no EVM address are reported once each, not at every catch-up. */
   const reported = new Set<string>();
 
+  /** Pages until one comes back short; the position moves with each page, so a failure resumes where it stopped. */
   async function catchUp(chain: string, state: ChainState): Promise<void> {
-    const since = state.version;
-    const { version, addresses } = await repo.watchedAddressesSince(chain, since);
     let added = 0;
-    for (const address of addresses) {
-      if (!isHexAddress(address)) {
-        // Cannot match anything on an EVM chain; skipping it keeps the chain screened.
-        if (!reported.has(`${chain}:${address}`)) {
-          reported.add(`${chain}:${address}`);
-          log.warn({ chain, address }, 'watched address is not an EVM address; it cannot match on this chain');
+    for (;;) {
+      const { version, addresses } = await repo.watchedAddressesSince(chain, state.version, { limit: pageSize, after: state.after });
+      for (const address of addresses) {
+        if (!isHexAddress(address)) {
+          // Cannot match anything on an EVM chain; skipping it keeps the chain screened.
+          if (!reported.has(`${chain}:${address}`)) {
+            reported.add(`${chain}:${address}`);
+            log.warn({ chain, address }, 'watched address is not an EVM address; it cannot match on this chain');
+          }
+          continue;
         }
-        continue;
+        if (state.set.add(address)) added++;
       }
-      if (state.set.add(address)) added++;
+      const last = addresses.at(-1);
+      if (last !== undefined) {
+        state.version = version;
+        state.after = last;
+      }
+      if (addresses.length < pageSize) break;
     }
-    // Never back: adding is idempotent, but a version that went back would only re-fetch.
-    if (version !== null && (state.version === null || version > state.version)) state.version = version;
-    if (since === null) log.info({ chain, addresses: state.set.size }, 'watched addresses loaded');
-    else if (added > 0) log.debug({ chain, added, addresses: state.set.size }, 'watched addresses added');
+    if (!state.loaded) {
+      state.loaded = true;
+      log.info({ chain, addresses: state.set.size }, 'watched addresses loaded');
+    } else if (added > 0) log.debug({ chain, added, addresses: state.set.size }, 'watched addresses added');
   }
 
   function start(chain: string, state: ChainState): Promise<void> {
@@ -86,7 +108,7 @@ export function createWatchedAddressIndex(repo: WatchedChangesRepo, log: Logger)
   return {
     async current(chain) {
       let state = chains.get(chain);
-      if (state === undefined) chains.set(chain, (state = { set: new HexAddressSet(), version: null, running: undefined, next: undefined }));
+      if (state === undefined) chains.set(chain, (state = { set: new HexAddressSet(), version: null, after: undefined, loaded: false, running: undefined, next: undefined }));
       await caughtUp(chain, state);
       return state.set;
     },

@@ -149,5 +149,5 @@ export function isHexAddress(text: string): boolean {
   return true;
 }
 
-/** What readers of a HexAddressSet need: membership only. */
-export type HexAddressLookup = Pick<HexAddressSet, 'has' | 'hasDigitsAt'>;
+/** What readers of a HexAddressSet need: membership (and how many there are). */
+export type HexAddressLookup = Pick<HexAddressSet, 'has' | 'hasDigitsAt' | 'size'>;

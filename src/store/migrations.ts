@@ -8,6 +8,7 @@ import { migration003 } from './migrations/003-orphaned-blocks.js';
 import { migration004 } from './migrations/004-alert-claims.js';
 import { migration005 } from './migrations/005-exchange-utxos.js';
 import { migration006 } from './migrations/006-watched-address-versions.js';
+import { migration007 } from './migrations/007-watched-address-pages.js';
 
 export interface Migration {
   /** 1, 2, 3 … without gaps; applied in this order. */
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004,
   migration005,
   migration006,
+  migration007,
 ];
 
 export interface AppliedMigration {

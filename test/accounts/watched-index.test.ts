@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createWatchedAddressIndex, type WatchedChangesRepo } from '../../src/accounts/index.js';
 import { normaliseForFamily, type NormalisedAddress } from '../../src/domain/address.js';
+import type { WatchedAddressPage } from '../../src/store/accounts-repo.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { memoryLogger } from '../chains/evm/memory-log.js';
 import { openPostgresTestStore } from '../helpers/pg-schema.js';
@@ -22,9 +23,9 @@ function watchedRepo(inner: WatchedChangesRepo): WatchedChangesRepo & { calls: n
         release();
       };
     },
-    async watchedAddressesSince(chain: string, version: bigint | null) {
+    async watchedAddressesSince(chain: string, version: bigint | null, page?: WatchedAddressPage) {
       repo.calls++;
-      const asked = inner.watchedAddressesSince(chain, version);
+      const asked = inner.watchedAddressesSince(chain, version, page);
       // Asked first, then held: what it sees is what was committed when it was asked.
       const answer = await asked;
       if (gate !== undefined) await gate;
@@ -119,7 +120,8 @@ describe.each(backends)('watched-address index on %s', (_name, open) => {
     await watch('eth-e', a);
     let failing = false;
     const repo: WatchedChangesRepo = {
-      watchedAddressesSince: (chain, version) => (failing ? Promise.reject(new Error('connection refused')) : store.accounts.watchedAddressesSince(chain, version)),
+      watchedAddressesSince: (chain, version, page) =>
+        failing ? Promise.reject(new Error('connection refused')) : store.accounts.watchedAddressesSince(chain, version, page),
     };
     const index = createWatchedAddressIndex(repo, memoryLogger().log);
     expect((await index.current('eth-e')).has(a)).toBe(true);
@@ -129,6 +131,49 @@ describe.each(backends)('watched-address index on %s', (_name, open) => {
     failing = false;
     const set = await index.current('eth-e');
     expect(set.has(a) && set.has(b)).toBe(true);
+  });
+
+  it('reads the store a page at a time, on the first load and on catch-ups, and misses nothing between pages', async () => {
+    const bulk = Array.from({ length: 5 }, fresh);
+    const single = [fresh(), fresh()];
+    // Five rows of one version (one bulk write), then two of their own.
+    await store.accounts.upsertWatchedAddresses(bulk.map((a) => ({ chain: 'eth-g', address: a, accountId: 'acct-1', kind: 'deposit' as const })));
+    for (const a of single) await watch('eth-g', a);
+    const repo = watchedRepo(store.accounts);
+    const { log, lines } = memoryLogger();
+    const index = createWatchedAddressIndex(repo, log, { pageSize: 2 });
+    const set = await index.current('eth-g');
+    for (const a of [...bulk, ...single]) expect(set.has(a)).toBe(true);
+    expect(set.size).toBe(7);
+    expect(repo.calls).toBe(4); // 2 + 2 + 2 + 1
+    expect(lines.filter((l) => l.msg === 'watched addresses loaded')).toEqual([expect.objectContaining({ chain: 'eth-g', addresses: 7 })]);
+
+    // A catch-up pages too, and a write that lands between two of its pages is in by its end.
+    const more = Array.from({ length: 3 }, fresh);
+    await store.accounts.upsertWatchedAddresses(more.map((a) => ({ chain: 'eth-g', address: a, accountId: 'acct-2', kind: 'deposit' as const })));
+    const between = fresh();
+    let pages = 0;
+    const writing: WatchedChangesRepo = {
+      async watchedAddressesSince(chain, version, page) {
+        const answer = await repo.watchedAddressesSince(chain, version, page);
+        if (++pages === 1) await watch('eth-g', between);
+        return answer;
+      },
+    };
+    const again = createWatchedAddressIndex(writing, memoryLogger().log, { pageSize: 2 });
+    const caught = await again.current('eth-g');
+    for (const a of [...bulk, ...single, ...more, between]) expect(caught.has(a)).toBe(true);
+    expect(caught.size).toBe(11);
+    const before = repo.calls;
+    expect((await index.current('eth-g')).size).toBe(11);
+    expect(repo.calls - before).toBe(3); // the 4 new rows: 2 + 2 + an empty page
+  });
+
+  it('a chain with no watched address yet says so once, not at every catch-up', async () => {
+    const { log, lines } = memoryLogger();
+    const index = createWatchedAddressIndex(store.accounts, log);
+    for (let i = 0; i < 3; i++) expect((await index.current('eth-none')).size).toBe(0);
+    expect(lines.filter((l) => l.msg === 'watched addresses loaded')).toHaveLength(1);
   });
 
   it('a row that is no EVM address is skipped with one warning, and the rest still load', async () => {

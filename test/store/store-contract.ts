@@ -351,6 +351,41 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.accounts.watchedAddressesSince(other, 1n)).toStrictEqual({ version: 1n, addresses: [] });
     });
 
+    it('gives a chain’s watched addresses a page at a time, in version then address order, from after the last row read', async () => {
+      const chain = 'contract-pages';
+      const w = (n: number): NormalisedAddress => addr(`0x7a${n.toString(16).padStart(38, '0')}`);
+      // One bulk write (one version for five rows, written out of address order), then two more writes.
+      await store.accounts.upsertWatchedAddresses([5, 2, 4, 1, 3].map((n) => ({ chain, address: w(n), accountId: `acct-${n}`, kind: 'deposit' as const })));
+      await store.accounts.upsertWatchedAddress({ chain, address: w(9), accountId: 'acct-9', kind: 'deposit' });
+      await store.accounts.upsertWatchedAddress({ chain, address: w(7), accountId: 'acct-7', kind: 'deposit' });
+
+      const pages: { version: bigint | null; addresses: NormalisedAddress[] }[] = [];
+      let version: bigint | null = null;
+      let after: NormalisedAddress | undefined;
+      for (;;) {
+        const page = await store.accounts.watchedAddressesSince(chain, version, { limit: 2, after });
+        pages.push(page);
+        if (page.addresses.length > 0) {
+          version = page.version;
+          after = page.addresses.at(-1);
+        }
+        if (page.addresses.length < 2) break;
+        // A write between two pages comes after every row already there.
+        if (pages.length === 1) await store.accounts.upsertWatchedAddress({ chain, address: w(6), accountId: 'acct-6', kind: 'deposit' });
+      }
+      expect(pages.map((p) => p.addresses)).toEqual([[w(1), w(2)], [w(3), w(4)], [w(5), w(9)], [w(7), w(6)], []]);
+      // Each page's version is its last row's: the bulk write's for the first two, then later ones.
+      const [v1, v2, v3, v4] = pages.map((p) => p.version ?? -1n);
+      expect(v2).toBe(v1);
+      expect(v3).toBeGreaterThan(v2 as bigint);
+      expect(v4).toBeGreaterThan(v3 as bigint);
+      // The empty page gives back the position asked from.
+      expect(pages.at(-1)?.version).toBe(v4);
+      // A page from the middle of a version.
+      expect((await store.accounts.watchedAddressesSince(chain, v1 as bigint, { limit: 10, after: w(3) })).addresses).toEqual([w(4), w(5), w(9), w(7), w(6)]);
+      await expect(store.accounts.watchedAddressesSince(chain, null, { limit: 0 })).rejects.toThrow(RangeError);
+    });
+
     it('finds a withdrawal by txid and by destination, and completes it when the txid arrives later', async () => {
       const txid = '0x2b1e7d1c0f8a9e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d';
       await store.accounts.addWithdrawal({ id: 'wd-881', chain: 'ethereum', destination: GARANTEX, accountId: 'acct-42' });

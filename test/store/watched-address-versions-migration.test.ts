@@ -30,7 +30,7 @@ describe.each([
          VALUES ('ethereum', $1, 'acct-1', 'deposit'), ('ethereum', $2, 'hot', 'hot_wallet'), ('base', $1, 'acct-1', 'deposit')`,
         [A, B],
       );
-      expect((await migrate(db)).applied).toEqual([6]);
+      expect((await migrate(db, MIGRATIONS.filter((m) => m.version <= 6))).applied).toEqual([6]);
 
       const accounts = accountsRepo(db);
       const first = await accounts.watchedAddressesSince('ethereum', null);
@@ -50,6 +50,11 @@ describe.each([
       await accounts.upsertWatchedAddress({ chain: 'ethereum', address: B, accountId: 'hot', kind: 'deposit' });
       expect(await accounts.watchedAddressesSince('ethereum', 1n)).toStrictEqual({ version: 2n, addresses: [B] });
       expect(await accounts.watchedAddressesSince('base', null)).toStrictEqual({ version: 0n, addresses: [A] });
+
+      // Migration 007 indexes them for reading in pages, in version order: A (0), C (1), B (2).
+      expect((await migrate(db)).applied).toEqual([7]);
+      expect(await accounts.watchedAddressesSince('ethereum', null, { limit: 2 })).toStrictEqual({ version: 1n, addresses: [A, C] });
+      expect(await accounts.watchedAddressesSince('ethereum', 1n, { limit: 2, after: C })).toStrictEqual({ version: 2n, addresses: [B] });
     } finally {
       await db.close();
     }
