@@ -59,6 +59,12 @@ const chainSchema = z.strictObject({
   family: z.enum(ADDRESS_FAMILIES).refine((f) => f !== 'unverified', 'a chain needs a real address family'),
   /** EVM chain id, or the Bitcoin network name. */
   network: z.union([z.number().int().positive(), z.enum(['mainnet', 'testnet', 'signet', 'regtest'])]),
+  /**
+   * What the endpoints speak: `node`, the chain's own node (EVM JSON-RPC; Bitcoin Core's
+   * JSON-RPC and REST); `esplora`, Esplora's HTTP API (blockstream/electrs, mempool.space), for
+   * Bitcoin-family chains only.
+   */
+  api: z.enum(['node', 'esplora']).default('node'),
   endpoints: z.array(endpointSchema).min(1),
   confirmations: z.number().int().min(0).default(0),
   finality: z.number().int().min(0).default(64),

@@ -1,4 +1,4 @@
-import { createBitcoinChainSource } from '../chains/bitcoin/index.js';
+import { createBitcoinChainSource, createEsploraChainSource } from '../chains/bitcoin/index.js';
 import type { ChainSource } from '../chains/chain-source.js';
 import { createEvmChainSource } from '../chains/evm/index.js';
 import type { ChainConfig } from '../config/schema.js';
@@ -11,6 +11,7 @@ export function createChainSources(chains: readonly ChainConfig[], log: Logger):
     const clog = log.child({ component: 'chain', chain: chain.id });
     switch (chain.family) {
       case 'evm':
+        if (chain.api !== 'node') throw new Error(`chain ${chain.id}: Esplora serves Bitcoin-family chains only; an evm chain is read with api: node`);
         sources.set(
           chain.id,
           createEvmChainSource({ chain: chain.id, endpoints: chain.endpoints, traces: chain.traces, perTxReceiptShare: chain.perTxReceiptShare, log: clog }),
@@ -22,8 +23,9 @@ export function createChainSources(chains: readonly ChainConfig[], log: Logger):
         if (typeof chain.network === 'number') {
           throw new Error(`chain ${chain.id}: a ${chain.family} chain needs network mainnet, testnet, signet or regtest, not ${chain.network}`);
         }
-        // RPC credentials: the endpoint URL, or CORDON_<ID>_RPC_USER/_PASSWORD/_COOKIE (src/chains/bitcoin/core-auth.ts).
-        sources.set(chain.id, createBitcoinChainSource({ chain: chain.id, family: chain.family, network: chain.network, endpoints: chain.endpoints, log: clog }));
+        const options = { chain: chain.id, family: chain.family, network: chain.network, endpoints: chain.endpoints, log: clog };
+        // Core's RPC credentials: the endpoint URL, or CORDON_<ID>_RPC_USER/_PASSWORD/_COOKIE (src/chains/bitcoin/core-auth.ts).
+        sources.set(chain.id, chain.api === 'esplora' ? createEsploraChainSource(options) : createBitcoinChainSource(options));
         break;
       }
       default:

@@ -1,0 +1,75 @@
+/**
+ * The chain sources `cordon run` builds from the config: a Bitcoin-family chain with
+ * `api: esplora` is read over Esplora's HTTP API, and by default over Bitcoin Core's.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { ChainSource } from '../../src/chains/chain-source.js';
+import { loadConfig } from '../../src/config/load.js';
+import { createChainSources } from '../../src/pipeline/chain-sources.js';
+import { startEsploraServer, type EsploraServer } from '../chains/bitcoin/esplora-server.js';
+import { buildScenario, idOf } from '../chains/bitcoin/regtest-chain.js';
+
+const quiet = pino({ level: 'silent' });
+const { b0, b1, b2 } = buildScenario().blocks;
+
+let esplora: EsploraServer;
+const opened: ChainSource[] = [];
+
+beforeAll(async () => {
+  esplora = await startEsploraServer([b0, b1, b2]);
+});
+afterAll(async () => {
+  await Promise.all(opened.map((s) => s.close()));
+  await esplora?.close();
+});
+
+function chainsOf(yaml: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'cordon-chains-'));
+  const file = join(dir, 'cordon.yaml');
+  writeFileSync(file, yaml);
+  return loadConfig({ file, env: {} }).config.chains;
+}
+
+describe('chain sources from the config', () => {
+  it('a Bitcoin chain with `api: esplora` is read from Esplora: its head and blocks come from there', async () => {
+    const chains = chainsOf(`
+chains:
+  - id: btc
+    family: bitcoin
+    network: regtest
+    api: esplora
+    endpoints:
+      - url: ${esplora.url}
+`);
+    const src = createChainSources(chains, quiet).get('btc') as ChainSource;
+    opened.push(src);
+    const head = await src.head();
+    expect(head.number).toBe(2n);
+    expect(head.hash).toBe(idOf(b2));
+    expect(esplora.count('blocks/tip/hash')).toBeGreaterThan(0);
+  });
+
+  it('the default is the chain’s own node API, and Esplora is refused for an EVM chain', () => {
+    const [btc, eth] = chainsOf(`
+chains:
+  - id: btc
+    family: bitcoin
+    network: regtest
+    endpoints:
+      - url: http://127.0.0.1:18443
+  - id: eth
+    family: evm
+    network: 1
+    api: esplora
+    endpoints:
+      - url: http://127.0.0.1:8545
+`);
+    expect(btc?.api).toBe('node');
+    expect(() => createChainSources([eth!], quiet)).toThrow(/chain eth: Esplora serves Bitcoin-family chains only/);
+  });
+});
