@@ -79,22 +79,20 @@ export interface AccountsRepo {
    */
   upsertWatchedAddresses(addresses: readonly NewWatchedAddress[]): Promise<{ added: number; changed: number }>;
   /**
-   * The watched addresses of `chain` added or changed since `version` (`null`: every one), in
-   * one indexed query and in no particular order, with the version to pass next time. Lets an
-   * in-memory index of a chain's addresses stay exactly current by asking only for what
-   * changed: writers of one chain commit in version order (see migration 006), so a later
-   * commit never carries a version at or below one already returned.
-   *
-   * With `page`, at most `page.limit` of them, ordered by (version, address), from after the
-   * row (`version`, `page.after`) when `after` is given: a reader can then take a chain's
-   * millions of addresses a page at a time, passing back the version returned and the page's
-   * last address until a page comes back short. (One write stamps all its rows with one version
-   * and commits them at once, so a version is never seen in part.)
+   * The watched addresses of `chain` added or changed since `version` (`null`: every one), at
+   * most `page.limit` of them, ordered by (version, address), from after the row (`version`,
+   * `page.after`) when `after` is given; with the version to pass next time. One indexed query
+   * (migration 007). Lets an in-memory index of a chain's addresses stay exactly current by
+   * asking only for what changed: writers of one chain commit in version order (see migration
+   * 006), so a later commit never carries a version at or below one already returned. A reader
+   * takes a chain's millions of addresses a page at a time, passing back the version returned
+   * and the page's last address until a page comes back short; one write stamps all its rows
+   * with one version and commits them at once, so a version is never seen in part.
    *
    * Watched addresses are never deleted today. If deletion is ever added it needs tombstones
    * (a versioned "removed" row), or this will never report the removal.
    */
-  watchedAddressesSince(chain: string, version: bigint | null, page?: WatchedAddressPage): Promise<WatchedAddressChanges>;
+  watchedAddressesSince(chain: string, version: bigint | null, page: WatchedAddressPage): Promise<WatchedAddressChanges>;
   /** The watched rows among `addresses` on `chain`, in one query (a block's worth of lookups). */
   findWatchedAddresses(chain: string, addresses: readonly NormalisedAddress[]): Promise<WatchedAddress[]>;
   /** A withdrawal by the exchange's own id. */
@@ -276,23 +274,18 @@ export function accountsRepo(db: Db): AccountsRepo {
     async watchedAddressesSince(chain, version, page) {
       // -1: below every version, including the 0 of rows written before migration 006.
       const from = version === null ? '-1' : version.toString();
-      let rows: VersionedAddressRow[];
-      if (page === undefined) {
-        rows = await db.query<VersionedAddressRow>('SELECT address, version FROM watched_addresses WHERE chain = $1 AND version > $2::bigint', [chain, from]);
-      } else {
-        if (!Number.isSafeInteger(page.limit) || page.limit < 1) throw new RangeError(`page limit must be a positive integer, got ${page.limit}`);
-        // One range of the (chain, version, address) index (migration 007), in its order.
-        rows =
-          page.after === undefined || version === null
-            ? await db.query<VersionedAddressRow>(
-                'SELECT address, version FROM watched_addresses WHERE chain = $1 AND version > $2::bigint ORDER BY version, address LIMIT $3',
-                [chain, from, page.limit],
-              )
-            : await db.query<VersionedAddressRow>(
-                'SELECT address, version FROM watched_addresses WHERE chain = $1 AND (version, address) > ($2::bigint, $3::text) ORDER BY version, address LIMIT $4',
-                [chain, from, page.after, page.limit],
-              );
-      }
+      if (!Number.isSafeInteger(page.limit) || page.limit < 1) throw new RangeError(`page limit must be a positive integer, got ${page.limit}`);
+      // One range of the (chain, version, address) index (migration 007), in its order.
+      const rows =
+        page.after === undefined || version === null
+          ? await db.query<VersionedAddressRow>(
+              'SELECT address, version FROM watched_addresses WHERE chain = $1 AND version > $2::bigint ORDER BY version, address LIMIT $3',
+              [chain, from, page.limit],
+            )
+          : await db.query<VersionedAddressRow>(
+              'SELECT address, version FROM watched_addresses WHERE chain = $1 AND (version, address) > ($2::bigint, $3::text) ORDER BY version, address LIMIT $4',
+              [chain, from, page.after, page.limit],
+            );
       let latest = version;
       const addresses = rows.map((r) => {
         const v = toBigInt(r.version, 'watched_addresses.version');

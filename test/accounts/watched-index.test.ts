@@ -23,7 +23,7 @@ function watchedRepo(inner: WatchedChangesRepo): WatchedChangesRepo & { calls: n
         release();
       };
     },
-    async watchedAddressesSince(chain: string, version: bigint | null, page?: WatchedAddressPage) {
+    async watchedAddressesSince(chain: string, version: bigint | null, page: WatchedAddressPage) {
       repo.calls++;
       const asked = inner.watchedAddressesSince(chain, version, page);
       // Asked first, then held: what it sees is what was committed when it was asked.

@@ -11,6 +11,8 @@ const B = addr('0x00000000000000000000000000000000000000b2');
 const C = addr('0x00000000000000000000000000000000000000c3');
 const sorted = (list: readonly NormalisedAddress[]): NormalisedAddress[] => [...list].sort();
 const schema = freshSchema('cordon_migration006');
+/** A page larger than anything here. */
+const ALL = { limit: 1_000 };
 
 describe.each([
   ['pglite', () => openDb({ driver: 'pglite', dataDir: 'memory://' })],
@@ -33,10 +35,10 @@ describe.each([
       expect((await migrate(db, MIGRATIONS.filter((m) => m.version <= 6))).applied).toEqual([6]);
 
       const accounts = accountsRepo(db);
-      const first = await accounts.watchedAddressesSince('ethereum', null);
+      const first = await accounts.watchedAddressesSince('ethereum', null, ALL);
       expect(first.version).toBe(0n);
       expect(sorted(first.addresses)).toEqual([A, B]);
-      expect(await accounts.watchedAddressesSince('ethereum', 0n)).toStrictEqual({ version: 0n, addresses: [] });
+      expect(await accounts.watchedAddressesSince('ethereum', 0n, ALL)).toStrictEqual({ version: 0n, addresses: [] });
 
       // The counter starts with the chain's first write after the migration; an old row left
       // unchanged keeps version 0, and one re-assigned is stamped like any other change.
@@ -46,10 +48,10 @@ describe.each([
           { chain: 'ethereum', address: A, accountId: 'acct-1', kind: 'deposit' },
         ]),
       ).toStrictEqual({ added: 1, changed: 0 });
-      expect(await accounts.watchedAddressesSince('ethereum', 0n)).toStrictEqual({ version: 1n, addresses: [C] });
+      expect(await accounts.watchedAddressesSince('ethereum', 0n, ALL)).toStrictEqual({ version: 1n, addresses: [C] });
       await accounts.upsertWatchedAddress({ chain: 'ethereum', address: B, accountId: 'hot', kind: 'deposit' });
-      expect(await accounts.watchedAddressesSince('ethereum', 1n)).toStrictEqual({ version: 2n, addresses: [B] });
-      expect(await accounts.watchedAddressesSince('base', null)).toStrictEqual({ version: 0n, addresses: [A] });
+      expect(await accounts.watchedAddressesSince('ethereum', 1n, ALL)).toStrictEqual({ version: 2n, addresses: [B] });
+      expect(await accounts.watchedAddressesSince('base', null, ALL)).toStrictEqual({ version: 0n, addresses: [A] });
 
       // Migration 007 indexes them for reading in pages, in version order: A (0), C (1), B (2).
       expect((await migrate(db)).applied).toEqual([7]);
