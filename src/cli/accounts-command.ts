@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AccountsCsvError, importAccounts, normaliseTxid, parseAccountsCsv, InvalidTxidError } from '../accounts/index.js';
+import { isBitcoinChainSource } from '../chains/bitcoin/index.js';
 import { InvalidAddressError, normaliseForFamily } from '../domain/address.js';
+import { createChainSources } from '../pipeline/chain-sources.js';
+import { seedUtxos } from '../pipeline/seed-utxos.js';
 import type { CliContext } from './context.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 
@@ -76,6 +79,32 @@ export function registerAccounts(program: Command, context: () => CliContext, ex
         if (err instanceof InvalidAddressError) throw new CliError(`--destination: ${err.reason}`, EXIT.usage);
         if (err instanceof InvalidTxidError) throw new CliError(`--txid: ${err.message}`, EXIT.usage);
         throw err;
+      }
+    });
+
+  accounts
+    .command('seed-utxos')
+    .description(
+      "record the unspent outputs the exchange's watched addresses already hold on a Bitcoin-family chain, so that spending them is seen as the exchange's: once when the chain is added, and after importing addresses that hold coins",
+    )
+    .requiredOption('--chain <chain>', 'configured Bitcoin-family chain id')
+    .option('--batch <n>', 'addresses per question to the node (Bitcoin Core scans its whole UTXO set for each)', '10000')
+    .action(async (opts: { chain: string; batch: string }) => {
+      const ctx = context();
+      const chain = ctx.config.chains.find((c) => c.id === opts.chain);
+      if (!chain) throw new CliError(`--chain ${opts.chain}: not a configured chain`, EXIT.usage);
+      const batch = Number(opts.batch);
+      if (!Number.isSafeInteger(batch) || batch < 1) throw new CliError(`--batch ${opts.batch}: not a positive whole number`, EXIT.usage);
+      const source = createChainSources([chain], ctx.log).get(chain.id);
+      if (source === undefined || !isBitcoinChainSource(source)) {
+        await source?.close();
+        throw new CliError(`--chain ${opts.chain}: only Bitcoin-family chains have outputs to seed (this one is ${chain.family})`, EXIT.usage);
+      }
+      try {
+        const r = await seedUtxos(await ctx.store(), source, ctx.log, { batch });
+        process.stdout.write(`${r.addresses} watched addresses on ${chain.id}: ${r.found} unspent outputs found, ${r.added} newly recorded\n`);
+      } finally {
+        await source.close();
       }
     });
 }

@@ -82,7 +82,7 @@ function exchangeScope(ctx: PipelineContext, chain: string): TransferScope {
  * Known limits: the extract workers run blocks concurrently, so a block whose parent is still
  * being extracted may miss a no-change, unregistered spend of an output the parent created
  * (change to a watched address and registered txids are still found); outputs that predate the
- * chain's startBlock need a one-off seed of the table.
+ * chain's startBlock come from `cordon accounts seed-utxos` (seed-utxos.ts).
  */
 async function bitcoinTransfers(ctx: PipelineContext, source: BitcoinChainSource, block: BlockRef): Promise<Transfer[]> {
   const chain = source.chain;

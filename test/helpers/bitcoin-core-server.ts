@@ -12,7 +12,9 @@
  *   members and, for a single failed request, HTTP 500 (404 for -32601, 400 for -32600).
  * - Methods: getblockcount, getbestblockhash, getblockhash, getblockheader, getblock
  *   (verbosity 0-3; below `version` 250000, 3 answers like 2, without prevouts, as Core did),
- *   getrawtransaction (needs `txindex`, or a block hash), getblockchaininfo. Anything else:
+ *   getrawtransaction (needs `txindex`, or a block hash), getblockchaininfo, scantxoutset
+ *   `start` with `addr(<address>)` descriptors (the active chain's unspent outputs; `blockhash`
+ *   per output from `version` 280000 on, as Core 28 added it). Anything else:
  *   -32601 "Method not found". Errors with Core's codes and texts: -5 "Block not found",
  *   -8 "Block height out of range", -8 "<name> must be of length 64 …", -3 type errors,
  *   -5 "No such mempool transaction. Use -txindex …".
@@ -343,6 +345,52 @@ export async function startBitcoinCoreServer(opts: BitcoinCoreServerOptions = {}
     return needInt(v);
   };
 
+  /** `scantxoutset start [addr(…), …]` over the active chain's unspent outputs. */
+  function scan(params: readonly unknown[]): unknown {
+    if (params[0] !== 'start') throw new CoreRpcError(-8, 'Invalid action');
+    if (!Array.isArray(params[1])) throw new CoreRpcError(-8, 'scanobjects argument is required for the start action');
+    const wanted = new Map<string, string>();
+    for (const d of params[1] as unknown[]) {
+      const m = typeof d === 'string' ? /^addr\((.+)\)$/.exec(d) : null;
+      if (m === null) throw new CoreRpcError(-5, `Invalid descriptor: ${String(d)}`);
+      let script: Uint8Array;
+      try {
+        script = bitcoin.address.toOutputScript(m[1] as string, net);
+      } catch {
+        throw new CoreRpcError(-5, `Address is not valid: ${m[1]}`);
+      }
+      wanted.set(hexOf(script), d as string);
+    }
+    const unspent = new Map<string, { tx: bitcoin.Transaction; vout: number; block: ServedBlock; coinbase: boolean }>();
+    for (const hash of active) {
+      const b = blocks.get(hash) as ServedBlock;
+      for (const [i, tx] of (b.block.transactions ?? []).entries()) {
+        if (i > 0) for (const input of tx.ins) unspent.delete(`${revHex(input.hash)}:${input.index}`);
+        tx.outs.forEach((_, vout) => unspent.set(`${tx.getId()}:${vout}`, { tx, vout, block: b, coinbase: i === 0 }));
+      }
+    }
+    const unspents = [...unspent.values()].flatMap(({ tx, vout, block, coinbase }) => {
+      const out = tx.outs[vout] as bitcoin.TxOutput;
+      const desc = wanted.get(hexOf(out.script));
+      if (desc === undefined) return [];
+      return [
+        {
+          txid: tx.getId(),
+          vout,
+          scriptPubKey: hexOf(out.script),
+          desc,
+          amount: btc(out.value),
+          coinbase,
+          height: block.height,
+          ...(settings.version >= 280000 ? { blockhash: block.hash } : {}),
+          confirmations: tipHeight() - block.height + 1,
+        },
+      ];
+    });
+    const t = tip();
+    return { success: true, txouts: unspent.size, height: tipHeight(), bestblock: t?.hash, unspents, total_amount: unspents.reduce((a, u) => a + u.amount, 0) };
+  }
+
   function call(method: string, params: readonly unknown[]): unknown {
     switch (method) {
       case 'getblockcount':
@@ -395,6 +443,8 @@ export async function startBitcoinCoreServer(opts: BitcoinCoreServerOptions = {}
         const b = blocks.get(found.blockHash) as ServedBlock;
         return { ...txJson(found.tx, false), blockhash: b.hash, confirmations: isActive(b) ? tipHeight() - b.height + 1 : 0, time: b.block.timestamp, blocktime: b.block.timestamp };
       }
+      case 'scantxoutset':
+        return scan(params);
       default:
         throw new CoreRpcError(-32601, 'Method not found');
     }

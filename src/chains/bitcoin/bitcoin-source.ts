@@ -23,12 +23,14 @@
  * `getblock 3` on Core ≥ 25; a `getrawtransaction` per spent transaction otherwise).
  */
 import type { ChainSource } from '../chain-source.js';
+import type { NormalisedAddress } from '../../domain/address.js';
 import type { BlockHash, BlockRef } from '../../domain/block.js';
 import type { Transfer } from '../../domain/transfer.js';
 import type { Logger } from '../../log/logger.js';
 import { createEndpointPool, type Endpoint, type EndpointPool, type EndpointStats } from '../rpc/endpoint-pool.js';
 import { RpcBadAnswer, RpcInconsistent, RpcNodeError } from '../rpc/errors.js';
 import { coreRest, coreTransport, type CoreRest } from './core-http.js';
+import { scanUnspent } from './core-scan-unspent.js';
 import {
   fetchBlockWithPrevouts,
   fetchHashAt,
@@ -46,7 +48,7 @@ import { utxoNetwork, type UtxoFamily, type UtxoNetwork, type UtxoNetworkName } 
 import { checkedBlock } from './checked-block.js';
 import { parseHeader, parseTransaction } from './parse-block.js';
 import { readVerbosePrevouts, resolveFromTransactions, txsToResolve } from './resolve-inputs.js';
-import type { ResolvedInput, ResolvedInputs, UtxoBlock, UtxoOutput, UtxoTx } from './utxo-block.js';
+import type { AddressUnspent, ResolvedInput, ResolvedInputs, UtxoBlock, UtxoOutput, UtxoTx } from './utxo-block.js';
 import { utxoTransfers } from './utxo-transfers.js';
 
 export interface BitcoinEndpointConfig {
@@ -71,6 +73,8 @@ export interface BitcoinChainSourceOptions {
   readonly backoffBaseMs?: number;
   /** Transactions whose outputs are kept for prevout lookups (default 20,000). */
   readonly prevoutCacheTxs?: number;
+  /** For `unspentOutputs`: a scan of the UTXO set takes minutes on mainnet (default 30 minutes). */
+  readonly scanTimeoutMs?: number;
 }
 
 export interface BitcoinChainSource extends ChainSource {
@@ -86,6 +90,12 @@ export interface BitcoinChainSource extends ChainSource {
   resolveInputs(block: UtxoBlock, txids: Iterable<string> | 'all'): Promise<ResolvedInputs>;
   /** Canonical headers from..to (stops early at the head), linked by parent hash. */
   headersInRange(from: bigint, to: bigint): Promise<BlockRef[]>;
+  /**
+   * The confirmed unspent outputs paying these addresses now, with the blocks that created
+   * them: to seed the exchange's outputs from before the chain's start block. Slow (Core scans
+   * its whole UTXO set once per call; Esplora is asked per address): ask about many at once.
+   */
+  unspentOutputs(addresses: readonly NormalisedAddress[]): Promise<AddressUnspent[]>;
   endpointStats(): EndpointStats[];
   prevoutCacheStats(): { readonly size: number; readonly hits: number; readonly misses: number };
 }
@@ -349,6 +359,7 @@ export function createBitcoinChainSource(opts: BitcoinChainSourceOptions): Bitco
       return utxoTransfers(chain, utxo, await resolveInputs(utxo, 'all'));
     },
     headersInRange,
+    unspentOutputs: (addresses) => pool.run(`unspentOutputs (${addresses.length} addresses)`, (ep) => scanUnspent(ep, network, addresses, opts.scanTimeoutMs ?? 30 * 60_000)),
     endpointStats: () => pool.stats(),
     prevoutCacheStats: () => ({ size: cache.size, hits: cache.hits, misses: cache.misses }),
     close: () => pool.close(),

@@ -9,9 +9,11 @@
  *   recomputed); blockByHash: `GET /block/<hash>`;
  * - a block's bytes: `GET /block/<hash>/raw`, checked like Core's (checked-block.ts);
  * - prevouts: `GET /block/<hash>/txs/<start>` pages (25 transactions, each input with its
- *   `prevout`), only the pages holding a wanted transaction; checked against the raw block.
+ *   `prevout`), only the pages holding a wanted transaction; checked against the raw block;
+ * - unspentOutputs: `GET /address/<address>/utxo`, one address at a time.
  * Esplora has no bulk headers: headersInRange reads block by block.
  */
+import type { NormalisedAddress } from '../../domain/address.js';
 import type { BlockHash, BlockRef } from '../../domain/block.js';
 import { blockHash } from '../../domain/block.js';
 import type { Transfer } from '../../domain/transfer.js';
@@ -28,7 +30,7 @@ import { utxoNetwork, type UtxoFamily, type UtxoNetworkName } from './networks.j
 import { outputAddress } from './output-address.js';
 import { parseHeader } from './parse-block.js';
 import { txsToResolve } from './resolve-inputs.js';
-import type { ResolvedInput, ResolvedInputs, UtxoBlock, UtxoTx } from './utxo-block.js';
+import type { AddressUnspent, ResolvedInput, ResolvedInputs, UtxoBlock, UtxoTx } from './utxo-block.js';
 import { utxoTransfers } from './utxo-transfers.js';
 
 export interface EsploraChainSourceOptions {
@@ -198,6 +200,59 @@ export function createEsploraChainSource(opts: EsploraChainSourceOptions): Bitco
     return result;
   }
 
+  /**
+   * `GET /address/:address/utxo`: the address's confirmed unspent outputs (mempool ones are
+   * left out), with their blocks. Electrs refuses addresses with more outputs than its
+   * `--utxos-limit`; that comes back as an error naming the address.
+   */
+  async function unspentOf(ep: Endpoint, address: NormalisedAddress): Promise<AddressUnspent[]> {
+    const method = 'GET /address/:address/utxo';
+    const list = await getJson(ep, `address/${address}/utxo`);
+    if (!Array.isArray(list)) throw new RpcBadAnswer(ep.label, method, `not a list of outputs for ${address}`);
+    const out: AddressUnspent[] = [];
+    for (const u of list as unknown[]) {
+      const status = isObject(u) ? u['status'] : undefined;
+      if (!isObject(u) || !isObject(status)) throw new RpcBadAnswer(ep.label, method, `an output of ${address} is malformed`);
+      if (status['confirmed'] !== true) continue;
+      const { txid, vout, value } = u;
+      const height = status['block_height'];
+      const hash = status['block_hash'];
+      if (
+        typeof txid !== 'string' ||
+        !/^[0-9a-f]{64}$/.test(txid) ||
+        typeof vout !== 'number' ||
+        !Number.isSafeInteger(vout) ||
+        vout < 0 ||
+        typeof value !== 'number' ||
+        !Number.isSafeInteger(value) ||
+        value < 0 ||
+        typeof height !== 'number' ||
+        !Number.isSafeInteger(height) ||
+        height < 0 ||
+        typeof hash !== 'string' ||
+        !/^[0-9a-f]{64}$/.test(hash)
+      ) {
+        throw new RpcBadAnswer(ep.label, method, `an output of ${address} is malformed`);
+      }
+      out.push({ outpoint: { txid, vout }, address, value: BigInt(value), block: { hash: blockHash(hash), number: BigInt(height) } });
+    }
+    return out;
+  }
+
+  async function unspentOutputs(addresses: readonly NormalisedAddress[]): Promise<AddressUnspent[]> {
+    const found: AddressUnspent[][] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < addresses.length) {
+        const i = next++;
+        const address = addresses[i] as NormalisedAddress;
+        found[i] = await pool.run(`unspentOutputs ${address}`, (ep) => unspentOf(ep, address));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(pageConcurrency, addresses.length) }, worker));
+    return found.flat();
+  }
+
   return {
     chain,
     family: opts.family,
@@ -214,6 +269,7 @@ export function createEsploraChainSource(opts: EsploraChainSourceOptions): Bitco
     blockByHash: (hash: BlockHash) => pool.runUntilKnown(`blockByHash ${hash}`, (ep) => blockByHashOn(ep, hash)),
     readBlock,
     resolveInputs,
+    unspentOutputs,
     async transfers(block: BlockRef): Promise<Transfer[]> {
       const utxo = await readBlock(block);
       return utxoTransfers(chain, utxo, await resolveInputs(utxo, 'all'));

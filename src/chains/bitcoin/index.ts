@@ -12,5 +12,5 @@ export { BlockUnavailable, CoreAuthFailed, InputsUnresolvable, MalformedBlock } 
 export { isUtxoFamily, utxoNetwork, type UtxoFamily, type UtxoNetwork, type UtxoNetworkName } from './networks.js';
 export { outputAddress, outputScriptType, type OutputScriptType } from './output-address.js';
 export { merkleRoot, parseBlock, parseHeader, parseTransaction, type ParsedBlock } from './parse-block.js';
-export type { Outpoint, ResolvedInput, ResolvedInputs, UtxoBlock, UtxoHeader, UtxoOutput, UtxoTx } from './utxo-block.js';
+export type { AddressUnspent, Outpoint, ResolvedInput, ResolvedInputs, UtxoBlock, UtxoHeader, UtxoOutput, UtxoTx } from './utxo-block.js';
 export { outpointKey, outputAddresses, outputsPaying, selectTxids, spentOutpointKeys, utxoTransfers, type TxSelection } from './utxo-transfers.js';

@@ -58,3 +58,16 @@ export interface ResolvedInput {
 
 /** Input addresses of some transactions of a block, by txid, each list in input order. */
 export type ResolvedInputs = ReadonlyMap<string, readonly ResolvedInput[]>;
+
+/**
+ * A confirmed, unspent output paying one of the addresses asked about, as the node's UTXO set
+ * has it now, with the block that created it: what seeds the exchange's outputs from before
+ * the chain's start block.
+ */
+export interface AddressUnspent {
+  readonly outpoint: Outpoint;
+  readonly address: NormalisedAddress;
+  /** Satoshis (litoshis on Litecoin). */
+  readonly value: bigint;
+  readonly block: { readonly hash: BlockHash; readonly number: bigint };
+}

@@ -42,8 +42,12 @@ export interface Endpoint {
   readonly index: number;
   /** Host, port and position in the config: safe to log (a URL may carry an API key). */
   readonly label: string;
-  /** Sends the calls as JSON-RPC batches; one outcome per call, in order. Throws if a whole request fails. */
-  call(calls: readonly RpcCall[]): Promise<RpcOutcome[]>;
+  /**
+   * Sends the calls as JSON-RPC batches; one outcome per call, in order. Throws if a whole
+   * request fails. `timeoutMs`: for calls known to run long (a scan of the UTXO set), instead of
+   * the pool's.
+   */
+  call(calls: readonly RpcCall[], opts?: { readonly timeoutMs?: number }): Promise<RpcOutcome[]>;
   /** Like `call`, but throws the first failed call's error. */
   results(calls: readonly RpcCall[]): Promise<unknown[]>;
   /** Methods this endpoint answered as unsupported; callers use it to go straight to their fallback. */
@@ -137,11 +141,11 @@ class PoolMember implements Endpoint {
     this.gate = maxRps === undefined ? undefined : new RateGate(maxRps);
   }
 
-  async call(calls: readonly RpcCall[]): Promise<RpcOutcome[]> {
+  async call(calls: readonly RpcCall[], opts: { readonly timeoutMs?: number } = {}): Promise<RpcOutcome[]> {
     if (calls.length === 0) return [];
     const chunks: RpcCall[][] = [];
     for (let i = 0; i < calls.length; i += this.maxBatch) chunks.push(calls.slice(i, i + this.maxBatch));
-    const answers = await Promise.all(chunks.map((c) => this.send(c)));
+    const answers = await Promise.all(chunks.map((c) => this.send(c, opts.timeoutMs ?? this.timeoutMs)));
     return answers.flat();
   }
 
@@ -153,14 +157,14 @@ class PoolMember implements Endpoint {
     });
   }
 
-  private async send(calls: readonly RpcCall[]): Promise<RpcOutcome[]> {
+  private async send(calls: readonly RpcCall[], timeoutMs: number): Promise<RpcOutcome[]> {
     if (this.gate !== undefined) await this.gate.take(calls.length);
     const requests = frame(calls, this.nextId);
     this.nextId += calls.length;
     if (this.nextId > 2 ** 31) this.nextId = 1;
     this.requests++;
     this.calls += calls.length;
-    const body = await this.transport.send(requests, { endpoint: this.label, timeoutMs: this.timeoutMs });
+    const body = await this.transport.send(requests, { endpoint: this.label, timeoutMs });
     return readAnswers(this.label, requests, body);
   }
 }

@@ -2,7 +2,8 @@
  * A small Esplora (blockstream/electrs HTTP API) over a list of raw blocks, for the Esplora
  * source's tests: /blocks/tip/hash, /blocks/tip/height, /block-height/:h, /block/:hash,
  * /block/:hash/header, /block/:hash/raw, /block/:hash/txs[/:start] (25 per page, inputs with
- * `prevout`), /tx/:txid. Unknown things are 404 with electrs' texts ("Block not found"); a
+ * `prevout`), /tx/:txid, /address/:address/utxo (the chain's unspent outputs paying it, all
+ * confirmed). Unknown things are 404 with electrs' texts ("Block not found"); a
  * start index that is not a multiple of 25 is 400. `throttle(n)` answers the next n requests
  * with 429 and Retry-After.
  */
@@ -104,6 +105,25 @@ export async function startEsploraServer(rawBlocks: readonly Buffer[], network =
         JSON.stringify({ id: b.hash, height: b.height, version: h.version, timestamp: h.timestamp, tx_count: h.transactions?.length ?? 0, size: b.raw.length, merkle_root: revHex(h.merkleRoot as Uint8Array), previousblockhash: b.height === 0 ? null : revHex(h.prevHash as Uint8Array), nonce: h.nonce, bits: h.bits }),
         'application/json',
       );
+    }
+    if ((m = path.match(/^address\/([^/]+)\/utxo$/))) {
+      const wanted = m[1] as string;
+      const unspent = new Map<string, { txid: string; vout: number; value: number; b: (typeof blocks)[number] }>();
+      for (const b of blocks) {
+        for (const [i, tx] of (b.block.transactions ?? []).entries()) {
+          if (i > 0) for (const input of tx.ins) unspent.delete(`${revHex(input.hash)}:${input.index}`);
+          tx.outs.forEach((o, vout) => {
+            if (address(o.script) === wanted) unspent.set(`${tx.getId()}:${vout}`, { txid: tx.getId(), vout, value: Number(o.value), b });
+          });
+        }
+      }
+      const list = [...unspent.values()].map(({ txid, vout, value, b }) => ({
+        txid,
+        vout,
+        status: { confirmed: true, block_height: b.height, block_hash: b.hash, block_time: b.block.timestamp },
+        value,
+      }));
+      return text(200, JSON.stringify(list), 'application/json');
     }
     if ((m = path.match(/^tx\/([0-9a-f]{64})$/))) {
       const t = txs.get(m[1] as string);
