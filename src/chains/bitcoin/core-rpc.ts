@@ -37,7 +37,7 @@ export async function callOne(ep: Endpoint, method: string, params: readonly unk
   throw retryableWarmup(outcome.error);
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

@@ -13,7 +13,7 @@ import type { NormalisedAddress } from '../../domain/address.js';
 import type { BlockHash } from '../../domain/block.js';
 import type { Endpoint } from '../rpc/endpoint-pool.js';
 import { RpcBadAnswer, RpcInconsistent, RpcNodeError } from '../rpc/errors.js';
-import { fetchHashAt, readHash, RPC_INVALID_PARAMETER } from './core-rpc.js';
+import { fetchHashAt, isObject, readHash, RPC_INVALID_PARAMETER } from './core-rpc.js';
 import type { UtxoNetwork } from './networks.js';
 import { outputAddress } from './output-address.js';
 import type { AddressUnspent } from './utxo-block.js';
@@ -21,10 +21,6 @@ import type { AddressUnspent } from './utxo-block.js';
 const METHOD = 'scantxoutset';
 /** Satoshis per coin: Core gives amounts in coins, with 8 decimals. */
 const COIN = 100_000_000;
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 export async function scanUnspent(
   ep: Endpoint,
