@@ -2,7 +2,7 @@
  * The chain sources `cordon run` builds from the config: a Bitcoin-family chain with
  * `api: esplora` is read over Esplora's HTTP API, and by default over Bitcoin Core's.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -19,6 +19,7 @@ const { b0, b1, b2 } = buildScenario().blocks;
 
 let esplora: EsploraServer;
 const opened: ChainSource[] = [];
+const dirs: string[] = [];
 
 beforeAll(async () => {
   esplora = await startEsploraServer([b0, b1, b2]);
@@ -26,10 +27,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(opened.map((s) => s.close()));
   await esplora?.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 function chainsOf(yaml: string) {
   const dir = mkdtempSync(join(tmpdir(), 'cordon-chains-'));
+  dirs.push(dir);
   const file = join(dir, 'cordon.yaml');
   writeFileSync(file, yaml);
   return loadConfig({ file, env: {} }).config.chains;
