@@ -33,13 +33,20 @@ export async function loadLookup(
     }
   }
 
-  // Only transfers out of a hot wallet to someone else need a registered withdrawal.
+  // Only transfers to someone else need a registered withdrawal: out of a hot wallet (by txid
+  // or destination), or paid by the transaction's own sender from an address never imported
+  // (by txid only: the registration is then all that makes it the exchange's).
   const txids = new Set<string>();
   const destinations = new Set<NormalisedAddress>();
   for (const t of transfers) {
-    if (watched.get(t.from)?.kind !== 'hot_wallet' || t.to === null || watched.has(t.to)) continue;
-    txids.add(t.txHash);
-    destinations.add(t.to);
+    if (t.to === null || watched.has(t.to)) continue;
+    const sender = watched.get(t.from);
+    if (sender?.kind === 'hot_wallet') {
+      txids.add(t.txHash);
+      destinations.add(t.to);
+    } else if (sender === undefined && t.from === t.txFrom) {
+      txids.add(t.txHash);
+    }
   }
 
   const withdrawalsByTxid = new Map<string, { id: string; accountId: string }>();
@@ -47,7 +54,7 @@ export async function loadLookup(
   if (txids.size > 0) {
     const [byTxid, byDestination] = await Promise.all([
       store.accounts.findWithdrawalsByTxids(chain, [...txids]),
-      store.accounts.findWithdrawalsByDestinations(chain, [...destinations]),
+      destinations.size === 0 ? [] : store.accounts.findWithdrawalsByDestinations(chain, [...destinations]),
     ]);
     for (const w of byTxid) {
       if (w.txid !== null) withdrawalsByTxid.set(w.txid, { id: w.id, accountId: w.accountId });

@@ -25,6 +25,11 @@
  * - A transfer into a hot wallet from outside (not a sweep) is screened as an unattributed
  *   deposit: no account owns it, but a listed sender paying our hot wallet must reach on-call.
  * - A value-less `call` into a deposit address deposits nothing and is not attributed.
+ * - A transaction the exchange registered by txid is its withdrawal even when the address that
+ *   paid it was never imported (a hot wallet missing from the accounts file, a one-off wallet):
+ *   the registration names the account. Only what the transaction's own sender paid counts
+ *   (`from` is `txFrom`, always so for a UTXO input): other logs of the same transaction (a
+ *   contract paying someone else) are not the exchange paying.
  */
 import type { NormalisedAddress } from '../domain/address.js';
 import type { Direction } from '../domain/match.js';
@@ -123,6 +128,15 @@ export function attributeTransfer(transfer: Transfer, lookup: TransferLookup): A
       return [{ ...base, accountId: null, basis: 'withdrawal-ambiguous-destination', candidateAccounts: registered }];
     }
     return [{ ...base, accountId: null, basis: 'withdrawal-unregistered', candidateAccounts: [] }];
+  }
+
+  const byTxid = lookup.withdrawalByTxid;
+  if (byTxid && from === undefined && transfer.from === transfer.txFrom) {
+    const counterparties = external(lookup, [transfer.to]);
+    if (counterparties.length === 0) return [];
+    return [
+      { direction: 'withdrawal', accountId: byTxid.accountId, exchangeAddress: transfer.from, counterparties, basis: 'withdrawal-txid', candidateAccounts: [] },
+    ];
   }
 
   return [];

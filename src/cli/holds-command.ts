@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
+import { amountInUnits, formatUnits } from '../domain/amount.js';
 import { HoldReasonRequired, HoldTransitionRefused } from '../domain/hold.js';
 import { confirmHold, listHolds, releaseHold, showHold } from '../holds/index.js';
 import { HOLD_STATES, type StoredHold } from '../store/holds-repo.js';
@@ -30,13 +31,13 @@ export function registerHolds(program: Command, context: () => CliContext): void
         ...(opts.account ? { accountId: opts.account } : {}),
         limit: opts.limit,
       });
-      if (opts.json) return void process.stdout.write(`${json(rows)}\n`);
+      if (opts.json) return void process.stdout.write(`${json(rows.map(withAmountInUnits))}\n`);
       if (rows.length === 0) return void process.stdout.write('no holds\n');
       for (const h of rows) {
         process.stdout.write(
-          `#${h.id}  ${h.state.padEnd(9)} ${h.accountId}  ${h.direction} ${h.amount} ${h.asset} on ${h.chain} ` +
-            `block #${h.blockNumber}  counterparty ${h.counterparty}  ${h.listId} v${h.listVersion} ${h.entryUid}` +
-            `  [${h.programs.join(', ') || '-'}]\n`,
+          `#${h.id}  ${h.state.padEnd(9)} ${h.accountId}  ${h.direction} ${amountText(h)} on ${h.chain} ` +
+            `block #${h.blockNumber}  counterparty ${h.counterparty}  ${h.entityName ?? '(unnamed)'} [${h.programs.join(', ') || '-'}]` +
+            `  ${h.listId} v${h.listVersion} ${h.entryUid} (${authorityOf(context(), h)})\n`,
         );
       }
     });
@@ -49,16 +50,17 @@ export function registerHolds(program: Command, context: () => CliContext): void
     .action(async (id: string, opts: { json?: boolean }) => {
       const store = await context().store();
       const details = await withHoldErrors(() => showHold(store.holds, ref(id)));
-      if (opts.json) return void process.stdout.write(`${json(details)}\n`);
+      if (opts.json) return void process.stdout.write(`${json({ ...details, hold: withAmountInUnits(details.hold) })}\n`);
       const h = details.hold;
       process.stdout.write(
         [
           `hold #${h.id} (${h.state})  key ${h.holdKey}`,
           `  account:      ${h.accountId} (${h.direction})`,
-          `  transfer:     ${h.amount} ${h.asset} on ${h.chain}, tx ${h.txid}, block #${h.blockNumber} ${h.blockHash}`,
+          `  transfer:     ${amountText(h)} on ${h.chain}, tx ${h.txid}, block #${h.blockNumber} ${h.blockHash}`,
           `  counterparty: ${h.counterparty}`,
           `  legal basis:  list ${h.listId} v${h.listVersion}, entry ${h.entryUid}`,
           `                entity ${h.entityName ?? '(not named by the list)'}; programs ${h.programs.join(', ') || '(not named by the list)'}`,
+          `                authority ${authorityOf(context(), h)}`,
           '  audit trail:',
           ...details.events.map((e) => `    ${e.at.toISOString()}  ${e.fromState ?? '-'} → ${e.toState}  by ${e.actor}${e.reason ? `: ${e.reason}` : ''}`),
           '  exchange hook:',
@@ -116,4 +118,20 @@ async function withHoldErrors<T>(fn: () => Promise<T>): Promise<T> {
 
 function json(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+}
+
+/** `1285 USDT (1285000000 base units, token 0x…)`, or base units and the asset when its units are not known. */
+function amountText(h: StoredHold): string {
+  const token = h.asset === 'native' ? null : `token ${h.asset}`;
+  if (h.units === null) return `${h.amount} base units (${token ?? 'native'})`;
+  return `${formatUnits(h.amount, h.units.decimals)} ${h.units.symbol} (${h.amount} base units${token === null ? '' : `, ${token}`})`;
+}
+
+function withAmountInUnits(h: StoredHold): StoredHold & { readonly amountInUnits: string | null } {
+  return { ...h, amountInUnits: amountInUnits(h.amount, h.units) };
+}
+
+/** As recorded with the hold; for holds from before Cordon recorded it, the list's configured authority. */
+function authorityOf(ctx: CliContext, h: StoredHold): string {
+  return h.authority ?? ctx.config.lists.find((l) => l.id === h.listId)?.authority ?? '(authority not recorded)';
 }

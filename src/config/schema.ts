@@ -54,6 +54,64 @@ const endpointSchema = z.strictObject({
   maxRps: z.number().positive().optional(),
 });
 
+const assetSymbol = z.string().regex(/^[A-Za-z0-9.$_-]{1,16}$/, 'a symbol of 1-16 letters or digits, e.g. USDT');
+const assetDecimals = z.number().int().min(0).max(255);
+/** An amount in the asset's units, as a decimal string ("1", "0.5"): a float would lose digits. */
+const unitAmount = z.string().regex(/^\d+(\.\d+)?$/, 'a decimal amount in the asset\'s units, as a string, e.g. "0.5"');
+
+/** At most `decimals` fraction digits in `minHold`, checked where both are known. */
+function minHoldFits(asset: { readonly decimals?: number | undefined; readonly minHold?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (asset.minHold === undefined) return;
+  if (asset.decimals === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['minHold'], message: 'minHold needs the asset\'s decimals (and symbol) to be read' });
+    return;
+  }
+  const places = asset.minHold.split('.')[1]?.length ?? 0;
+  if (places > asset.decimals) {
+    ctx.addIssue({ code: 'custom', path: ['minHold'], message: `${places} decimal places; the asset has ${asset.decimals}` });
+  }
+}
+
+const tokenAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'a 0x token contract address');
+/** A credited token, its contract lower-cased; symbol and decimals when the config gives them. */
+export interface TokenConfig {
+  readonly address: string;
+  readonly symbol?: string | undefined;
+  readonly decimals?: number | undefined;
+  readonly minHold?: string | undefined;
+}
+
+const tokenSchema = z.union([
+  tokenAddress.transform((address): TokenConfig => ({ address: address.toLowerCase() })),
+  z
+    .strictObject({
+      address: tokenAddress,
+      symbol: assetSymbol.optional(),
+      decimals: assetDecimals.optional(),
+      /** Below this (in the token's units) a match alerts instead of holding: dust sent to get a customer frozen. */
+      minHold: unitAmount.optional(),
+    })
+    .superRefine((t, ctx) => {
+      if ((t.symbol === undefined) !== (t.decimals === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['decimals'], message: 'give a token\'s symbol and decimals together' });
+      }
+      minHoldFits(t, ctx);
+    })
+    .transform((t): TokenConfig => ({ ...t, address: t.address.toLowerCase() })),
+]);
+
+const nativeAssetSchema = z
+  .strictObject({
+    /** Defaults to the family's coin (BTC, LTC, …) or, on EVM chains, the chain id's (ETH, POL, BNB). */
+    symbol: assetSymbol.optional(),
+    decimals: assetDecimals.optional(),
+    /** Below this (in the coin's units) a match alerts instead of holding. */
+    minHold: unitAmount.optional(),
+  })
+  .superRefine((n, ctx) => {
+    if (n.minHold !== undefined && n.decimals !== undefined) minHoldFits(n, ctx);
+  });
+
 const chainSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a chain id of a-z, 0-9, "-"'),
   family: z.enum(ADDRESS_FAMILIES).refine((f) => f !== 'unverified', 'a chain needs a real address family'),
@@ -76,7 +134,9 @@ const chainSchema = z.strictObject({
    * ignored: anyone can deploy a contract that logs a Transfer "from" a sanctioned address to a
    * deposit address, and such a forged log must not freeze an innocent account.
    */
-  tokens: z.array(z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'a 0x token contract address')).optional(),
+  tokens: z.array(tokenSchema).optional(),
+  /** The chain's own coin: symbol, decimals (defaults by family and chain id) and hold threshold. */
+  native: nativeAssetSchema.optional(),
   pollInterval: duration.default(2_000),
   maxLag: z.number().int().min(1).default(20),
   /**

@@ -20,10 +20,11 @@
  *                          alerts at most hourly);
  * - `follower_lagging`     `follower_lagging:<chain>:<UTC hour>`.
  */
-import type { Direction, ListPolicy, Match } from './match.js';
-import { holdKey } from './match.js';
+import { amountInUnits } from './amount.js';
+import type { Direction, ListPolicy, Match, MatchOutcome } from './match.js';
+import { decideMatch, holdKey } from './match.js';
 import type { Asset } from './transfer.js';
-import { transferId } from './transfer.js';
+import { paymentId } from './transfer.js';
 
 export const ALERT_KINDS = [
   'hold_raised',
@@ -61,6 +62,10 @@ export interface MatchFacts {
   readonly authority: string;
   /** Base units, decimal. */
   readonly amount: string;
+  /** The same amount in the asset's units (`1285`, `0.38796959`); null when the asset's decimals are not configured. */
+  readonly amountInUnits: string | null;
+  /** The asset's symbol (`USDT`, `BTC`); null when not configured. */
+  readonly symbol: string | null;
   /** `native`, or the token contract. */
   readonly asset: string;
   /** Block number, decimal. */
@@ -78,8 +83,25 @@ export interface MatchAlertFacts extends MatchFacts {
   readonly accountId: string | null;
   readonly policy: ListPolicy;
   /** Why this is an alert and not a hold. */
-  readonly reason: 'alert_policy' | 'unattributed_withdrawal';
+  readonly reason: MatchAlertReason;
 }
+
+/** Why a match alerts instead of holding (snake case: it is part of the alert's JSON). */
+export type MatchAlertReason = 'alert_policy' | 'unattributed_withdrawal' | 'below_hold_threshold' | 'value_less_call';
+
+const ALERT_REASON: Readonly<Record<Extract<MatchOutcome, { action: 'alert' }>['why'], MatchAlertReason>> = {
+  'alert-policy': 'alert_policy',
+  'no-account': 'unattributed_withdrawal',
+  'below-threshold': 'below_hold_threshold',
+  'value-less-call': 'value_less_call',
+};
+
+const REASON_TEXT: Readonly<Record<MatchAlertReason, string>> = {
+  alert_policy: 'alert-only list, no hold',
+  unattributed_withdrawal: 'unattributed withdrawal, no hold',
+  below_hold_threshold: "below the asset's hold threshold, no hold",
+  value_less_call: 'value-less contract call, no hold',
+};
 
 export interface HoldOrphanedFacts extends HoldFacts {
   /** e.g. `block 0xab… was reorganised away`. */
@@ -156,7 +178,7 @@ export function matchAlert(facts: MatchAlertFacts, at: Date): MatchAlert {
     facts.accountId !== null
       ? `account ${short(facts.accountId, 80)}`
       : `no account (hot wallet ${facts.exchangeAddress ?? 'unknown'})`;
-  const why = facts.reason === 'alert_policy' ? 'alert-only list, no hold' : 'unattributed withdrawal, no hold';
+  const why = REASON_TEXT[facts.reason];
   return {
     kind: 'match_alert',
     dedupKey: `match_alert:${holdKey(facts.accountId ?? 'unattributed', facts.transferId, facts.entryUid)}`,
@@ -223,13 +245,17 @@ export function followerLaggingAlert(facts: FollowerLaggingFacts, at: Date): Fol
 }
 
 /**
- * The alert for a screening match: a `hold_raised` when the list's policy is `hold` and an
- * account owns the transfer, else a `match_alert` (alert-only list, or a withdrawal nobody
- * registered, naming the hot wallet).
+ * The alert for a screening match: a `hold_raised` when the match raises a hold
+ * (`decideMatch`), else a `match_alert` saying why not (alert-only list, a withdrawal nobody
+ * registered naming the hot wallet, value below the hold threshold, a value-less call). A match
+ * that is ignored (moves no value) has no alert: asking for one is a RangeError.
  */
-export function alertForMatch(match: Match, at: Date): HoldRaisedAlert | MatchAlert {
+export function alertForMatch(match: Match, at: Date, outcome: MatchOutcome = decideMatch(match)): HoldRaisedAlert | MatchAlert {
   const facts = matchFacts(match);
-  if (match.policy === 'hold' && match.accountId !== null) {
+  if (outcome.action === 'ignore') {
+    throw new RangeError(`transfer ${facts.transferId} moves no value: its match raises no alert`);
+  }
+  if (outcome.action === 'hold' && match.accountId !== null) {
     return holdRaisedAlert(
       { ...facts, accountId: match.accountId, holdKey: holdKey(match.accountId, facts.transferId, facts.entryUid) },
       at,
@@ -240,7 +266,7 @@ export function alertForMatch(match: Match, at: Date): HoldRaisedAlert | MatchAl
       ...facts,
       accountId: match.accountId,
       policy: match.policy,
-      reason: match.policy === 'alert' ? 'alert_policy' : 'unattributed_withdrawal',
+      reason: outcome.action === 'alert' ? ALERT_REASON[outcome.why] : 'unattributed_withdrawal',
     },
     at,
   );
@@ -252,7 +278,7 @@ export function matchFacts(match: Match): MatchFacts {
   return {
     chain: t.chain,
     txid: t.txHash,
-    transferId: transferId(t),
+    transferId: paymentId(t),
     direction: match.direction,
     counterparty: match.counterparty,
     exchangeAddress: match.exchangeAddress,
@@ -263,6 +289,8 @@ export function matchFacts(match: Match): MatchFacts {
     programs: match.entry.programs,
     authority: match.authority,
     amount: t.amount.toString(),
+    amountInUnits: amountInUnits(t.amount, match.units),
+    symbol: match.units?.symbol ?? null,
     asset: assetLabel(t.asset),
     block: t.blockNumber.toString(),
     blockHash: t.blockHash,
@@ -321,7 +349,11 @@ function legalBasis(f: MatchFacts): string {
 
 function movement(f: MatchFacts): string {
   const asset = f.asset === 'native' ? 'native' : `token ${f.asset}`;
-  return `${f.chain} ${f.direction} of ${f.amount} ${asset} (base units), tx ${f.txid} in block ${f.block}`;
+  const amount =
+    f.amountInUnits === null || f.symbol === null
+      ? `${f.amount} ${asset} (base units)`
+      : `${f.amountInUnits} ${f.symbol} (${f.amount} base units${f.asset === 'native' ? '' : `, token ${f.asset}`})`;
+  return `${f.chain} ${f.direction} of ${amount}, tx ${f.txid} in block ${f.block}`;
 }
 
 function short(s: string, max: number): string {

@@ -30,10 +30,11 @@
  * - `release` needs a non-empty reason; `confirm` takes one optionally. Every move needs an actor.
  */
 import type { NormalisedAddress } from './address.js';
-import type { Direction, Match } from './match.js';
-import { holdKey } from './match.js';
+import type { AssetUnits } from './amount.js';
+import type { Direction, Match, NoHoldReason } from './match.js';
+import { decideMatch, holdKey } from './match.js';
 import type { ListId } from './sanction-entry.js';
-import { transferId } from './transfer.js';
+import { paymentId } from './transfer.js';
 
 export const HOLD_STATES = ['open', 'released', 'confirmed', 'orphaned'] as const;
 export type HoldState = (typeof HOLD_STATES)[number];
@@ -161,10 +162,14 @@ export interface NewHold {
   readonly entityName: string | null;
   /** The legal basis, e.g. CYBER2. */
   readonly programs: readonly string[];
+  /** Who published the list (its configured authority) when the hold was raised; null on holds from before Cordon kept it. */
+  readonly authority: string | null;
   /** In the asset's smallest unit (wei, satoshi, token base units). */
   readonly amount: bigint;
   /** `native` for the chain's coin, else the token contract's normalised address. */
   readonly asset: string;
+  /** How `amount` reads (symbol, decimals) as the chain's configuration said when the hold was raised; null if it did not. */
+  readonly units: AssetUnits | null;
   readonly blockNumber: bigint;
   readonly blockHash: string;
   readonly confirmations: number;
@@ -176,25 +181,31 @@ export class NotAHoldMatch extends Error {
   constructor(
     readonly transferId: string,
     readonly entryUid: string,
-    readonly why: 'alert-policy' | 'no-account',
+    readonly why: NoHoldReason,
   ) {
-    super(
-      `transfer ${transferId} matched ${entryUid} but raises no hold: ` +
-        (why === 'alert-policy'
-          ? "its list's policy is alert; route it to on-call alerts"
-          : 'no exchange account owns it (unregistered withdrawal); route it to on-call alerts naming the hot wallet'),
-    );
+    super(`transfer ${transferId} matched ${entryUid} but raises no hold: ${NO_HOLD_WHY[why]}`);
   }
 }
 
+const NO_HOLD_WHY: Readonly<Record<NoHoldReason, string>> = {
+  'alert-policy': "its list's policy is alert; route it to on-call alerts",
+  'no-account': 'no exchange account owns it (unregistered withdrawal); route it to on-call alerts naming the hot wallet',
+  'below-threshold': "its value is below the exchange's hold threshold for the asset; route it to on-call alerts",
+  'value-less-call': 'it is a value-less contract call; route it to on-call alerts',
+  'no-value': 'it moves no value (a zero-value transfer says nothing about the named sender)',
+};
+
 /**
- * The hold a match raises. Throws `NotAHoldMatch` for an `alert` list or a transfer without
- * an account: those only alert.
+ * The hold a match raises, keyed on its payment (one hold per account, payment and entry).
+ * Throws `NotAHoldMatch` for an `alert` list, a transfer without an account, or one that moves
+ * no value (`decideMatch`): those alert or are ignored, never held. A hold threshold is the
+ * caller's to apply before (it alerts instead).
  */
 export function holdFromMatch(match: Match, confirmations: number): NewHold {
   const t = match.transfer;
-  const id = transferId(t);
-  if (match.policy !== 'hold') throw new NotAHoldMatch(id, match.entry.entryUid, 'alert-policy');
+  const id = paymentId(t);
+  const outcome = decideMatch(match);
+  if (outcome.action !== 'hold') throw new NotAHoldMatch(id, match.entry.entryUid, outcome.why);
   if (match.accountId === null) throw new NotAHoldMatch(id, match.entry.entryUid, 'no-account');
   if (!Number.isSafeInteger(confirmations) || confirmations < 0) {
     throw new RangeError(`hold for transfer ${id}: confirmations must be a non-negative integer, got ${confirmations}`);
@@ -212,8 +223,10 @@ export function holdFromMatch(match: Match, confirmations: number): NewHold {
     entryUid: match.entry.entryUid,
     entityName: match.entry.entityName,
     programs: [...match.entry.programs],
+    authority: match.authority,
     amount: t.amount,
     asset: t.asset.kind === 'native' ? 'native' : t.asset.contract,
+    units: match.units,
     blockNumber: t.blockNumber,
     blockHash: t.blockHash,
     confirmations,

@@ -31,9 +31,24 @@ export interface Transfer {
   readonly amount: bigint;
   /** The transaction's own sender, which may differ from `from` (a contract paying out). */
   readonly txFrom: NormalisedAddress;
+  /**
+   * The position of the payment this transfer is one view of, when that is not `position`
+   * itself: a UTXO output paid from several input addresses is one Transfer per sender (each
+   * screened) but one payment (`out:<n>`), so it raises one hold per list entry, not one per
+   * input.
+   */
+  readonly payment?: string;
 }
 
 /** Stable across retries and replays of the same block: `<chain>:<txHash>:<position>`. */
 export function transferId(t: Pick<Transfer, 'chain' | 'txHash' | 'position'>): string {
   return `${t.chain}:${t.txHash}:${t.position}`;
+}
+
+/**
+ * The payment a transfer belongs to, `<chain>:<txHash>:<payment position>`: what a hold is
+ * raised on, so several views of one payment (a UTXO output's senders) are one hold.
+ */
+export function paymentId(t: Pick<Transfer, 'chain' | 'txHash' | 'position' | 'payment'>): string {
+  return `${t.chain}:${t.txHash}:${t.payment ?? t.position}`;
 }

@@ -15,17 +15,20 @@
  *  "chain":"ethereum","txid":"0x…","transferId":"ethereum:0x…:log:3","direction":"deposit",
  *  "counterparty":"0x…",
  *  "list":{"id":"ofac-sdn","version":3,"entryUid":"sdn:30518:ETH:0x…","entityName":"TORNADO CASH",
- *          "programs":["CYBER2"]},
- *  "amount":"100000000000000000000","asset":"native","block":{"number":"14997521","hash":"0x…"},
+ *          "programs":["CYBER2"],"authority":"US Treasury OFAC, SDN List"},
+ *  "amount":"100000000000000000000","amountInUnits":"100","symbol":"ETH","decimals":18,
+ *  "asset":"native","block":{"number":"14997521","hash":"0x…"},
  *  "confirmations":3,"state":"open","createdAt":"2024-05-01T12:00:00.000Z"}
  * ```
  *
- * `amount` and `block.number` are decimal strings (they exceed 2^53 on some chains); `asset` is
- * `native` or the token contract address. The exchange verifies with `verifyHookSignature`
+ * `amount` (base units) and `block.number` are decimal strings (they exceed 2^53 on some
+ * chains); `amountInUnits`, `symbol` and `decimals` say how it reads, where the chain's
+ * configuration describes the asset (else null); `asset` is `native` or the token contract. The exchange verifies with `verifyHookSignature`
  * over the raw body bytes, rejects stale timestamps, and dedupes on `idempotency-key` (a hold is
  * sent again after a timeout whose answer was lost).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { amountInUnits } from '../domain/amount.js';
 import type { Direction } from '../domain/match.js';
 import type { HoldState, StoredHold } from '../store/holds-repo.js';
 
@@ -58,8 +61,14 @@ export interface HoldHookPayload {
     readonly entryUid: string;
     readonly entityName: string | null;
     readonly programs: readonly string[];
+    /** Who published the list; null on holds raised before Cordon recorded it. */
+    readonly authority: string | null;
   };
   readonly amount: string;
+  /** `amount` in the asset's units (`1285`), and the asset's symbol and decimals; null when not configured. */
+  readonly amountInUnits: string | null;
+  readonly symbol: string | null;
+  readonly decimals: number | null;
   readonly asset: string;
   readonly block: { readonly number: string; readonly hash: string };
   readonly confirmations: number;
@@ -84,8 +93,12 @@ export function hookPayload(hold: StoredHold): HoldHookPayload {
       entryUid: hold.entryUid,
       entityName: hold.entityName,
       programs: [...hold.programs],
+      authority: hold.authority,
     },
     amount: hold.amount.toString(),
+    amountInUnits: amountInUnits(hold.amount, hold.units),
+    symbol: hold.units?.symbol ?? null,
+    decimals: hold.units?.decimals ?? null,
     asset: hold.asset,
     block: { number: hold.blockNumber.toString(), hash: hold.blockHash },
     confirmations: hold.confirmations,

@@ -4,7 +4,8 @@
  * the audit event are the same as from the CLI.
  */
 import { confirmHold, listHolds, releaseHold, showHold, type HoldRef } from '../holds/index.js';
-import { HOLD_STATES, type HoldState } from '../store/holds-repo.js';
+import { amountInUnits } from '../domain/amount.js';
+import { HOLD_STATES, type HoldState, type StoredHold } from '../store/holds-repo.js';
 import { bodyObject, optionalString, requiredString } from './body.js';
 import type { HttpDeps } from './deps.js';
 import { HttpError, type RequestContext, type Route } from './router.js';
@@ -20,6 +21,11 @@ function holdRef(ctx: RequestContext): HoldRef {
 
 function isHoldState(s: string): s is HoldState {
   return (HOLD_STATES as readonly string[]).includes(s);
+}
+
+/** A hold as the API shows it: as stored, plus its amount in the asset's units (null when unknown). */
+function holdJson(hold: StoredHold): StoredHold & { readonly amountInUnits: string | null } {
+  return { ...hold, amountInUnits: amountInUnits(hold.amount, hold.units) };
 }
 
 export function holdsRoutes(deps: HttpDeps): Route[] {
@@ -45,7 +51,7 @@ export function holdsRoutes(deps: HttpDeps): Route[] {
           ...(state === undefined ? {} : { state }),
           ...(account === undefined || account === '' ? {} : { accountId: account }),
         });
-        return { status: 200, json: { holds } };
+        return { status: 200, json: { holds: holds.map(holdJson) } };
       },
     },
     {
@@ -53,7 +59,8 @@ export function holdsRoutes(deps: HttpDeps): Route[] {
       path: '/v1/holds/:id',
       auth: 'token',
       async handle(ctx) {
-        return { status: 200, json: await showHold(repo, holdRef(ctx)) };
+        const details = await showHold(repo, holdRef(ctx));
+        return { status: 200, json: { ...details, hold: holdJson(details.hold) } };
       },
     },
     {
@@ -67,7 +74,7 @@ export function holdsRoutes(deps: HttpDeps): Route[] {
         const reason = requiredString(body, 'reason', { max: 2_000 });
         const result = await releaseHold(repo, ref, actor, reason);
         ctx.log.info({ hold: result.hold.id, actor, to: result.hold.state }, 'hold released through the API');
-        return { status: 200, json: result };
+        return { status: 200, json: { ...result, hold: holdJson(result.hold) } };
       },
     },
     {
@@ -81,7 +88,7 @@ export function holdsRoutes(deps: HttpDeps): Route[] {
         const reason = optionalString(body, 'reason', { max: 2_000 });
         const result = await confirmHold(repo, ref, actor, reason);
         ctx.log.info({ hold: result.hold.id, actor, to: result.hold.state }, 'hold confirmed through the API');
-        return { status: 200, json: result };
+        return { status: 200, json: { ...result, hold: holdJson(result.hold) } };
       },
     },
   ];

@@ -1,6 +1,7 @@
 import { alertForMatch, holdOrphanedAlert, type Alert, type HoldFacts } from '../domain/alert.js';
 import type { NormalisedAddress } from '../domain/address.js';
-import type { Match } from '../domain/match.js';
+import { amountInUnits, type AssetUnits } from '../domain/amount.js';
+import { decideMatch, type Match } from '../domain/match.js';
 import type { SanctionEntry } from '../domain/sanction-entry.js';
 import { orphanHoldsInBlock, orphanReason, raiseHoldInCanonicalBlock } from '../holds/index.js';
 import { announceNewHold } from './new-holds.js';
@@ -36,15 +37,30 @@ export async function runAct(ctx: PipelineContext, job: ActJob): Promise<string>
 }
 
 async function actOnMatch(ctx: PipelineContext, job: Extract<ActJob, { kind: 'match' }>): Promise<string> {
-  const match = toMatch(job.match);
+  const policy = ctx.assets.of(job.chain, job.match.item.transfer.asset);
+  const match = toMatch(job.match, policy.units);
   const key = matchKey(job.match);
-  const wouldHold = match.policy === 'hold' && match.accountId !== null;
+  const decision = decideMatch(match, policy.minHold);
+  if (decision.action === 'ignore') {
+    // Recorded (log, replay report) but neither held nor paged: see decideMatch.
+    ctx.log.info(
+      { chain: job.chain, block: match.transfer.blockNumber, txid: match.transfer.txHash, position: match.transfer.position, account: match.accountId, list: match.entry.listId, entry: match.entry.entryUid },
+      'match ignored: the transfer moves no value',
+    );
+    ctx.metrics.matchesIgnored.inc({ chain: job.chain, reason: decision.why });
+    if (job.run) {
+      await ctx.progress.recordMatch(job.run.runId, key, report(match, 'ignored: moves no value'));
+      await ctx.progress.actDone(job.run.runId, job.block.hash, key);
+    }
+    return 'ignored: moves no value';
+  }
+  const wouldHold = decision.action === 'hold';
   if (job.run?.dryRun) {
-    await ctx.progress.recordMatch(job.run.runId, key, report(match, wouldHold ? 'would hold' : 'would alert'));
+    await ctx.progress.recordMatch(job.run.runId, key, report(match, wouldHold ? 'would hold' : `would alert (${decision.why})`));
     await ctx.progress.actDone(job.run.runId, job.block.hash, key);
     return 'dry-run';
   }
-  let outcome = 'alerted';
+  let outcome = wouldHold ? 'alerted' : `alerted (${decision.why})`;
   if (wouldHold) {
     const raised = await raiseHoldInCanonicalBlock(ctx.store, match, await confirmationsOf(ctx, job.chain, match.transfer.blockNumber));
     if (raised.blockOrphaned) {
@@ -59,9 +75,9 @@ async function actOnMatch(ctx: PipelineContext, job: Extract<ActJob, { kind: 'ma
         );
       }
     }
-    if (!raised.blockOrphaned) await queueAlert(ctx, alertForMatch(match, new Date()));
+    if (!raised.blockOrphaned) await queueAlert(ctx, alertForMatch(match, new Date(), decision));
   } else {
-    await queueAlert(ctx, alertForMatch(match, new Date()));
+    await queueAlert(ctx, alertForMatch(match, new Date(), decision));
   }
   if (job.run) {
     await ctx.progress.recordMatch(job.run.runId, key, report(match, outcome));
@@ -109,7 +125,7 @@ async function confirmationsOf(ctx: PipelineContext, chain: string, blockNumber:
   }
 }
 
-function toMatch(m: WireMatch): Match {
+function toMatch(m: WireMatch, units: AssetUnits | null): Match {
   const entry: SanctionEntry = { ...m.entry, address: m.entry.address as NormalisedAddress };
   return {
     transfer: fromWireTransfer(m.item.transfer),
@@ -120,6 +136,7 @@ function toMatch(m: WireMatch): Match {
     entry,
     policy: m.policy,
     authority: m.authority,
+    units,
   };
 }
 
@@ -136,8 +153,10 @@ function holdFacts(ctx: PipelineContext, hold: StoredHold): HoldFacts {
     entryUid: hold.entryUid,
     entityName: hold.entityName,
     programs: hold.programs,
-    authority: ctx.lists.rules(hold.listId).authority,
+    authority: hold.authority ?? ctx.lists.rules(hold.listId).authority,
     amount: hold.amount.toString(),
+    amountInUnits: amountInUnits(hold.amount, hold.units),
+    symbol: hold.units?.symbol ?? null,
     asset: hold.asset,
     block: hold.blockNumber.toString(),
     blockHash: hold.blockHash,
@@ -157,6 +176,8 @@ function report(match: Match, outcome: string) {
     account: match.accountId,
     counterparty: match.counterparty,
     amount: match.transfer.amount.toString(),
+    amountInUnits: amountInUnits(match.transfer.amount, match.units),
+    symbol: match.units?.symbol ?? null,
     asset: match.transfer.asset.kind === 'native' ? 'native' : match.transfer.asset.contract,
     list: { id: match.entry.listId, version: match.entry.listVersion, entryUid: match.entry.entryUid },
     entity: match.entry.entityName,

@@ -5,6 +5,7 @@ import type { ChainSource } from '../chains/chain-source.js';
 import type { CordonConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/index.js';
+import type { AssetPolicies } from './asset-policy.js';
 import type { ListIndexCache } from './list-index-cache.js';
 import type { Metrics } from './metrics.js';
 import type { PipelineQueues } from './queues.js';
@@ -25,6 +26,8 @@ export interface PipelineContext {
   /** The exchange's watched addresses on EVM chains, in memory and current (the extract stage's scope). */
   readonly watched: WatchedAddressIndex;
   readonly progress: RunProgress;
+  /** Per chain and asset: how amounts read, and the hold threshold. */
+  readonly assets: AssetPolicies;
 }
 
 export function sourceOf(ctx: PipelineContext, chain: string): ChainSource {

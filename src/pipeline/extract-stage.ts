@@ -117,7 +117,7 @@ async function bitcoinTransfers(ctx: PipelineContext, source: BitcoinChainSource
 function creditedOnly(ctx: PipelineContext, chain: string, transfers: Transfer[]): Transfer[] {
   const tokens = ctx.config.chains.find((c) => c.id === chain)?.tokens;
   if (!tokens) return transfers;
-  const allowed = new Set(tokens.map((t) => t.toLowerCase()));
+  const allowed = new Set(tokens.map((t) => t.address));
   return transfers.filter((t) => t.asset.kind !== 'token' || allowed.has(t.asset.contract));
 }
 

@@ -29,6 +29,7 @@ export interface WireTransfer {
   readonly to: string | null;
   readonly amount: string;
   readonly txFrom: string;
+  readonly payment?: string;
 }
 
 /** A replay run a job belongs to (absent for live following). */

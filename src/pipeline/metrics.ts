@@ -11,6 +11,7 @@ export interface Metrics {
   readonly followerLag: Gauge<'chain'>;
   readonly transfers: Counter<'chain' | 'kind'>;
   readonly matches: Counter<'chain' | 'list' | 'policy'>;
+  readonly matchesIgnored: Counter<'chain' | 'reason'>;
   readonly alertDeliveries: Counter<'channel' | 'outcome'>;
   readonly holds: Gauge<'state'>;
   readonly queueJobs: Gauge<'queue' | 'state'>;
@@ -62,6 +63,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       name: 'cordon_matches_total',
       help: 'Counterparties found on a list, by chain, list and policy',
       labelNames: ['chain', 'list', 'policy'],
+      registers: [registry],
+    }),
+    matchesIgnored: new Counter({
+      name: 'cordon_matches_ignored_total',
+      help: 'Matches that raised neither a hold nor an alert, by chain and reason (no-value: a zero-value transfer)',
+      labelNames: ['chain', 'reason'],
       registers: [registry],
     }),
     alertDeliveries: new Counter({

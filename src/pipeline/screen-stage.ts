@@ -1,6 +1,6 @@
 import type { NormalisedAddress } from '../domain/address.js';
 import { holdKey } from '../domain/match.js';
-import { transferId } from '../domain/transfer.js';
+import { paymentId } from '../domain/transfer.js';
 import type { PipelineContext } from './context.js';
 import { fromWireTransfer, jobId, type ActJob, type ScreenJob, type WireMatch } from './jobs.js';
 
@@ -43,7 +43,7 @@ export async function runScreen(ctx: PipelineContext, job: ScreenJob): Promise<{
 /** The key a match is known by: its hold key, or for an alert-only match its alert key. */
 export function matchKey(match: WireMatch): string {
   const { item, entry, policy } = match;
-  const id = transferId(fromWireTransfer(item.transfer));
+  const id = paymentId(fromWireTransfer(item.transfer));
   return policy === 'hold' && item.accountId !== null
     ? holdKey(item.accountId, id, entry.entryUid)
     : `alert|${item.accountId ?? item.exchangeAddress}|${id}|${entry.entryUid}`;

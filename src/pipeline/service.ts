@@ -1,3 +1,4 @@
+import { assetPolicies } from './asset-policy.js';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createWatchedAddressIndex } from '../accounts/index.js';
@@ -68,6 +69,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     lists: new ListIndexCache(store.lists, config, log.child({ component: 'sanctions' })),
     watched: createWatchedAddressIndex(store.accounts, log.child({ component: 'accounts' })),
     progress: runProgress(redis),
+    assets: assetPolicies(config.chains),
   };
 
   const workerStages = opts.stages.filter((s): s is WorkerStage => s === 'extract' || s === 'screen' || s === 'act');

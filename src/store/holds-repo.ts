@@ -143,6 +143,9 @@ interface HoldRow {
   programs: unknown;
   amount: string;
   asset: string;
+  asset_symbol: string | null;
+  list_authority: string | null;
+  asset_decimals: number | null;
   block_number: string;
   block_hash: string;
   confirmations: number;
@@ -189,8 +192,10 @@ function toHold(r: HoldRow): StoredHold {
     entryUid: r.entry_uid,
     entityName: r.entity_name,
     programs: toStringArray(r.programs, 'holds.programs'),
+    authority: r.list_authority,
     amount: toBigInt(r.amount, 'holds.amount'),
     asset: r.asset,
+    units: r.asset_symbol === null || r.asset_decimals === null ? null : { symbol: r.asset_symbol, decimals: r.asset_decimals },
     blockNumber: toBigInt(r.block_number, 'holds.block_number'),
     blockHash: r.block_hash,
     confirmations: r.confirmations,
@@ -266,9 +271,9 @@ export function holdsRepo(db: Db): HoldsRepo {
         const inserted = await tx.query<HoldRow>(
           `INSERT INTO holds (hold_key, account_id, chain, txid, transfer_id, direction, counterparty,
                               list_id, list_version, entry_uid, entity_name, programs, amount, asset,
-                              block_number, block_hash, confirmations)
+                              block_number, block_hash, confirmations, asset_symbol, asset_decimals, list_authority)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::numeric, $14,
-                   $15::bigint, $16, $17)
+                   $15::bigint, $16, $17, $18, $19, $20)
            ON CONFLICT (hold_key) DO NOTHING
            RETURNING *`,
           [
@@ -289,6 +294,9 @@ export function holdsRepo(db: Db): HoldsRepo {
             h.blockNumber.toString(),
             h.blockHash,
             h.confirmations,
+            h.units?.symbol ?? null,
+            h.units?.decimals ?? null,
+            h.authority,
           ],
         );
         const created = inserted[0];

@@ -49,6 +49,7 @@ function match(overrides: Partial<Match> = {}): Match {
     },
     policy: 'hold',
     authority: 'OFAC',
+    units: null,
     ...overrides,
   };
 }

@@ -27,6 +27,8 @@ export function holdFacts(n: number = ++seq): HoldFacts {
     programs: ['CYBER2', 'DPRK3'],
     authority: 'OFAC',
     amount: '1500000000000000000',
+    amountInUnits: '1.5',
+    symbol: 'ETH',
     asset: 'native',
     block: '21000000',
     blockHash: `0x${'ab'.repeat(32)}`,

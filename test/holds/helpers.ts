@@ -1,3 +1,4 @@
+import type { AssetUnits } from '../../src/domain/amount.js';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { NormalisedAddress } from '../../src/domain/address.js';
@@ -81,6 +82,7 @@ export interface MatchOptions {
   readonly block?: { readonly number: bigint; readonly hash: BlockHash };
   readonly asset?: Asset;
   readonly amount?: bigint;
+  readonly units?: AssetUnits | null;
 }
 
 /** A deposit from Tornado Cash into an exchange deposit address. */
@@ -107,6 +109,7 @@ export function depositMatch(o: MatchOptions): Match {
     entry: o.entry,
     policy: o.policy ?? 'hold',
     authority: 'OFAC',
+    units: o.units ?? null,
   };
 }
 

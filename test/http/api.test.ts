@@ -56,6 +56,7 @@ function depositMatch(entry: SanctionEntry, txHash: string, accountId: string): 
     entry,
     policy: 'hold',
     authority: 'OFAC',
+    units: { symbol: 'ETH', decimals: 18 },
   };
 }
 

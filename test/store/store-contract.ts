@@ -87,7 +87,9 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       entityName: tornadoEntry.entityName,
       programs: tornadoEntry.programs,
       amount: 100_000_000_000_000_000_000n, // 100 ETH in wei: past 2^64, fits NUMERIC(78,0)
-      asset: 'ETH',
+      asset: 'native',
+      units: { symbol: 'ETH', decimals: 18 },
+      authority: 'US Treasury OFAC, SDN List',
       blockNumber: 14_997_521n,
       blockHash: '0x9a4c2b2b3e1a7c0f5d6e8b9a0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d',
       confirmations: 3,

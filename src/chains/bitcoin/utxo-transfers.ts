@@ -7,8 +7,8 @@
  * spend) and many recipients (its outputs), and no "from" of its own. Cordon emits one
  * Transfer per (output, distinct input address) pair of a resolved transaction:
  *
- *   { kind: 'utxo', position: `out:<vout>:in:<vin>`, from: input address, txFrom: the same,
- *     to: output address, amount: the output's value }
+ *   { kind: 'utxo', position: `out:<vout>:in:<vin>`, payment: `out:<vout>`, from: input address,
+ *     txFrom: the same, to: output address, amount: the output's value }
  *
  * where `vin` is the first input spending from that address. With that:
  * - a deposit (an output paying our deposit address) appears once per sender, so every input
@@ -18,7 +18,10 @@
  *   change back to our own addresses is "between two of ours" and drops out;
  * - a consolidation or sweep between our own addresses yields nothing.
  * `amount` is always the whole output's value (inputs are not earmarked to outputs in Bitcoin):
- * sum amounts per `out:<vout>`, never across a transaction's transfers.
+ * sum amounts per `out:<vout>`, never across a transaction's transfers. For the same reason the
+ * output is the payment (`payment: out:<vout>`): a withdrawal paid from two of the exchange's
+ * addresses to a listed one is one payment and raises one hold per list entry, for the output's
+ * value, not one per input.
  *
  * Not representable, so left out: outputs without an address (OP_RETURN, bare multisig, p2pk),
  * inputs spending such outputs, and coinbase transactions (new coins have no sender).
@@ -56,6 +59,7 @@ export function utxoTransfers(chain: string, block: UtxoBlock, inputs: ResolvedI
           blockHash: block.ref.hash,
           txHash: tx.txid,
           position: `out:${o.vout}:in:${s.vin}`,
+          payment: `out:${o.vout}`,
           kind: 'utxo',
           asset: NATIVE,
           from: s.address,
