@@ -81,8 +81,9 @@ export interface TokenConfig {
   readonly minHold?: string | undefined;
 }
 
-const tokenSchema = z.union([
-  tokenAddress.transform((address): TokenConfig => ({ address: address.toLowerCase() })),
+/** A bare contract address is read as `{ address }`, so errors in either form name the key at fault. */
+const tokenSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? { address: v } : v),
   z
     .strictObject({
       address: tokenAddress,
@@ -98,7 +99,7 @@ const tokenSchema = z.union([
       minHoldFits(t, ctx);
     })
     .transform((t): TokenConfig => ({ ...t, address: t.address.toLowerCase() })),
-]);
+);
 
 const nativeAssetSchema = z
   .strictObject({

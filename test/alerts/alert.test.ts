@@ -79,6 +79,18 @@ describe('alerts as data', () => {
     expect(advisory.dedupKey).not.toBe(unattributed.dedupKey);
   });
 
+  it("a match below the asset's hold threshold, or a value-less call, pages as a match alert saying why; the amount reads in units", () => {
+    const units = { symbol: 'USDT', decimals: 6 };
+    const dust = alertForMatch(match({ units, transfer: { ...match().transfer, amount: 1_000_000n } }), at, { action: 'alert', why: 'below-threshold' });
+    expect(dust.kind).toBe('match_alert');
+    expect(dust.details).toMatchObject({ reason: 'below_hold_threshold', amountInUnits: '1', symbol: 'USDT' });
+    expect(dust.summary).toContain("below the asset's hold threshold, no hold");
+    expect(dust.summary).toContain('of 1 USDT (1000000 base units, token 0x');
+    const call = alertForMatch(match({ transfer: { ...match().transfer, kind: 'call', amount: 0n } }), at);
+    expect(call.details).toMatchObject({ reason: 'value_less_call' });
+    expect(() => alertForMatch(match({ transfer: { ...match().transfer, amount: 0n } }), at)).toThrow(/moves no value/);
+  });
+
   it('an orphaned hold pages under its own key, not folded into the hold it retracts', () => {
     const facts = holdFacts(1);
     const orphan = holdOrphanedAlert({ ...facts, reason: 'block 0xabab… reorganised away' }, at);

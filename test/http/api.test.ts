@@ -378,11 +378,13 @@ describe('http api', () => {
       expect(holds).toHaveLength(2);
       expect(holds.every((h) => h.accountId === 'acct-holds')).toBe(true);
       expect(holds[0]?.amount).toBe('100000000000000000000');
+      // The amount in the asset's units next to the base units, and the list's authority.
+      expect(holds[0]).toMatchObject({ amountInUnits: '100', units: { symbol: 'ETH', decimals: 18 }, authority: 'OFAC', entityName: 'TORNADO CASH' });
       expect((await call('GET', '/v1/holds?state=nope')).json).toMatchObject({ field: 'state' });
 
       const shown = await call('GET', `/v1/holds/${hold.id}`);
       expect(shown.status).toBe(200);
-      expect(shown.json).toMatchObject({ hold: { id: hold.id, state: 'open', programs: ['CYBER2', 'DPRK3'] }, events: [{ toState: 'open' }] });
+      expect(shown.json).toMatchObject({ hold: { id: hold.id, state: 'open', programs: ['CYBER2', 'DPRK3'], amountInUnits: '100', authority: 'OFAC' }, events: [{ toState: 'open' }] });
       expect((await call('GET', `/v1/holds/${encodeURIComponent(hold.holdKey)}`)).json).toMatchObject({ hold: { id: hold.id } });
 
       const noReason = await call('POST', `/v1/holds/${hold.id}/release`, { body: { actor: 'analyst@exchange' } });
