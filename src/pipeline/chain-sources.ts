@@ -35,3 +35,12 @@ export function createChainSources(chains: readonly ChainConfig[], log: Logger):
   }
   return sources;
 }
+
+/**
+ * Checks now, for every chain at once, that each endpoint serves the configured chain
+ * (chains/rpc/chain-identity.ts): the ones on another chain are refused with an error log, and
+ * a chain with no endpoint left fails the start with NoEndpointOnChain, naming both chains.
+ */
+export async function identifyChainSources(sources: ReadonlyMap<string, ChainSource>): Promise<void> {
+  await Promise.all([...sources.values()].map((s) => s.identifyEndpoints?.()));
+}
