@@ -99,6 +99,7 @@ export interface BitcoinChainSource extends ChainSource {
    * its whole UTXO set once per call; Esplora is asked per address): ask about many at once.
    */
   unspentOutputs(addresses: readonly NormalisedAddress[]): Promise<AddressUnspent[]>;
+  identifyEndpoints(): Promise<void>;
   endpointStats(): EndpointStats[];
   prevoutCacheStats(): { readonly size: number; readonly hits: number; readonly misses: number };
 }

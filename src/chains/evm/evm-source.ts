@@ -109,6 +109,7 @@ export interface EvmChainSource extends ChainSource {
   /** Every block from..to inclusive with its transfers, keyed by number. Throws BlockUnavailable above the head. */
   transfersInRange(from: bigint, to: bigint, scope?: TransferScope): Promise<Map<bigint, BlockTransfers>>;
   /** Per-endpoint request and failure counters, for metrics. */
+  identifyEndpoints(): Promise<void>;
   endpointStats(): EndpointStats[];
 }
 
