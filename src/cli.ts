@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { NoEndpointOnChain } from './chains/rpc/chain-identity.js';
 import { CliContext, type GlobalOptions } from './cli/context.js';
 import { CliError, EXIT, type ExitCode } from './cli/exit-codes.js';
 import { registerLists } from './cli/lists-command.js';
@@ -68,7 +69,7 @@ function report(err: unknown, ctx: CliContext | undefined): ExitCode {
     process.stderr.write(`cordon: ${err.message}\n`);
     return EXIT.usage;
   }
-  if (err instanceof ListParseError || err instanceof StoreUnavailable) {
+  if (err instanceof ListParseError || err instanceof StoreUnavailable || err instanceof NoEndpointOnChain) {
     process.stderr.write(`cordon: ${err.message}\n`);
     return EXIT.failed;
   }

@@ -22,6 +22,11 @@ export interface RunResult {
 const silent = pino({ level: 'silent' });
 const hex = (n: bigint): string => `0x${n.toString(16)}`;
 
+async function rpcResult<T>(url: string, method: string): Promise<T> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: [] }) });
+  return ((await res.json()) as { result: T }).result;
+}
+
 export interface Tuning {
   readonly chunk: number;
   readonly concurrency: number;
@@ -39,7 +44,9 @@ export interface Jobs {
  * replay's extract jobs call it (default: the whole range in one call).
  */
 export async function runCordon(url: string, from: bigint, to: bigint, t: Tuning, scope?: TransferScope, as?: Jobs): Promise<RunResult> {
-  const src = createEvmChainSource({ chain: 'bench', endpoints: [{ url }], traces: false, log: silent, rangeChunkBlocks: t.chunk, rangeConcurrency: t.concurrency, requestTimeoutMs: 120_000 });
+  // The bench measures reads, not configuration: the source is configured with the served recording's own chain id.
+  const chainId = Number(await rpcResult<string>(url, 'eth_chainId'));
+  const src = createEvmChainSource({ chain: 'bench', chainId, endpoints: [{ url }], traces: false, log: silent, rangeChunkBlocks: t.chunk, rangeConcurrency: t.concurrency, requestTimeoutMs: 120_000 });
   let lookupMs = 0;
   const timed: TransferScope | undefined =
     scope === undefined

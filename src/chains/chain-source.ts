@@ -55,6 +55,12 @@ export interface ChainSource {
    * source has such a channel; returns the unsubscribe. Followers poll anyway as the safety net.
    */
   subscribeHeads?(onHead: (head: BlockRef) => void): () => void;
+  /**
+   * Checks now that every endpoint serves the configured chain (each is also checked before its
+   * first use, and again after it fails): refuses, with an error log, those that serve another,
+   * and throws NoEndpointOnChain (chains/rpc/chain-identity.ts) when none is left.
+   */
+  identifyEndpoints?(): Promise<void>;
   /** Requests and failures per endpoint since start (metrics); labels never carry credentials. */
   endpointStats?(): readonly EndpointStats[];
   /** Releases connections. */

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { NoEndpointOnChain } from '../chains/rpc/chain-identity.js';
 import { createMetrics } from '../pipeline/metrics.js';
 import { enqueueReplay, ReplayFailed, waitForReplay, type ReplayProgress } from '../pipeline/replay.js';
 import { startPipeline } from '../pipeline/service.js';
@@ -49,6 +50,8 @@ export function registerReplay(program: Command, context: () => CliContext, exit
         try {
           runId = await enqueueReplay(pipeline.ctx, { chain: opts.chain, from, to, dryRun: opts.dryRun ?? false, ...(listVersions ? { listVersions } : {}) });
         } catch (err) {
+          // No endpoint on the configured chain is a failure to read it (exit 3), not bad usage.
+          if (err instanceof NoEndpointOnChain) throw new CliError(err.message, EXIT.failed);
           throw new CliError((err as Error).message, EXIT.usage);
         }
         const bar = progressPrinter();

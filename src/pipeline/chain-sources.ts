@@ -12,9 +12,10 @@ export function createChainSources(chains: readonly ChainConfig[], log: Logger):
     switch (chain.family) {
       case 'evm':
         if (chain.api !== 'node') throw new Error(`chain ${chain.id}: Esplora serves Bitcoin-family chains only; an evm chain is read with api: node`);
+        if (typeof chain.network !== 'number') throw new Error(`chain ${chain.id}: an evm chain needs its chain id as network (e.g. 1 for Ethereum mainnet), not ${chain.network}`);
         sources.set(
           chain.id,
-          createEvmChainSource({ chain: chain.id, endpoints: chain.endpoints, traces: chain.traces, perTxReceiptShare: chain.perTxReceiptShare, log: clog }),
+          createEvmChainSource({ chain: chain.id, chainId: chain.network, endpoints: chain.endpoints, traces: chain.traces, perTxReceiptShare: chain.perTxReceiptShare, log: clog }),
         );
         break;
       case 'bitcoin':
@@ -33,4 +34,13 @@ export function createChainSources(chains: readonly ChainConfig[], log: Logger):
     }
   }
   return sources;
+}
+
+/**
+ * Checks now, for every chain at once, that each endpoint serves the configured chain
+ * (chains/rpc/chain-identity.ts): the ones on another chain are refused with an error log, and
+ * a chain with no endpoint left fails the start with NoEndpointOnChain, naming both chains.
+ */
+export async function identifyChainSources(sources: ReadonlyMap<string, ChainSource>): Promise<void> {
+  await Promise.all([...sources.values()].map((s) => s.identifyEndpoints?.()));
 }

@@ -9,7 +9,7 @@ import { failedJobsAlert } from '../domain/alert.js';
 import { runHookDeliveryLoop } from '../holds/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/index.js';
-import { createChainSources } from './chain-sources.js';
+import { createChainSources, identifyChainSources } from './chain-sources.js';
 import type { PipelineContext } from './context.js';
 import { subscribeNewHolds } from './new-holds.js';
 import { startFollowStage, type FollowStage } from './follow-stage.js';
@@ -43,6 +43,15 @@ export interface PipelineOptions {
 /** Starts the requested stages of the pipeline in this process. */
 export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   const { config, store, log, metrics } = opts;
+  const sources = opts.sources ?? createChainSources(config.chains, log);
+  // Before anything else is started: an endpoint on the wrong chain would be read as this one,
+  // and a chain with none on the right one fails the start (nothing to stop yet).
+  if (opts.stages.includes('follow') || opts.stages.includes('extract')) {
+    await identifyChainSources(sources).catch(async (err: unknown) => {
+      if (opts.sources === undefined) await Promise.all([...sources.values()].map((s) => s.close().catch(() => undefined)));
+      throw err;
+    });
+  }
   const redis: Redis = connectRedis(config.redis.url);
   redis.on('error', (err) => log.warn({ err: err.message }, 'Redis connection error; reconnecting'));
   const queues: PipelineQueues = createQueues(redisOptions(config.redis.url), {
@@ -50,7 +59,6 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     backoffMs: config.pipeline.backoff,
   });
   for (const q of queues.all) q.on('error', (err) => log.warn({ queue: q.name, err: err.message }, 'queue error; reconnecting'));
-  const sources = opts.sources ?? createChainSources(config.chains, log);
   const ctx: PipelineContext = {
     config,
     store,

@@ -56,6 +56,7 @@ function follow(
 ): { follower: Follower; events: FollowEvent[]; running: Promise<void> } {
   const source = createEvmChainSource({
     chain,
+    chainId: 31337, // anvil's default
     endpoints: [{ url: node.url, ...(endpoint.ws === true ? { ws: node.url.replace(/^http/, 'ws') } : {}) }],
     traces: false,
     log,

@@ -46,6 +46,8 @@ export interface AnvilOptions {
   readonly args?: readonly string[];
   /** How long to wait for the node to answer, ms (default 15,000). */
   readonly startTimeoutMs?: number;
+  /** Listen on this port (e.g. a node restarted behind the same URL); default a free one. */
+  readonly port?: number;
 }
 
 export interface Anvil {
@@ -116,6 +118,7 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<Anvil> {
   if (opts.gasLimit !== undefined) args.push('--gas-limit', opts.gasLimit.toString());
   args.push(...(opts.args ?? []));
 
+  if (opts.port !== undefined) return launch(opts.port, [...args, '--port', String(opts.port)], opts.startTimeoutMs ?? 15_000);
   // Another process can take the port between freePort() and anvil's bind: retry a few times.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -26,7 +26,8 @@
  *   an empty body (no handler registered), as on a node started without -rest.
  *
  * Known simplifications: heights below the first block served (e.g. the recorded mainnet
- * block) are "out of range"; prevouts (verbosity 3) are given only when every spent
+ * block) are "out of range", except that `getblockhash 0` names the network's genesis (as every
+ * node can; its block is not served) when no block at height 0 is; prevouts (verbosity 3) are given only when every spent
  * transaction is among the blocks served (otherwise the block is treated as having no undo
  * data, and Core then leaves `prevout` out); a wrong password answers at once (Core waits
  * 250 ms); the mempool is always empty.
@@ -130,6 +131,12 @@ const NETWORKS: Record<CoreNetwork, bitcoin.networks.Network> = {
   regtest: bitcoin.networks.regtest,
 };
 const CHAIN_NAME: Record<CoreNetwork, string> = { mainnet: 'main', testnet: 'test', regtest: 'regtest' };
+/** Bitcoin Core's genesis hashes (mainnet, testnet3, regtest). */
+const GENESIS_HASH: Record<CoreNetwork, string> = {
+  mainnet: '000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f',
+  testnet: '000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943',
+  regtest: '0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206',
+};
 
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const revHex = (b: Uint8Array): string => Buffer.from(b).reverse().toString('hex');
@@ -404,7 +411,7 @@ export async function startBitcoinCoreServer(opts: BitcoinCoreServerOptions = {}
         return { chain: CHAIN_NAME[network], blocks: tipHeight(), headers: tipHeight(), bestblockhash: tip()?.hash, pruned: false };
       case 'getblockhash': {
         const h = needInt(params[0]);
-        const hash = h >= base ? active[h - base] : undefined;
+        const hash = h >= base ? active[h - base] : h === 0 && active.length > 0 ? GENESIS_HASH[network] : undefined;
         if (hash === undefined) throw new CoreRpcError(-8, 'Block height out of range');
         return hash;
       }

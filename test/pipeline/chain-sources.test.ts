@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { ChainSource } from '../../src/chains/chain-source.js';
 import { loadConfig } from '../../src/config/load.js';
-import { createChainSources } from '../../src/pipeline/chain-sources.js';
+import { NoEndpointOnChain } from '../../src/chains/rpc/chain-identity.js';
+import { createChainSources, identifyChainSources } from '../../src/pipeline/chain-sources.js';
 import { startEsploraServer, type EsploraServer } from '../chains/bitcoin/esplora-server.js';
 import { buildScenario, idOf } from '../chains/bitcoin/regtest-chain.js';
 
@@ -74,5 +75,42 @@ chains:
 `);
     expect(btc?.api).toBe('node');
     expect(() => createChainSources([eth!], quiet)).toThrow(/chain eth: Esplora serves Bitcoin-family chains only/);
+  });
+
+  it('an EVM chain needs a numeric chain id as its network', () => {
+    const [eth] = chainsOf(`
+chains:
+  - id: eth
+    family: evm
+    network: mainnet
+    endpoints:
+      - url: http://127.0.0.1:8545
+`);
+    expect(() => createChainSources([eth!], quiet)).toThrow(/chain eth: an evm chain needs its chain id as network/);
+  });
+
+  it('the start-up check fails for a chain whose endpoints serve another network, naming both', async () => {
+    const chains = chainsOf(`
+chains:
+  - id: btc-ok
+    family: bitcoin
+    network: regtest
+    api: esplora
+    endpoints:
+      - url: ${esplora.url}
+  - id: btc-main
+    family: bitcoin
+    network: mainnet
+    api: esplora
+    endpoints:
+      - url: ${esplora.url}
+`);
+    const sources = createChainSources(chains, quiet);
+    opened.push(...sources.values());
+    const err = await identifyChainSources(sources).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NoEndpointOnChain);
+    expect(err).toMatchObject({ chain: 'btc-main' });
+    expect((err as Error).message).toContain(`genesis ${idOf(b0)} (not a known network), but chain \`btc-main\` is configured with network mainnet (bitcoin)`);
+    await expect(identifyChainSources(new Map([['btc-ok', sources.get('btc-ok') as ChainSource]]))).resolves.toBeUndefined();
   });
 });

@@ -46,6 +46,7 @@ import { BlockUnavailable, InputsUnresolvable, MalformedBlock } from './errors.j
 import { Lru } from './lru.js';
 import { utxoNetwork, type UtxoFamily, type UtxoNetwork, type UtxoNetworkName } from './networks.js';
 import { checkedBlock } from './checked-block.js';
+import { coreNetworkProbe } from './check-network.js';
 import { parseHeader, parseTransaction } from './parse-block.js';
 import { readVerbosePrevouts, resolveFromTransactions, txsToResolve } from './resolve-inputs.js';
 import type { AddressUnspent, ResolvedInput, ResolvedInputs, UtxoBlock, UtxoOutput, UtxoTx } from './utxo-block.js';
@@ -75,6 +76,8 @@ export interface BitcoinChainSourceOptions {
   readonly prevoutCacheTxs?: number;
   /** For `unspentOutputs`: a scan of the UTXO set takes minutes on mainnet (default 30 minutes). */
   readonly scanTimeoutMs?: number;
+  /** How long an endpoint on the wrong chain is refused before it is asked again (default 30,000 ms). */
+  readonly recheckRefusedMs?: number;
 }
 
 export interface BitcoinChainSource extends ChainSource {
@@ -96,6 +99,7 @@ export interface BitcoinChainSource extends ChainSource {
    * its whole UTXO set once per call; Esplora is asked per address): ask about many at once.
    */
   unspentOutputs(addresses: readonly NormalisedAddress[]): Promise<AddressUnspent[]>;
+  identifyEndpoints(): Promise<void>;
   endpointStats(): EndpointStats[];
   prevoutCacheStats(): { readonly size: number; readonly hits: number; readonly misses: number };
 }
@@ -133,6 +137,8 @@ export function createBitcoinChainSource(opts: BitcoinChainSourceOptions): Bitco
     maxAttempts: opts.maxAttempts,
     backoffBaseMs: opts.backoffBaseMs,
     endpoints: opts.endpoints.map((e) => ({ url: e.url, maxRps: e.maxRps, transport: coreTransport({ url: e.url, chain, env }) })),
+    identify: coreNetworkProbe(chain, opts.family, opts.network),
+    recheckRefusedMs: opts.recheckRefusedMs,
   });
   const traits: EndpointTraits[] = opts.endpoints.map((e) => ({
     rest: coreRest(e.url),
@@ -359,6 +365,7 @@ export function createBitcoinChainSource(opts: BitcoinChainSourceOptions): Bitco
       return utxoTransfers(chain, utxo, await resolveInputs(utxo, 'all'));
     },
     headersInRange,
+    identifyEndpoints: () => pool.identifyAll(),
     unspentOutputs: (addresses) => pool.run(`unspentOutputs (${addresses.length} addresses)`, (ep) => scanUnspent(ep, network, addresses, opts.scanTimeoutMs ?? 30 * 60_000)),
     endpointStats: () => pool.stats(),
     prevoutCacheStats: () => ({ size: cache.size, hits: cache.hits, misses: cache.misses }),

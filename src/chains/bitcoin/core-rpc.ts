@@ -148,3 +148,31 @@ export async function fetchRawTransactions(ep: Endpoint, txids: readonly string[
   });
   return out;
 }
+
+/**
+ * The node's chain, in one batch: `getblockchaininfo` (its `chain` name) and `getblockhash 0`
+ * (the genesis), plus `getblockhash <splitHeight>` when asked (null below that height).
+ */
+export async function fetchChainIdentity(
+  ep: Endpoint,
+  splitHeight?: number,
+): Promise<{ readonly chainName: string; readonly genesis: BlockHash; readonly splitBlock?: BlockHash | null }> {
+  const calls = [
+    { method: 'getblockchaininfo', params: [] },
+    { method: 'getblockhash', params: [0] },
+    ...(splitHeight === undefined ? [] : [{ method: 'getblockhash', params: [splitHeight] }]),
+  ];
+  const [info, genesis, split] = await ep.call(calls);
+  if (info === undefined || genesis === undefined) throw new RpcBadAnswer(ep.label, 'getblockchaininfo+getblockhash', 'no answer');
+  if (!info.ok) throw retryableWarmup(info.error);
+  if (!genesis.ok) throw retryableWarmup(genesis.error);
+  const chainName = isObject(info.result) ? info.result['chain'] : undefined;
+  if (typeof chainName !== 'string' || chainName === '') throw new RpcBadAnswer(ep.label, 'getblockchaininfo', 'no chain name');
+  const out = { chainName, genesis: readHash(ep, 'getblockhash', genesis.result, 'genesis hash') };
+  if (split === undefined) return out;
+  if (!split.ok) {
+    if (hasCode(split.error, RPC_INVALID_PARAMETER)) return { ...out, splitBlock: null };
+    throw retryableWarmup(split.error);
+  }
+  return { ...out, splitBlock: readHash(ep, 'getblockhash', split.result) };
+}

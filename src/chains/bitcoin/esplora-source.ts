@@ -23,6 +23,8 @@ import { RpcBadAnswer, RpcInconsistent, RpcNodeError, RpcRateLimited, RpcTimeout
 import { HttpTimeout, retryAfterMs } from '../rpc/http-post.js';
 import { transportError, type RpcTransport } from '../rpc/transport.js';
 import type { BitcoinChainSource, BitcoinEndpointConfig } from './bitcoin-source.js';
+import { ChainMismatch } from '../rpc/chain-identity.js';
+import { BCH_SPLIT, compareNetwork, needsSplitBlock } from './check-network.js';
 import { checkedBlock } from './checked-block.js';
 import { httpGet } from '../rpc/http-post.js';
 import { BlockUnavailable } from './errors.js';
@@ -45,6 +47,8 @@ export interface EsploraChainSourceOptions {
   readonly backoffBaseMs?: number;
   /** Transaction pages fetched at once when resolving inputs (default 4). */
   readonly pageConcurrency?: number;
+  /** How long an endpoint on the wrong chain is refused before it is asked again (default 30,000 ms). */
+  readonly recheckRefusedMs?: number;
 }
 
 /** Esplora's page size for `/block/<hash>/txs/<start>`. */
@@ -73,7 +77,21 @@ export function createEsploraChainSource(opts: EsploraChainSourceOptions): Bitco
     maxAttempts: opts.maxAttempts,
     backoffBaseMs: opts.backoffBaseMs,
     endpoints: opts.endpoints.map((e) => ({ url: e.url, maxRps: e.maxRps, transport: NO_RPC })),
+    identify,
+    recheckRefusedMs: opts.recheckRefusedMs,
   });
+
+  /**
+   * The pool's identity probe. Esplora names no chain: the genesis tells (and on mainnet the
+   * block after the Bitcoin Cash split, which shares Bitcoin's genesis); check-network.ts.
+   */
+  async function identify(ep: Endpoint): Promise<void> {
+    const genesis = await getHash(ep, 'block-height/0');
+    if (genesis === null) throw new RpcBadAnswer(ep.label, 'GET /block-height/:n', 'no genesis block (404 for height 0)');
+    const splitBlock = needsSplitBlock(opts.family, opts.network) ? await getHash(ep, `block-height/${BCH_SPLIT.height}`) : undefined;
+    const mismatch = compareNetwork(opts.family, opts.network, { genesis, ...(splitBlock === undefined ? {} : { splitBlock }) });
+    if (mismatch !== null) throw new ChainMismatch(chain, ep.label, 'GET /block-height/0', mismatch);
+  }
 
   /** One GET: the body, or null for 404 (Esplora's "not found"); other failures as RpcErrors. */
   async function get(ep: Endpoint, path: string): Promise<Buffer | null> {
@@ -285,6 +303,7 @@ export function createEsploraChainSource(opts: EsploraChainSourceOptions): Bitco
       }
       return out;
     },
+    identifyEndpoints: () => pool.identifyAll(),
     endpointStats: () => pool.stats(),
     prevoutCacheStats: () => ({ size: 0, hits: 0, misses: 0 }),
     close: () => pool.close(),

@@ -29,6 +29,7 @@ import { createEndpointPool, endpointLabel, type Endpoint, type EndpointPool, ty
 import { RpcError, RpcNodeError, RpcRangeTooLarge, RpcUnsupported } from '../rpc/errors.js';
 import type { RpcCall, RpcOutcome } from '../rpc/json-rpc.js';
 import { createSlots } from '../rpc/slots.js';
+import { evmChainProbe } from './check-chain-id.js';
 import { checkLogs, checkParent } from './consistency.js';
 import { BlockUnavailable, RangeNotLinked } from './errors.js';
 import { extractTransfers, narrowToScope, partiesOf, txsNeedingStatus, type BlockTraces, type NarrowedBlock, type ScopeAddresses } from './extract-transfers.js';
@@ -69,6 +70,11 @@ export interface EvmEndpointConfig {
 
 export interface EvmChainSourceOptions {
   readonly chain: string;
+  /**
+   * The configured EVM chain id (`network`): every endpoint's eth_chainId must match it before
+   * the endpoint is used (check-chain-id.ts).
+   */
+  readonly chainId: number;
   readonly endpoints: readonly EvmEndpointConfig[];
   /** Extract internal transfers from call traces (needs debug_* or trace_* on the node). */
   readonly traces: boolean;
@@ -79,6 +85,8 @@ export interface EvmChainSourceOptions {
   readonly maxAttempts?: number;
   /** First backoff after a failure, doubling (default 200 ms). */
   readonly backoffBaseMs?: number;
+  /** How long an endpoint on the wrong chain is refused before it is asked again (default 30,000 ms). */
+  readonly recheckRefusedMs?: number;
   /** Blocks per batched request in transfersInRange (default 10). */
   readonly rangeChunkBlocks?: number;
   /** Chunks in flight at once for the whole source, over all transfersInRange calls (default 4). */
@@ -101,6 +109,7 @@ export interface EvmChainSource extends ChainSource {
   /** Every block from..to inclusive with its transfers, keyed by number. Throws BlockUnavailable above the head. */
   transfersInRange(from: bigint, to: bigint, scope?: TransferScope): Promise<Map<bigint, BlockTransfers>>;
   /** Per-endpoint request and failure counters, for metrics. */
+  identifyEndpoints(): Promise<void>;
   endpointStats(): EndpointStats[];
 }
 
@@ -149,6 +158,8 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
     maxAttempts: opts.maxAttempts,
     backoffBaseMs: opts.backoffBaseMs,
     endpoints: opts.endpoints.map((e, i) => ({ url: e.url, maxRps: e.maxRps, transport: evmTransport(e.url, endpointLabel(e.url, i), timeoutMs) })),
+    identify: evmChainProbe(chain, opts.chainId),
+    recheckRefusedMs: opts.recheckRefusedMs,
   });
 
   /** A tracing failure that another endpoint of the pool might not have. */
@@ -543,6 +554,7 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
       return got;
     },
     transfersInRange,
+    identifyEndpoints: () => pool.identifyAll(),
     endpointStats: () => pool.stats(),
     close: () => pool.close(),
   };

@@ -9,8 +9,15 @@
  * The caller's function does the checking: it gets an endpoint, asks, validates, and throws
  * RpcInconsistent / RpcBadAnswer when the answer is wrong, so a wrong answer is retried like a
  * failed request and never returned.
+ *
+ * With an `identify` probe (chain-identity.ts) no endpoint is used before the probe has said it
+ * serves the configured chain: once when the endpoint joins the pool, and again before its
+ * first use after a failure (a node behind a URL can be swapped, and a swap shows as a failure).
+ * An endpoint on the wrong chain is refused (logged at error level) and probed again after
+ * `recheckRefusedMs`; when every endpoint is refused, calls fail with NoEndpointOnChain.
  */
 import type { Logger } from '../../log/logger.js';
+import { ChainMismatch, NoEndpointOnChain, type IdentifyEndpoint } from './chain-identity.js';
 import { RpcError, RpcInconsistent, RpcNotKnown, RpcRateLimited, RpcUnavailable, type RpcFailureKind } from './errors.js';
 import { describeCalls, frame, readAnswers, type RpcCall, type RpcOutcome } from './json-rpc.js';
 import type { RpcTransport } from './transport.js';
@@ -36,6 +43,10 @@ export interface EndpointPoolOptions {
   readonly backoffMaxMs?: number;
   /** Calls per HTTP request; larger call lists are split (default 100). */
   readonly maxBatch?: number;
+  /** Checks an endpoint serves the configured chain before it is used (chain-identity.ts). */
+  readonly identify?: IdentifyEndpoint;
+  /** How long an endpoint on the wrong chain stays refused before it is probed again (default 30,000 ms). */
+  readonly recheckRefusedMs?: number;
 }
 
 export interface Endpoint {
@@ -66,6 +77,8 @@ export interface EndpointStats {
   readonly consecutiveFailures: number;
   /** Milliseconds until the endpoint is tried again (0: available). */
   readonly backoffRemainingMs: number;
+  /** Why the endpoint is refused (it serves another chain), until a recheck passes. */
+  readonly refused?: string;
 }
 
 export interface EndpointPool {
@@ -84,6 +97,12 @@ export interface EndpointPool {
    * cannot make a block look gone.
    */
   runUntilKnown<T>(label: string, fn: (ep: Endpoint, attempt: number) => Promise<T | null>): Promise<T | null>;
+  /**
+   * Probes every endpoint not yet identified (at start): refuses those on the wrong chain,
+   * leaves unreachable ones to be probed before their first use, and throws NoEndpointOnChain
+   * if every endpoint is refused. Without an `identify` probe, does nothing.
+   */
+  identifyAll(): Promise<void>;
   stats(): EndpointStats[];
   close(): Promise<void>;
 }
@@ -91,7 +110,7 @@ export interface EndpointPool {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function zeroFailures(): Record<RpcFailureKind, number> {
-  return { timeout: 0, 'rate-limited': 0, transport: 0, 'bad-answer': 0, inconsistent: 0, 'node-error': 0, unsupported: 0, 'range-too-large': 0, 'not-known': 0 };
+  return { timeout: 0, 'rate-limited': 0, transport: 0, 'bad-answer': 0, inconsistent: 0, 'node-error': 0, unsupported: 0, 'range-too-large': 0, 'not-known': 0, 'wrong-chain': 0 };
 }
 
 export function endpointLabel(url: string, index: number): string {
@@ -127,6 +146,13 @@ class PoolMember implements Endpoint {
   readonly failures = zeroFailures();
   consecutiveFailures = 0;
   availableAt = 0;
+  /** The identity probe passed since the endpoint (re)joined; a failure clears it. */
+  identified = false;
+  /** The probe in flight, shared by the runs that want this endpoint meanwhile. */
+  identifying: Promise<void> | undefined;
+  /** Set while the endpoint is refused for serving another chain; probed again from `recheckAt`. */
+  refused: ChainMismatch | undefined;
+  recheckAt = 0;
   private nextId = 1;
   private readonly gate: RateGate | undefined;
 
@@ -179,21 +205,70 @@ export function createEndpointPool(opts: EndpointPoolOptions): EndpointPool {
   const maxAttempts = opts.maxAttempts ?? Math.max(5, 3 * members.length);
   const base = opts.backoffBaseMs ?? 200;
   const cap = opts.backoffMaxMs ?? 5_000;
+  const recheckRefusedMs = opts.recheckRefusedMs ?? 30_000;
+  const identify = opts.identify;
   const log = opts.log;
 
-  /** Available now, fewest failures in this run, then config order; else the first to come back. */
+  /** Refused endpoints are out of the pool until their recheck is due. */
+  const inPool = (m: PoolMember, now: number): boolean => m.refused === undefined || m.recheckAt <= now;
+
+  function noneLeft(): NoEndpointOnChain {
+    return new NoEndpointOnChain(opts.name, members.flatMap((m) => (m.refused === undefined ? [] : [m.refused])));
+  }
+
+  /**
+   * In the pool and available now, fewest failures in this run, then config order; else the
+   * first to come back. Throws NoEndpointOnChain when every endpoint is refused.
+   */
   function pick(triedInRun: ReadonlyMap<PoolMember, number>): { member: PoolMember; waitMs: number } {
     const now = Date.now();
+    const candidates = members.filter((m) => inPool(m, now));
+    if (candidates.length === 0) throw noneLeft();
     let best: PoolMember | undefined;
-    for (const m of members) {
+    for (const m of candidates) {
       if (m.availableAt > now) continue;
       if (best === undefined || (triedInRun.get(m) ?? 0) < (triedInRun.get(best) ?? 0)) best = m;
     }
     if (best !== undefined) return { member: best, waitMs: 0 };
-    let soonest = members[0] as PoolMember;
-    for (const m of members) if (m.availableAt < soonest.availableAt) soonest = m;
+    let soonest = candidates[0] as PoolMember;
+    for (const m of candidates) if (m.availableAt < soonest.availableAt) soonest = m;
     return { member: soonest, waitMs: soonest.availableAt - now };
   }
+
+  /** Runs the identity probe once per (re)join; concurrent runs share it. */
+  async function admit(m: PoolMember): Promise<void> {
+    if (identify === undefined || m.identified) return;
+    m.identifying ??= identify(m)
+      .then(() => {
+        m.identified = true;
+        if (m.refused !== undefined) {
+          log.info({ chain: opts.name, endpoint: m.label, was: m.refused.actual }, 'endpoint serves the configured chain again; rejoining');
+          m.refused = undefined;
+        }
+      })
+      .finally(() => {
+        m.identifying = undefined;
+      });
+    await m.identifying;
+  }
+
+  function refuse(m: PoolMember, err: ChainMismatch): void {
+    m.identified = false;
+    m.consecutiveFailures++;
+    m.recheckAt = Date.now() + recheckRefusedMs;
+    m.availableAt = m.recheckAt;
+    // Runs that shared one probe all see the same error: it is logged once.
+    if (m.refused === err) return;
+    m.refused = err;
+    log.error({ chain: opts.name, endpoint: m.label, configured: err.configured, actual: err.actual }, 'endpoint is on the wrong chain; refused');
+  }
+
+  /**
+   * Failures after which the endpoint must prove its chain again before its next use: the node
+   * may have been restarted or swapped. A rate limit or a block the node does not know yet (a
+   * lagging node) says nothing about that, and probing after those would cost a call per request.
+   */
+  const unsettlesIdentity = (err: RpcError): boolean => err.retryable && err.kind !== 'rate-limited' && err.kind !== 'not-known';
 
   function penalise(m: PoolMember, err: RpcError): void {
     m.consecutiveFailures++;
@@ -211,6 +286,7 @@ export function createEndpointPool(opts: EndpointPoolOptions): EndpointPool {
       const { member, waitMs } = pick(tried);
       if (waitMs > 0) await sleep(waitMs);
       try {
+        await admit(member);
         const out = await fn(member, attempt);
         member.successes++;
         member.consecutiveFailures = 0;
@@ -218,6 +294,12 @@ export function createEndpointPool(opts: EndpointPoolOptions): EndpointPool {
       } catch (err) {
         if (!(err instanceof RpcError)) throw err;
         member.failures[err.kind]++;
+        if (err instanceof ChainMismatch) {
+          refuse(member, err);
+          errors.push(err);
+          continue;
+        }
+        if (unsettlesIdentity(err)) member.identified = false;
         if (!err.retryable) throw err;
         errors.push(err);
         tried.set(member, (tried.get(member) ?? 0) + 1);
@@ -248,9 +330,30 @@ export function createEndpointPool(opts: EndpointPoolOptions): EndpointPool {
       const out = await fn(ep, attempt);
       if (out !== null) return out;
       saidNull.add(ep);
-      if (saidNull.size >= members.length) return null;
+      const now = Date.now();
+      if (members.every((m) => saidNull.has(m) || !inPool(m, now))) return null;
       throw new RpcNotKnown(ep.label, label, 'it');
     });
+  }
+
+  async function identifyAll(): Promise<void> {
+    if (identify === undefined) return;
+    await Promise.all(
+      members.map(async (m) => {
+        if (!inPool(m, Date.now())) return;
+        try {
+          await admit(m);
+        } catch (err) {
+          if (!(err instanceof RpcError)) throw err;
+          m.failures[err.kind]++;
+          if (err instanceof ChainMismatch) return refuse(m, err);
+          // Down or refusing us now: it is probed again before its first use.
+          log.warn({ chain: opts.name, endpoint: m.label, method: err.method, kind: err.kind, err: err.message }, 'cannot check which chain the endpoint serves; checking again before using it');
+          if (err.retryable) penalise(m, err);
+        }
+      }),
+    );
+    if (members.every((m) => m.refused !== undefined)) throw noneLeft();
   }
 
   return {
@@ -258,6 +361,7 @@ export function createEndpointPool(opts: EndpointPoolOptions): EndpointPool {
     endpoints: members,
     run,
     runUntilKnown,
+    identifyAll,
     stats: () =>
       members.map((m) => ({
         label: m.label,
@@ -267,6 +371,7 @@ export function createEndpointPool(opts: EndpointPoolOptions): EndpointPool {
         failures: { ...m.failures },
         consecutiveFailures: m.consecutiveFailures,
         backoffRemainingMs: Math.max(0, m.availableAt - Date.now()),
+        ...(m.refused === undefined ? {} : { refused: m.refused.message }),
       })),
     async close() {
       await Promise.all(opts.endpoints.map((e) => e.transport.close()));

@@ -14,7 +14,8 @@ export type RpcFailureKind =
   | 'node-error'
   | 'unsupported'
   | 'range-too-large'
-  | 'not-known';
+  | 'not-known'
+  | 'wrong-chain';
 
 export abstract class RpcError extends Error {
   abstract readonly kind: RpcFailureKind;

@@ -30,7 +30,7 @@ const quiet = memoryLogger().log;
 const sources: EvmChainSource[] = [];
 
 function source(url: string, traces: boolean): EvmChainSource {
-  const s = createEvmChainSource({ chain: 'anvil', endpoints: [{ url }], traces, log: quiet, requestTimeoutMs: 2_000, backoffBaseMs: 10 });
+  const s = createEvmChainSource({ chain: 'anvil', chainId: 31337, endpoints: [{ url }], traces, log: quiet, requestTimeoutMs: 2_000, backoffBaseMs: 10 });
   sources.push(s);
   return s;
 }
@@ -149,7 +149,7 @@ describe('EVM chain source on anvil', () => {
     const proxy = await startRpcFaultServer({ upstream: node.url });
     proxy.inject({ method: 'eth_getBlockByNumber', fault: { kind: 'slow', ms: 40 } });
     try {
-      const src = createEvmChainSource({ chain: 'anvil', endpoints: [{ url: proxy.url }], traces: false, log: quiet, rangeChunkBlocks: 1, rangeConcurrency: 2 });
+      const src = createEvmChainSource({ chain: 'anvil', chainId: 31337, endpoints: [{ url: proxy.url }], traces: false, log: quiet, rangeChunkBlocks: 1, rangeConcurrency: 2 });
       sources.push(src);
       const n = scenario.number;
       const ranges = await Promise.all([src.transfersInRange(n - 2n, n - 1n), src.transfersInRange(n, n)]);
@@ -174,7 +174,7 @@ describe('EVM chain source on anvil', () => {
       fault: { kind: 'rpc-error', code: -32005, message: 'query returned more than 10000 results' },
     });
     try {
-      const src = createEvmChainSource({ chain: 'anvil', endpoints: [{ url: proxy.url }], traces: false, log: quiet, rangeChunkBlocks: 4 });
+      const src = createEvmChainSource({ chain: 'anvil', chainId: 31337, endpoints: [{ url: proxy.url }], traces: false, log: quiet, rangeChunkBlocks: 4 });
       sources.push(src);
       const range = await src.transfersInRange(scenario.number - 2n, scenario.number);
       expect(range.size).toBe(3);
@@ -221,7 +221,7 @@ describe('EVM chain source scoped to the exchange’s addresses', () => {
   it('reads Transfer logs instead of block receipts, and a receipt only for the transaction in scope without a log', async () => {
     const proxy = await startRpcFaultServer({ upstream: node.url });
     try {
-      const src = createEvmChainSource({ chain: 'anvil', endpoints: [{ url: proxy.url }], traces: true, log: quiet, perTxReceiptShare: 1 });
+      const src = createEvmChainSource({ chain: 'anvil', chainId: 31337, endpoints: [{ url: proxy.url }], traces: true, log: quiet, perTxReceiptShare: 1 });
       sources.push(src);
       const ref = (await src.blockAt(scenario.number))!;
       const scope = scopeOf(BOB);
@@ -248,7 +248,7 @@ describe('EVM chain source scoped to the exchange’s addresses', () => {
   });
 
   it('a reverted transaction in scope yields nothing, read from its own receipt', async () => {
-    const src = createEvmChainSource({ chain: 'anvil', endpoints: [{ url: node.url }], traces: true, log: quiet, perTxReceiptShare: 1 });
+    const src = createEvmChainSource({ chain: 'anvil', chainId: 31337, endpoints: [{ url: node.url }], traces: true, log: quiet, perTxReceiptShare: 1 });
     sources.push(src);
     const ref = (await src.blockAt(scenario.number))!;
     // DAVE's two transactions both reverted.
@@ -293,7 +293,7 @@ describe('EVM chain source with the scope’s addresses in memory', () => {
   it('tests each party in place: the same transfers and receipts as with `among`, which is never asked', async () => {
     const proxy = await startRpcFaultServer({ upstream: node.url });
     try {
-      const src = createEvmChainSource({ chain: 'anvil', endpoints: [{ url: proxy.url }], traces: true, log: quiet, perTxReceiptShare: 1 });
+      const src = createEvmChainSource({ chain: 'anvil', chainId: 31337, endpoints: [{ url: proxy.url }], traces: true, log: quiet, perTxReceiptShare: 1 });
       sources.push(src);
       const ref = (await src.blockAt(scenario.number))!;
       const scope = memoryScopeOf(BOB);

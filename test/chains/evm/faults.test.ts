@@ -51,6 +51,7 @@ function sourceOver(
   const { log, lines } = memoryLogger();
   const src = createEvmChainSource({
     chain: 'anvil',
+    chainId: 31337,
     endpoints: endpoints.map((p) => ({ url: p.url })),
     traces: true,
     log,

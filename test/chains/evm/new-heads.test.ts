@@ -34,7 +34,7 @@ const wsUrl = (httpUrl: string): string => httpUrl.replace(/^http/, 'ws');
 describe('new heads from anvil', () => {
   it('each mined block arrives as a head equal to the block the node serves', async () => {
     const { log } = memoryLogger();
-    const source: EvmChainSource = createEvmChainSource({ chain: 'anvil', endpoints: [{ url: node.url, ws: wsUrl(node.url) }], traces: false, log });
+    const source: EvmChainSource = createEvmChainSource({ chain: 'anvil', chainId: 31337, endpoints: [{ url: node.url, ws: wsUrl(node.url) }], traces: false, log });
     cleanups.push(() => source.close());
     const heads: BlockRef[] = [];
     expect(source.subscribeHeads).toBeDefined();
@@ -57,7 +57,7 @@ describe('new heads from anvil', () => {
 
   it('a source without a WebSocket URL offers no subscription (the follower polls)', () => {
     const { log } = memoryLogger();
-    const source = createEvmChainSource({ chain: 'anvil', endpoints: [{ url: node.url }], traces: false, log });
+    const source = createEvmChainSource({ chain: 'anvil', chainId: 31337, endpoints: [{ url: node.url }], traces: false, log });
     cleanups.push(() => source.close());
     expect(source.subscribeHeads).toBeUndefined();
   });
