@@ -87,6 +87,8 @@ export interface EvmChainSourceOptions {
   readonly backoffBaseMs?: number;
   /** How long an endpoint on the wrong chain is refused before it is asked again (default 30,000 ms). */
   readonly recheckRefusedMs?: number;
+  /** How often an endpoint that keeps answering is asked its chain id again (default 5 min). */
+  readonly reidentifyMs?: number;
   /** Blocks per batched request in transfersInRange (default 10). */
   readonly rangeChunkBlocks?: number;
   /** Chunks in flight at once for the whole source, over all transfersInRange calls (default 4). */
@@ -160,6 +162,7 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
     endpoints: opts.endpoints.map((e, i) => ({ url: e.url, maxRps: e.maxRps, transport: evmTransport(e.url, endpointLabel(e.url, i), timeoutMs) })),
     identify: evmChainProbe(chain, opts.chainId),
     recheckRefusedMs: opts.recheckRefusedMs,
+    reidentifyMs: opts.reidentifyMs,
   });
 
   /** A tracing failure that another endpoint of the pool might not have. */

@@ -47,6 +47,11 @@ export interface EndpointPoolOptions {
   readonly identify?: IdentifyEndpoint;
   /** How long an endpoint on the wrong chain stays refused before it is probed again (default 30,000 ms). */
   readonly recheckRefusedMs?: number;
+  /**
+   * An endpoint that has not failed is still asked again after this long (default 5 min): a
+   * load balancer can swap the node behind a URL without any request failing.
+   */
+  readonly reidentifyMs?: number;
 }
 
 export interface Endpoint {
@@ -148,6 +153,8 @@ class PoolMember implements Endpoint {
   availableAt = 0;
   /** The identity probe passed since the endpoint (re)joined; a failure clears it. */
   identified = false;
+  /** When the probe last passed: it is asked again after `reidentifyMs` all the same. */
+  identifiedAt = 0;
   /** The probe in flight, shared by the runs that want this endpoint meanwhile. */
   identifying: Promise<void> | undefined;
   /** Set while the endpoint is refused for serving another chain; probed again from `recheckAt`. */
@@ -206,6 +213,7 @@ export function createEndpointPool(opts: EndpointPoolOptions): EndpointPool {
   const base = opts.backoffBaseMs ?? 200;
   const cap = opts.backoffMaxMs ?? 5_000;
   const recheckRefusedMs = opts.recheckRefusedMs ?? 30_000;
+  const reidentifyMs = opts.reidentifyMs ?? 300_000;
   const identify = opts.identify;
   const log = opts.log;
 
@@ -237,10 +245,11 @@ export function createEndpointPool(opts: EndpointPoolOptions): EndpointPool {
 
   /** Runs the identity probe once per (re)join; concurrent runs share it. */
   async function admit(m: PoolMember): Promise<void> {
-    if (identify === undefined || m.identified) return;
+    if (identify === undefined || (m.identified && Date.now() - m.identifiedAt < reidentifyMs)) return;
     m.identifying ??= identify(m)
       .then(() => {
         m.identified = true;
+        m.identifiedAt = Date.now();
         if (m.refused !== undefined) {
           log.info({ chain: opts.name, endpoint: m.label, was: m.refused.actual }, 'endpoint serves the configured chain again; rejoining');
           m.refused = undefined;

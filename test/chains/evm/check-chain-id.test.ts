@@ -22,7 +22,7 @@ async function anvil(chainId: number, port?: number): Promise<Anvil> {
   return node;
 }
 
-function polygon(urls: readonly string[], extra: { recheckRefusedMs?: number; maxAttempts?: number } = {}): { src: EvmChainSource; lines: LogLine[] } {
+function polygon(urls: readonly string[], extra: { recheckRefusedMs?: number; maxAttempts?: number; reidentifyMs?: number } = {}): { src: EvmChainSource; lines: LogLine[] } {
   const { log, lines } = memoryLogger();
   const src = createEvmChainSource({ chain: 'polygon', chainId: 137, endpoints: urls.map((url) => ({ url })), traces: false, log, backoffBaseMs: 5, requestTimeoutMs: 2_000, ...extra });
   sources.push(src);
@@ -116,6 +116,23 @@ describe('EVM endpoints on the wrong chain', () => {
     const err = await src.head().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NoEndpointOnChain);
     expect((err as Error).message).toContain('chain id 1 (Ethereum mainnet), but chain `polygon` is configured with network 137 (Polygon PoS)');
+    expect(refusals(lines)).toHaveLength(1);
+  });
+
+  it('an endpoint that keeps answering is asked its chain again now and then: a backend swapped behind a load balancer is refused', async () => {
+    const right = await anvil(137);
+    const balancer = await startRpcFaultServer({ upstream: right.url });
+    proxies.push(balancer);
+    const { src, lines } = polygon([balancer.url], { reidentifyMs: 200 });
+    await src.head();
+    await src.head();
+    expect(balancer.count('eth_chainId')).toBe(1);
+    // The balancer now sends requests to an Ethereum mainnet node; no request fails.
+    balancer.inject({ method: 'eth_chainId', fault: { kind: 'rewrite', fn: () => '0x1' } });
+    await new Promise((r) => setTimeout(r, 250));
+    const err = await src.head().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NoEndpointOnChain);
+    expect(balancer.count('eth_chainId')).toBe(2);
     expect(refusals(lines)).toHaveLength(1);
   });
 });
