@@ -9,6 +9,7 @@ import { migration004 } from './migrations/004-alert-claims.js';
 import { migration005 } from './migrations/005-exchange-utxos.js';
 import { migration006 } from './migrations/006-watched-address-versions.js';
 import { migration007 } from './migrations/007-watched-address-pages.js';
+import { migration008 } from './migrations/008-bnb-beacon-family.js';
 
 export interface Migration {
   /** 1, 2, 3 … without gaps; applied in this order. */
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration005,
   migration006,
   migration007,
+  migration008,
 ];
 
 export interface AppliedMigration {
