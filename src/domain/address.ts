@@ -298,6 +298,20 @@ export function parseListedAddress(raw: string, ticker: string): ParsedAddress {
   return { family: 'unverified', address: s as NormalisedAddress };
 }
 
+/**
+ * `raw` kept as an exact-string (`unverified`) entry, whatever its ticker. For sources whose every
+ * address must be kept even when it fails its ticker's format check (OFAC's own: dropping an
+ * address OFAC publishes is worse than keeping an odd string, which still matches when screened
+ * exactly as written). Throws InvalidAddressError for an empty string or one with whitespace,
+ * which cannot be matched at all.
+ */
+export function keepAsListed(raw: string): ParsedAddress {
+  const s = raw.trim();
+  if (s === '') throw new InvalidAddressError(raw, 'empty');
+  if (WHITESPACE.test(s)) throw new InvalidAddressError(raw, 'contains whitespace');
+  return { family: 'unverified', address: s as NormalisedAddress };
+}
+
 /** For screening on a chain whose family is known: normalise `raw` as an address of that family or throw. */
 export function normaliseForFamily(raw: string, family: AddressFamily): NormalisedAddress {
   const s = raw.trim();

@@ -44,9 +44,11 @@ async function loadPlain(spec: ListSourceSpec): Promise<ParseResult> {
       return parsePlainList({ file, text: await readText(file, spec.timeout), ticker, programs: spec.programs });
     }),
   );
+  const notes = results.flatMap((r) => r.notes ?? []);
   return {
     entries: results.flatMap((r) => r.entries),
     rejected: results.flatMap((r) => r.rejected),
+    ...(notes.length > 0 ? { notes } : {}),
   };
 }
 

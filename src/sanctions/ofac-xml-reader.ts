@@ -5,10 +5,11 @@
  */
 import type { SaxesParser, SaxesTagNS } from 'saxes';
 
-import { InvalidAddressError, parseListedAddress, type NormalisedAddress } from '../domain/address.js';
+import { InvalidAddressError, type NormalisedAddress } from '../domain/address.js';
 import type { AddressFamily } from '../domain/address-family.js';
 import type { EntryDraft, ParseResult, RejectedItem } from '../domain/sanction-entry.js';
 import { ListParseError } from './list-errors.js';
+import { keptUnverifiedNote, readOfacAddress } from './ofac-address.js';
 
 /** Namespaces OFAC has published the advanced XML under (current first). Others are read, with a note. */
 export const OFAC_ADVANCED_XML_NAMESPACES: readonly string[] = [
@@ -443,11 +444,14 @@ export class OfacAdvancedReader {
       for (const raw of feature.addresses) {
         let parsed;
         try {
-          parsed = parseListedAddress(raw, feature.ticker);
+          parsed = readOfacAddress(raw, feature.ticker);
         } catch (err) {
           if (!(err instanceof InvalidAddressError)) throw err;
           reject(`invalid ${feature.ticker} address: ${err.reason}`, raw);
           continue;
+        }
+        if (parsed.failed !== undefined) {
+          this.notes.push(own(keptUnverifiedNote(`${this.file} ${element}`, feature.ticker, clip(parsed.address), parsed.failed)));
         }
         const entryUid = own(`sdn:${fixedRef}:${feature.ticker}:${parsed.address}`);
         if (this.seenUids.has(entryUid)) continue; // the same address listed twice for the party

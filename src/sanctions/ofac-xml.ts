@@ -28,7 +28,9 @@ export type OfacXmlInput = AsyncIterable<string | Uint8Array> | NodeJS.ReadableS
 
 /**
  * Reads an OFAC advanced sanctions XML document and returns one entry per digital currency
- * address feature. An address that fails validation becomes a RejectedItem; the rest loads.
+ * address feature. An address that fails verification under its ticker is kept as an exact-string
+ * (`unverified`) entry with a note (see readOfacAddress); only one that cannot be matched at all
+ * (empty, inner whitespace) becomes a RejectedItem.
  * Throws ListParseError (nothing is returned) when the document is not well-formed, truncated,
  * not UTF-8, not an OFAC advanced `Sanctions` document, or breaks the schema in a way that could
  * hide addresses or programs.
