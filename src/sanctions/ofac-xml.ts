@@ -18,11 +18,10 @@
  */
 import { SaxesParser } from 'saxes';
 
-import type { ParseResult } from '../domain/sanction-entry.js';
 import { ListParseError } from './list-errors.js';
-import { OfacAdvancedReader } from './ofac-xml-reader.js';
+import { OfacAdvancedReader, type OfacXmlResult } from './ofac-xml-reader.js';
 
-export { OFAC_ADVANCED_XML_NAMESPACES } from './ofac-xml-reader.js';
+export { OFAC_ADVANCED_XML_NAMESPACES, type OfacFeatureRef, type OfacXmlResult } from './ofac-xml-reader.js';
 
 export type OfacXmlInput = AsyncIterable<string | Uint8Array> | NodeJS.ReadableStream;
 
@@ -37,7 +36,7 @@ export type OfacXmlInput = AsyncIterable<string | Uint8Array> | NodeJS.ReadableS
  *
  * @param file Path or URL as configured; named in every location and error.
  */
-export async function parseOfacAdvancedXml(input: OfacXmlInput, file: string): Promise<ParseResult> {
+export async function parseOfacAdvancedXml(input: OfacXmlInput, file: string): Promise<OfacXmlResult> {
   const reader = new OfacAdvancedReader(file);
   const parser = new SaxesParser({ xmlns: true, position: true });
   // A saxes error (not well-formed) is thrown from here, out of write()/close(); errors thrown by

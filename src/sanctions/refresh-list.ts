@@ -23,6 +23,8 @@ export type RefreshResult =
       readonly diff: EntryDiff;
       readonly rejected: readonly RejectedItem[];
       readonly notes: readonly string[];
+      /** What the source says about itself (e.g. OFAC's date of issue). */
+      readonly about?: string;
     }
   | {
       readonly outcome: 'unchanged';
@@ -31,6 +33,7 @@ export type RefreshResult =
       readonly entries: number;
       readonly rejected: readonly RejectedItem[];
       readonly notes: readonly string[];
+      readonly about?: string;
     }
   | {
       readonly outcome: 'rejected';
@@ -86,6 +89,7 @@ export async function refreshList(lists: SnapshotStore, log: Logger, req: Refres
   // Notes are things kept but worth an operator's look (an OFAC address kept though it fails
   // verification, an entry without programs): logged here, and returned for the CLI to print.
   const notes = parsed.notes ?? [];
+  const about = parsed.about === undefined ? {} : { about: parsed.about };
   for (const note of notes) rlog.warn({ source: req.source, note }, 'list note');
 
   const previous = latest
@@ -103,7 +107,7 @@ export async function refreshList(lists: SnapshotStore, log: Logger, req: Refres
       entriesSeen: parsed.entries.length,
       rejectedLines: parsed.rejected.length,
     });
-    rlog.info({ version: latest.version, entries: parsed.entries.length }, 'list unchanged');
+    rlog.info({ version: latest.version, entries: parsed.entries.length, ...about }, 'list unchanged');
     return {
       outcome: 'unchanged',
       listId: req.listId,
@@ -111,6 +115,7 @@ export async function refreshList(lists: SnapshotStore, log: Logger, req: Refres
       entries: parsed.entries.length,
       rejected: parsed.rejected,
       notes,
+      ...about,
     };
   }
   if (decision.kind !== 'accept') throw new Error('unreachable: unchanged without a previous snapshot');
@@ -140,6 +145,7 @@ export async function refreshList(lists: SnapshotStore, log: Logger, req: Refres
       removed: decision.diff.removed.length,
       changed: decision.diff.changed.length,
       rejectedItems: parsed.rejected.length,
+      ...about,
     },
     'list snapshot stored',
   );
@@ -151,5 +157,6 @@ export async function refreshList(lists: SnapshotStore, log: Logger, req: Refres
     diff: decision.diff,
     rejected: parsed.rejected,
     notes,
+    ...about,
   };
 }

@@ -165,6 +165,22 @@ describe('OFAC advanced XML (sdn_advanced.xml)', () => {
     expect(r.entries.filter((e) => e.entryUid.startsWith('sdn:90002:')).map((e) => e.ticker)).toEqual(['ETH']);
   });
 
+  it('reports the date of issue the document states, and each entry\'s FixedRef and Feature ID', async () => {
+    expect(result).toMatchObject({ dateOfIssue: '2024-06-12', about: 'OFAC advanced sanctions XML, date of issue 2024-06-12' });
+    const r = await parseOfacAdvancedXml(once(text), FILE);
+    expect(r.refs.get('sdn:90001:USDT:TXE5pwZbPzixp4X5dx7Lh4FTMjaAGrm7u4')).toEqual({ sdnId: '90001', featureId: '900013' });
+    expect(r.refs.size).toBe(r.entries.length);
+  });
+
+  it('a document without a DateOfIssue loads, with a note that its date is unknown', async () => {
+    const start = text.indexOf('<DateOfIssue');
+    const end = text.indexOf('</DateOfIssue>') + '</DateOfIssue>'.length;
+    const r = await parseOfacAdvancedXml(once(text.slice(0, start) + text.slice(end)), FILE);
+    expect(r.dateOfIssue).toBeNull();
+    expect(r.entries).toHaveLength(result.entries.length);
+    expect(r.notes).toContain('no readable Sanctions/DateOfIssue: the publication date is unknown');
+  });
+
   it('a party with only non-digital features (a Location) yields no entry', () => {
     expect(result.entries.some((e) => e.entryUid.startsWith('sdn:36:'))).toBe(false);
     expect(result.entries.some((e) => e.programs.includes('CUBA'))).toBe(false);
