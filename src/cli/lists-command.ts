@@ -7,7 +7,7 @@ import type { CliContext } from './context.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { refreshRequestFor } from './list-requests.js';
 
-const FORMATS = ['ofac-advanced-xml', 'ofac-sdn-csv', 'plain', 'custom-json', 'custom-csv'] as const;
+const FORMATS = ['ofac-advanced-xml', 'ofac-compact-json', 'ofac-sdn-csv', 'plain', 'custom-json', 'custom-csv'] as const;
 const SHOW_REJECTED = 20;
 const SHOW_NOTES = 20;
 
@@ -191,7 +191,8 @@ function formatEntry(e: EntryDraft): string {
 }
 
 function formatRefresh(r: RefreshResult): string {
-  const details = r.rejected.slice(0, SHOW_REJECTED).map((i) => `    rejected ${describeLocation(i.source)}: ${i.reason} (${i.text})\n`);
+  const details = r.outcome !== 'rejected' && r.about !== undefined ? [`    source: ${r.about}\n`] : [];
+  details.push(...r.rejected.slice(0, SHOW_REJECTED).map((i) => `    rejected ${describeLocation(i.source)}: ${i.reason} (${i.text})\n`));
   if (r.rejected.length > SHOW_REJECTED) details.push(`    … and ${r.rejected.length - SHOW_REJECTED} more rejected items\n`);
   // Kept, but an operator should look (e.g. an OFAC address kept as an exact string).
   details.push(...r.notes.slice(0, SHOW_NOTES).map((n) => `    note: ${n}\n`));
