@@ -6,13 +6,14 @@ import { refreshList, type RefreshResult } from '../sanctions/refresh-list.js';
 import type { CliContext } from './context.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { refreshRequestFor } from './list-requests.js';
+import { registerListsCompact } from './lists-compact-command.js';
 
 const FORMATS = ['ofac-advanced-xml', 'ofac-compact-json', 'ofac-sdn-csv', 'plain', 'custom-json', 'custom-csv'] as const;
 const SHOW_REJECTED = 20;
 const SHOW_NOTES = 20;
 
 export function registerLists(program: Command, context: () => CliContext, exit: (code: ExitCode) => void): void {
-  const lists = program.command('lists').description('sanctions lists: import, refresh, show, diff');
+  const lists = program.command('lists').description('sanctions lists: import, refresh, show, diff, compact');
 
   lists
     .command('refresh')
@@ -151,6 +152,8 @@ export function registerLists(program: Command, context: () => CliContext, exit:
       }
       process.stdout.write(`${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed\n`);
     });
+
+  registerListsCompact(lists, exit);
 }
 
 function configured(ctx: CliContext, id: string): ListConfig {
