@@ -6,12 +6,14 @@ import { refreshList, type RefreshResult } from '../sanctions/refresh-list.js';
 import type { CliContext } from './context.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { refreshRequestFor } from './list-requests.js';
+import { registerListsCompact } from './lists-compact-command.js';
 
-const FORMATS = ['ofac-advanced-xml', 'ofac-sdn-csv', 'plain', 'custom-json', 'custom-csv'] as const;
+const FORMATS = ['ofac-advanced-xml', 'ofac-compact-json', 'ofac-sdn-csv', 'plain', 'custom-json', 'custom-csv'] as const;
 const SHOW_REJECTED = 20;
+const SHOW_NOTES = 20;
 
 export function registerLists(program: Command, context: () => CliContext, exit: (code: ExitCode) => void): void {
-  const lists = program.command('lists').description('sanctions lists: import, refresh, show, diff');
+  const lists = program.command('lists').description('sanctions lists: import, refresh, show, diff, compact');
 
   lists
     .command('refresh')
@@ -150,6 +152,8 @@ export function registerLists(program: Command, context: () => CliContext, exit:
       }
       process.stdout.write(`${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed\n`);
     });
+
+  registerListsCompact(lists, exit);
 }
 
 function configured(ctx: CliContext, id: string): ListConfig {
@@ -190,20 +194,24 @@ function formatEntry(e: EntryDraft): string {
 }
 
 function formatRefresh(r: RefreshResult): string {
-  const rejected = r.rejected.slice(0, SHOW_REJECTED).map((i) => `    rejected ${describeLocation(i.source)}: ${i.reason} (${i.text})\n`);
-  if (r.rejected.length > SHOW_REJECTED) rejected.push(`    … and ${r.rejected.length - SHOW_REJECTED} more rejected items\n`);
+  const details = r.outcome !== 'rejected' && r.about !== undefined ? [`    source: ${r.about}\n`] : [];
+  details.push(...r.rejected.slice(0, SHOW_REJECTED).map((i) => `    rejected ${describeLocation(i.source)}: ${i.reason} (${i.text})\n`));
+  if (r.rejected.length > SHOW_REJECTED) details.push(`    … and ${r.rejected.length - SHOW_REJECTED} more rejected items\n`);
+  // Kept, but an operator should look (e.g. an OFAC address kept as an exact string).
+  details.push(...r.notes.slice(0, SHOW_NOTES).map((n) => `    note: ${n}\n`));
+  if (r.notes.length > SHOW_NOTES) details.push(`    … and ${r.notes.length - SHOW_NOTES} more notes (in the log)\n`);
   switch (r.outcome) {
     case 'accepted':
       return (
         `${r.listId}: stored v${r.version}: ${r.entries} entries (+${r.diff.added.length} -${r.diff.removed.length} ~${r.diff.changed.length})` +
-        `${r.rejected.length > 0 ? `, ${r.rejected.length} items rejected` : ''}\n${rejected.join('')}`
+        `${r.rejected.length > 0 ? `, ${r.rejected.length} items rejected` : ''}\n${details.join('')}`
       );
     case 'unchanged':
-      return `${r.listId}: unchanged, v${r.version} stays active (${r.entries} entries)\n${rejected.join('')}`;
+      return `${r.listId}: unchanged, v${r.version} stays active (${r.entries} entries)\n${details.join('')}`;
     case 'rejected':
       return (
         `${r.listId}: REFUSED, ${r.keptVersion === null ? 'no snapshot yet' : `v${r.keptVersion} stays active`}: ${r.reason}\n` +
-        rejected.join('')
+        details.join('')
       );
   }
 }

@@ -15,7 +15,7 @@ const duration = z.union([
     }),
 ]);
 
-const listFormat = z.enum(['ofac-advanced-xml', 'ofac-sdn-csv', 'plain', 'custom-json', 'custom-csv']);
+const listFormat = z.enum(['ofac-advanced-xml', 'ofac-compact-json', 'ofac-sdn-csv', 'plain', 'custom-json', 'custom-csv']);
 
 export const listConfigSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a list id of a-z, 0-9, ".", "_", "-"'),

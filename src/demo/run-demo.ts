@@ -37,10 +37,13 @@ import { flushDemoRedis } from './redis-check.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379/9';
 
-/** On OFAC's SDN list (lists/ofac-sdn-2024-09/sanctioned_addresses_ETH.txt): sends a deposit. */
-const LISTED_SENDER = '0x8589427373D6D84E98730D7795D8f6f8731FDA16';
+/**
+ * On OFAC's SDN list (lists/ofac-sdn-digital-currency.json): Lazarus Group, SDN 27307, program
+ * DPRK3. Sends a deposit.
+ */
+const LISTED_SENDER = '0x098B716B8Aaf21512996dC57EB0615e2383E2f96';
 /** On the same list: a customer asks to withdraw to it. */
-const LISTED_DESTINATION = '0x722122dF12D4e14e13Ac3b6895a86e84145b6967';
+const LISTED_DESTINATION = '0xa0e1c89Ef1a489c9C7dE96311eD5Ce5D32c20E4B';
 
 const HOT_WALLET = DEV_ACCOUNTS[0];
 const ALICE_DEPOSIT = DEV_ACCOUNTS[1];

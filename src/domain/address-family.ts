@@ -3,6 +3,8 @@
  * share a family when the same string names the same key holder on both (every EVM chain is
  * `evm`). `unverified` holds list entries whose format Cordon cannot check (e.g. Monero): they
  * are kept, matched only by exact string, and never normalised.
+ * `bnb-beacon` is BNB Beacon Chain (ex Binance Chain, `bnb1…`): its own address space, unlike
+ * BNB Smart Chain, which is `evm`.
  */
 export const ADDRESS_FAMILIES = [
   'evm',
@@ -16,6 +18,7 @@ export const ADDRESS_FAMILIES = [
   'zcash',
   'dogecoin',
   'verge',
+  'bnb-beacon',
   'unverified',
 ] as const;
 

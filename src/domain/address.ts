@@ -4,7 +4,8 @@
  * string per family however a list or a chain spells it (checksum case, bech32 case, BCH
  * legacy vs cashaddr, Tron base58 vs hex).
  *
- * Formats: EIP-55, base58check, BIP-173/350 (segwit), Bitcoin Cash cashaddr, Tron base58check.
+ * Formats: EIP-55, base58check, BIP-173/350 (segwit), Bitcoin Cash cashaddr, Tron base58check,
+ * BNB Beacon Chain bech32 (`bnb1…`).
  */
 import { bech32, bech32m } from 'bech32';
 import bs58check from 'bs58check';
@@ -95,6 +96,7 @@ const EXPECTED_FORMAT: Readonly<Record<AddressFamily, string>> = {
   zcash: 'a transparent t1…/t3… address',
   dogecoin: 'a base58check D…/A…/9… address',
   verge: 'a base58check D…/E… address',
+  'bnb-beacon': 'a bech32 bnb1… address (20-byte account)',
   unverified: 'any string without whitespace',
 };
 
@@ -102,6 +104,7 @@ const EXPECTED_FORMAT: Readonly<Record<AddressFamily, string>> = {
 const EVM_SHAPE = /^0x[0-9a-fA-F]{40}$/;
 const TRON_HEX_SHAPE = /^41[0-9a-fA-F]{40}$/;
 const BECH32_START = /^(bc|tb|bcrt|ltc|tltc|rltc)1/i;
+const BNB_BEACON_START = /^bnb1/i;
 const BECH32_DATA = /^[02-9ac-hj-np-z]+$/;
 const BASE58_SHAPE = /^[1-9A-HJ-NP-Za-km-z]{25,36}$/;
 const BARE_CASHADDR_SHAPE = /^[qpzr][02-9ac-hj-np-z]{41,120}$/i;
@@ -112,7 +115,8 @@ type Decoded =
   | { readonly format: 'evm'; readonly hex: string }
   | { readonly format: 'base58'; readonly text: string; readonly version: number; readonly hash: Uint8Array }
   | { readonly format: 'segwit'; readonly text: string; readonly family: 'bitcoin' | 'litecoin' }
-  | { readonly format: 'cashaddr'; readonly text: string };
+  | { readonly format: 'cashaddr'; readonly text: string }
+  | { readonly format: 'bnb-beacon'; readonly text: string };
 
 /**
  * `definite`: the string's shape names its chain on its own (0x+40 hex, a bech32 HRP, a cashaddr
@@ -162,6 +166,23 @@ function decodeSegwit(s: string): Attempt {
   return { ok: true, decoded: { format: 'segwit', text: lower, family } };
 }
 
+/**
+ * BNB Beacon Chain (Cosmos SDK style): plain bech32 (BIP-173 checksum, no witness version) over
+ * the 20-byte account, HRP `bnb`. OFAC lists such addresses under the ticker BNB.
+ */
+function decodeBnbBeacon(s: string): Attempt {
+  if (s.length > 90) return bad('bech32 address longer than 90 characters', true);
+  const lower = s.toLowerCase();
+  if (s !== lower && s !== s.toUpperCase()) return bad('mixed-case bech32 address', true);
+  if (!BECH32_DATA.test(lower.slice(4))) return bad('character outside the bech32 alphabet', true);
+  const dec = bech32.decodeUnsafe(lower);
+  if (dec === undefined || dec.prefix !== 'bnb') return bad('bad bech32 checksum', true);
+  const account = bech32.fromWordsUnsafe(dec.words);
+  if (account === undefined) return bad('invalid bech32 data padding', true);
+  if (account.length !== 20) return bad(`BNB Beacon Chain account is ${account.length} bytes; must be 20`, true);
+  return { ok: true, decoded: { format: 'bnb-beacon', text: lower } };
+}
+
 function decodeBase58(s: string): Attempt {
   const payload = bs58check.decodeUnsafe(s);
   if (payload === undefined) return bad('bad base58check checksum', false);
@@ -199,6 +220,7 @@ function decode(s: string): Attempt | undefined {
     return prefix === 'bitcoincash' || prefix === 'bchtest' || prefix === 'bchreg' ? decodeCash(s, true) : undefined;
   }
   if (BECH32_START.test(s)) return decodeSegwit(s);
+  if (BNB_BEACON_START.test(s)) return decodeBnbBeacon(s);
   if (BASE58_SHAPE.test(s)) return decodeBase58(s);
   if (BARE_CASHADDR_SHAPE.test(s)) return decodeCash(s, false);
   return undefined;
@@ -215,6 +237,8 @@ function familiesOf(d: Decoded): Families {
       return [d.family];
     case 'cashaddr':
       return ['bitcoin-cash'];
+    case 'bnb-beacon':
+      return ['bnb-beacon'];
   }
 }
 
@@ -239,6 +263,7 @@ function normalisedAs(d: Decoded, family: AddressFamily): NormalisedAddress {
     }
     case 'segwit':
     case 'cashaddr':
+    case 'bnb-beacon':
       return d.text as NormalisedAddress;
   }
 }
@@ -270,6 +295,20 @@ export function parseListedAddress(raw: string, ticker: string): ParsedAddress {
   }
   if (WHITESPACE.test(s)) throw new InvalidAddressError(raw, 'contains whitespace');
   // A format Cordon cannot check (Monero, XRP, …): kept as listed, matched only exactly.
+  return { family: 'unverified', address: s as NormalisedAddress };
+}
+
+/**
+ * `raw` kept as an exact-string (`unverified`) entry, whatever its ticker. For sources whose every
+ * address must be kept even when it fails its ticker's format check (OFAC's own: dropping an
+ * address OFAC publishes is worse than keeping an odd string, which still matches when screened
+ * exactly as written). Throws InvalidAddressError for an empty string or one with whitespace,
+ * which cannot be matched at all.
+ */
+export function keepAsListed(raw: string): ParsedAddress {
+  const s = raw.trim();
+  if (s === '') throw new InvalidAddressError(raw, 'empty');
+  if (WHITESPACE.test(s)) throw new InvalidAddressError(raw, 'contains whitespace');
   return { family: 'unverified', address: s as NormalisedAddress };
 }
 

@@ -64,4 +64,6 @@ export interface ParseResult {
   readonly rejected: RejectedItem[];
   /** Things kept but worth an operator's look (e.g. an entry with no name in the source). */
   readonly notes?: readonly string[];
+  /** What the source says about itself, for the operator (e.g. OFAC's date of issue). */
+  readonly about?: string;
 }

@@ -14,7 +14,8 @@ export function normaliseTicker(ticker: string): string {
 /**
  * Tickers whose addresses are EVM `0x` addresses: EVM chains' native coins and tokens that live
  * mainly on EVM chains. (USDT/USDC also exist on Tron and elsewhere; a Tron `T…` address under
- * them is still recognised by its own format.)
+ * them is still recognised by its own format. Likewise BNB names both BNB Smart Chain, `0x`, and
+ * the BNB Beacon Chain, whose `bnb1…` bech32 addresses are recognised as `bnb-beacon`.)
  */
 const EVM_TICKERS: ReadonlySet<string> = new Set([
   // chains

@@ -3,11 +3,12 @@ import type { ParseResult } from '../domain/sanction-entry.js';
 import { parseCustomCsv, parseCustomJson } from './custom-list.js';
 import { ListParseError } from './list-errors.js';
 import { fileInFolder, folderFiles, isFolder, isUrl, openStream, readText, siblingUrl } from './list-source.js';
+import { parseCompactList } from './ofac-compact.js';
 import { parseOfacCsv, type CsvFile } from './ofac-csv.js';
 import { parseOfacAdvancedXml } from './ofac-xml.js';
 import { parsePlainList, tickerFromFileName } from './plain-list.js';
 
-export type ListFormat = 'ofac-advanced-xml' | 'ofac-sdn-csv' | 'plain' | 'custom-json' | 'custom-csv';
+export type ListFormat = 'ofac-advanced-xml' | 'ofac-compact-json' | 'ofac-sdn-csv' | 'plain' | 'custom-json' | 'custom-csv';
 
 export interface ListSourceSpec {
   readonly format: ListFormat;
@@ -22,6 +23,8 @@ export async function loadList(spec: ListSourceSpec): Promise<ParseResult> {
   switch (spec.format) {
     case 'ofac-advanced-xml':
       return parseOfacAdvancedXml(await openStream(spec.source, spec.timeout), spec.source);
+    case 'ofac-compact-json':
+      return parseCompactList(spec.source, await readText(spec.source, spec.timeout));
     case 'ofac-sdn-csv':
       return parseOfacCsv(await readOfacCsvSet(spec));
     case 'plain':
@@ -44,9 +47,11 @@ async function loadPlain(spec: ListSourceSpec): Promise<ParseResult> {
       return parsePlainList({ file, text: await readText(file, spec.timeout), ticker, programs: spec.programs });
     }),
   );
+  const notes = results.flatMap((r) => r.notes ?? []);
   return {
     entries: results.flatMap((r) => r.entries),
     rejected: results.flatMap((r) => r.rejected),
+    ...(notes.length > 0 ? { notes } : {}),
   };
 }
 

@@ -1,8 +1,9 @@
-import { InvalidAddressError, parseListedAddress } from '../domain/address.js';
-import type { EntryDraft, ParseResult, RejectedItem, SourceLocation } from '../domain/sanction-entry.js';
+import { InvalidAddressError } from '../domain/address.js';
+import { describeLocation, type EntryDraft, type ParseResult, type RejectedItem, type SourceLocation } from '../domain/sanction-entry.js';
 import { csvRecords, CsvSyntaxError, ofacValue, type CsvRecord } from './csv-records.js';
 import { findDigitalCurrencyClauses } from './digital-currency-clause.js';
 import { ListParseError } from './list-errors.js';
+import { keptUnverifiedNote, readOfacAddress } from './ofac-address.js';
 import { splitOfacPrograms } from './ofac-programs.js';
 
 /** One file of OFAC's legacy CSV set, already read. */
@@ -35,7 +36,10 @@ interface Continuation {
   readonly text: string;
 }
 
-/** Parses OFAC's legacy SDN CSV set into digital-currency entries with names and programs. */
+/**
+ * Parses OFAC's legacy SDN CSV set into digital-currency entries with names and programs. An
+ * address that fails verification under its ticker is kept as an exact-string entry, with a note.
+ */
 export function parseOfacCsv(set: OfacCsvSet): ParseResult {
   const rejected: RejectedItem[] = [];
   const notes: string[] = [];
@@ -48,9 +52,12 @@ export function parseOfacCsv(set: OfacCsvSet): ParseResult {
     for (const clause of findDigitalCurrencyClauses(remarks)) {
       const source = locate(clause.offset);
       try {
-        const parsed = parseListedAddress(clause.address, clause.ticker);
+        const parsed = readOfacAddress(clause.address, clause.ticker);
         const entryUid = `sdn:${entNum}:${clause.ticker}:${parsed.address}`;
         if (entries.has(entryUid)) continue; // OFAC repeats an address under one entry at times
+        if (parsed.failed !== undefined) {
+          notes.push(keptUnverifiedNote(describeLocation(source), clause.ticker, parsed.address, parsed.failed));
+        }
         entries.set(entryUid, {
           entryUid,
           address: parsed.address,

@@ -5,10 +5,11 @@
  */
 import type { SaxesParser, SaxesTagNS } from 'saxes';
 
-import { InvalidAddressError, parseListedAddress, type NormalisedAddress } from '../domain/address.js';
+import { InvalidAddressError, type NormalisedAddress } from '../domain/address.js';
 import type { AddressFamily } from '../domain/address-family.js';
 import type { EntryDraft, ParseResult, RejectedItem } from '../domain/sanction-entry.js';
 import { ListParseError } from './list-errors.js';
+import { keptUnverifiedNote, readOfacAddress } from './ofac-address.js';
 
 /** Namespaces OFAC has published the advanced XML under (current first). Others are read, with a note. */
 export const OFAC_ADVANCED_XML_NAMESPACES: readonly string[] = [
@@ -76,9 +77,24 @@ interface Accepted {
   readonly entityName: string | null;
   readonly programs: Set<string>;
   readonly element: string;
+  readonly ref: OfacFeatureRef;
 }
 
-type TextTarget = 'featureType' | 'sanctionsType' | 'namePart' | 'versionDetail' | 'programComment';
+type TextTarget = 'featureType' | 'sanctionsType' | 'namePart' | 'versionDetail' | 'programComment' | 'issueDatePart';
+
+/** Where in the XML an entry comes from: the party's FixedRef (the SDN entry id) and the feature. */
+export interface OfacFeatureRef {
+  readonly sdnId: string;
+  readonly featureId: string;
+}
+
+/** A parse of the advanced XML: the entries, plus what the document says about itself. */
+export interface OfacXmlResult extends ParseResult {
+  /** `Sanctions/DateOfIssue` as YYYY-MM-DD: the publication date OFAC states; null if absent or unreadable. */
+  readonly dateOfIssue: string | null;
+  /** Entry uid -> the party and feature it was read from. */
+  readonly refs: ReadonlyMap<string, OfacFeatureRef>;
+}
 
 /** The streaming state machine: one instance per document. */
 export class OfacAdvancedReader {
@@ -108,6 +124,9 @@ export class OfacAdvancedReader {
   private feature: FeatureState | undefined;
 
   private entry: { readonly profileId: string | undefined; readonly programs: string[] } | undefined;
+  /** Sanctions/DateOfIssue's Year, Month and Day, as read. */
+  private readonly issueDate = new Map<string, string>();
+  private issueDatePart: string | undefined;
   private measureIsProgram = false;
 
   private readonly accepted: Accepted[] = [];
@@ -145,6 +164,14 @@ export class OfacAdvancedReader {
     }
 
     switch (name) {
+      case 'Year':
+      case 'Month':
+      case 'Day':
+        if (parent === 'DateOfIssue' && this.stack.length === 3) {
+          this.issueDatePart = name;
+          this.captureText('issueDatePart');
+        }
+        return;
       case 'ReferenceValueSets':
         if (parent === 'Sanctions') this.refSetsSeen = true;
         return;
@@ -231,6 +258,14 @@ export class OfacAdvancedReader {
       return;
     }
     switch (name) {
+      case 'Year':
+      case 'Month':
+      case 'Day': {
+        const value = this.takeText('issueDatePart');
+        if (value !== undefined && this.issueDatePart === name) this.issueDate.set(name, value.trim());
+        this.issueDatePart = undefined;
+        return;
+      }
       case 'FeatureType':
       case 'SanctionsType':
         this.endRefValue(name);
@@ -287,7 +322,7 @@ export class OfacAdvancedReader {
   }
 
   /** Called after the parser closed cleanly: the document was complete and well-formed. */
-  finish(): ParseResult {
+  finish(): OfacXmlResult {
     if (!this.rootClosed) throw new ListParseError(this.file, 'document has no complete <Sanctions> root element');
     if (!this.distinctPartiesSeen) {
       throw new ListParseError(this.file, 'no <DistinctParties> section: not a complete OFAC advanced sanctions document');
@@ -300,6 +335,9 @@ export class OfacAdvancedReader {
         this.notes.push(`${p.element} (Profile ID ${profileId}) has no SanctionsEntry; its addresses are kept with no programs`);
       }
     }
+    const refs = new Map(this.accepted.map((a) => [a.entryUid, a.ref]));
+    const dateOfIssue = this.dateOfIssue();
+    if (dateOfIssue === null) this.notes.push('no readable Sanctions/DateOfIssue: the publication date is unknown');
     const entries: EntryDraft[] = this.accepted.map((a) => ({
       entryUid: a.entryUid,
       address: a.address,
@@ -309,9 +347,19 @@ export class OfacAdvancedReader {
       programs: [...a.programs].sort(),
       source: { file: this.file, element: a.element },
     }));
+    const about = `OFAC advanced sanctions XML, date of issue ${dateOfIssue ?? 'unknown'}`;
     return this.notes.length > 0
-      ? { entries, rejected: this.rejected, notes: this.notes }
-      : { entries, rejected: this.rejected };
+      ? { entries, rejected: this.rejected, notes: this.notes, about, dateOfIssue, refs }
+      : { entries, rejected: this.rejected, about, dateOfIssue, refs };
+  }
+
+  /** YYYY-MM-DD from DateOfIssue's parts, if they make a calendar date. */
+  private dateOfIssue(): string | null {
+    const [y, m, d] = ['Year', 'Month', 'Day'].map((k) => Number(this.issueDate.get(k)));
+    if (y === undefined || m === undefined || d === undefined || ![y, m, d].every(Number.isInteger)) return null;
+    const date = new Date(Date.UTC(y, m - 1, d));
+    if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
+    return date.toISOString().slice(0, 10);
   }
 
   private refuse(reason: string, parser: SaxesParser): ListParseError {
@@ -443,11 +491,14 @@ export class OfacAdvancedReader {
       for (const raw of feature.addresses) {
         let parsed;
         try {
-          parsed = parseListedAddress(raw, feature.ticker);
+          parsed = readOfacAddress(raw, feature.ticker);
         } catch (err) {
           if (!(err instanceof InvalidAddressError)) throw err;
           reject(`invalid ${feature.ticker} address: ${err.reason}`, raw);
           continue;
+        }
+        if (parsed.failed !== undefined) {
+          this.notes.push(own(keptUnverifiedNote(`${this.file} ${element}`, feature.ticker, clip(parsed.address), parsed.failed)));
         }
         const entryUid = own(`sdn:${fixedRef}:${feature.ticker}:${parsed.address}`);
         if (this.seenUids.has(entryUid)) continue; // the same address listed twice for the party
@@ -460,6 +511,7 @@ export class OfacAdvancedReader {
           entityName,
           programs: pending.programs,
           element,
+          ref: { sdnId: own(fixedRef), featureId: own(feature.id) },
         });
       }
     }

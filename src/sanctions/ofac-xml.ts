@@ -18,24 +18,25 @@
  */
 import { SaxesParser } from 'saxes';
 
-import type { ParseResult } from '../domain/sanction-entry.js';
 import { ListParseError } from './list-errors.js';
-import { OfacAdvancedReader } from './ofac-xml-reader.js';
+import { OfacAdvancedReader, type OfacXmlResult } from './ofac-xml-reader.js';
 
-export { OFAC_ADVANCED_XML_NAMESPACES } from './ofac-xml-reader.js';
+export { OFAC_ADVANCED_XML_NAMESPACES, type OfacFeatureRef, type OfacXmlResult } from './ofac-xml-reader.js';
 
 export type OfacXmlInput = AsyncIterable<string | Uint8Array> | NodeJS.ReadableStream;
 
 /**
  * Reads an OFAC advanced sanctions XML document and returns one entry per digital currency
- * address feature. An address that fails validation becomes a RejectedItem; the rest loads.
+ * address feature. An address that fails verification under its ticker is kept as an exact-string
+ * (`unverified`) entry with a note (see readOfacAddress); only one that cannot be matched at all
+ * (empty, inner whitespace) becomes a RejectedItem.
  * Throws ListParseError (nothing is returned) when the document is not well-formed, truncated,
  * not UTF-8, not an OFAC advanced `Sanctions` document, or breaks the schema in a way that could
  * hide addresses or programs.
  *
  * @param file Path or URL as configured; named in every location and error.
  */
-export async function parseOfacAdvancedXml(input: OfacXmlInput, file: string): Promise<ParseResult> {
+export async function parseOfacAdvancedXml(input: OfacXmlInput, file: string): Promise<OfacXmlResult> {
   const reader = new OfacAdvancedReader(file);
   const parser = new SaxesParser({ xmlns: true, position: true });
   // A saxes error (not well-formed) is thrown from here, out of write()/close(); errors thrown by

@@ -22,8 +22,19 @@ export type RefreshResult =
       readonly entries: number;
       readonly diff: EntryDiff;
       readonly rejected: readonly RejectedItem[];
+      readonly notes: readonly string[];
+      /** What the source says about itself (e.g. OFAC's date of issue). */
+      readonly about?: string;
     }
-  | { readonly outcome: 'unchanged'; readonly listId: ListId; readonly version: number; readonly entries: number; readonly rejected: readonly RejectedItem[] }
+  | {
+      readonly outcome: 'unchanged';
+      readonly listId: ListId;
+      readonly version: number;
+      readonly entries: number;
+      readonly rejected: readonly RejectedItem[];
+      readonly notes: readonly string[];
+      readonly about?: string;
+    }
   | {
       readonly outcome: 'rejected';
       readonly listId: ListId;
@@ -31,6 +42,7 @@ export type RefreshResult =
       readonly keptVersion: number | null;
       readonly reason: string;
       readonly rejected: readonly RejectedItem[];
+      readonly notes: readonly string[];
     };
 
 /**
@@ -41,7 +53,13 @@ export type RefreshResult =
 export async function refreshList(lists: SnapshotStore, log: Logger, req: RefreshRequest): Promise<RefreshResult> {
   const rlog = log.child({ list: req.listId });
   const latest = await lists.latestSnapshot(req.listId);
-  const refuse = async (reason: string, rejected: readonly RejectedItem[], contentHash: string | null, entriesSeen: number) => {
+  const refuse = async (
+    reason: string,
+    rejected: readonly RejectedItem[],
+    contentHash: string | null,
+    entriesSeen: number,
+    notes: readonly string[] = [],
+  ) => {
     await lists.recordRefreshAttempt({
       listId: req.listId,
       outcome: 'rejected',
@@ -55,7 +73,7 @@ export async function refreshList(lists: SnapshotStore, log: Logger, req: Refres
       { source: req.source, keptVersion: latest?.version ?? null, reason },
       'list refresh refused; last good snapshot stays active',
     );
-    return { outcome: 'rejected', listId: req.listId, keptVersion: latest?.version ?? null, reason, rejected } as const;
+    return { outcome: 'rejected', listId: req.listId, keptVersion: latest?.version ?? null, reason, rejected, notes } as const;
   };
 
   let parsed: ParseResult;
@@ -68,13 +86,17 @@ export async function refreshList(lists: SnapshotStore, log: Logger, req: Refres
   for (const item of parsed.rejected) {
     rlog.warn({ at: describeLocation(item.source), reason: item.reason, text: item.text }, 'list item rejected');
   }
-  for (const note of parsed.notes ?? []) rlog.warn({ note }, 'list note');
+  // Notes are things kept but worth an operator's look (an OFAC address kept though it fails
+  // verification, an entry without programs): logged here, and returned for the CLI to print.
+  const notes = parsed.notes ?? [];
+  const about = parsed.about === undefined ? {} : { about: parsed.about };
+  for (const note of notes) rlog.warn({ source: req.source, note }, 'list note');
 
   const previous = latest
     ? { hash: latest.contentHash, entries: await lists.snapshotEntries(req.listId, latest.version) }
     : null;
   const decision = decideRefresh({ previous, parsed, maxDropShare: req.maxDropShare, allowDrop: req.allowDrop ?? false });
-  if (decision.kind === 'refuse') return refuse(decision.reason, parsed.rejected, decision.hash, parsed.entries.length);
+  if (decision.kind === 'refuse') return refuse(decision.reason, parsed.rejected, decision.hash, parsed.entries.length, notes);
 
   if (decision.kind === 'unchanged' && latest) {
     await lists.recordRefreshAttempt({
@@ -85,8 +107,16 @@ export async function refreshList(lists: SnapshotStore, log: Logger, req: Refres
       entriesSeen: parsed.entries.length,
       rejectedLines: parsed.rejected.length,
     });
-    rlog.info({ version: latest.version, entries: parsed.entries.length }, 'list unchanged');
-    return { outcome: 'unchanged', listId: req.listId, version: latest.version, entries: parsed.entries.length, rejected: parsed.rejected };
+    rlog.info({ version: latest.version, entries: parsed.entries.length, ...about }, 'list unchanged');
+    return {
+      outcome: 'unchanged',
+      listId: req.listId,
+      version: latest.version,
+      entries: parsed.entries.length,
+      rejected: parsed.rejected,
+      notes,
+      ...about,
+    };
   }
   if (decision.kind !== 'accept') throw new Error('unreachable: unchanged without a previous snapshot');
 
@@ -115,8 +145,18 @@ export async function refreshList(lists: SnapshotStore, log: Logger, req: Refres
       removed: decision.diff.removed.length,
       changed: decision.diff.changed.length,
       rejectedItems: parsed.rejected.length,
+      ...about,
     },
     'list snapshot stored',
   );
-  return { outcome: 'accepted', listId: req.listId, version, entries: parsed.entries.length, diff: decision.diff, rejected: parsed.rejected };
+  return {
+    outcome: 'accepted',
+    listId: req.listId,
+    version,
+    entries: parsed.entries.length,
+    diff: decision.diff,
+    rejected: parsed.rejected,
+    notes,
+    ...about,
+  };
 }

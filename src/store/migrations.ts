@@ -10,6 +10,7 @@ import { migration005 } from './migrations/005-exchange-utxos.js';
 import { migration006 } from './migrations/006-watched-address-versions.js';
 import { migration007 } from './migrations/007-watched-address-pages.js';
 import { migration008 } from './migrations/008-hold-asset-units.js';
+import { migration009 } from './migrations/009-bnb-beacon-family.js';
 
 export interface Migration {
   /** 1, 2, 3 … without gaps; applied in this order. */
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration006,
   migration007,
   migration008,
+  migration009,
 ];
 
 export interface AppliedMigration {

@@ -11,12 +11,18 @@ const dataDir = mkdtempSync(join(tmpdir(), 'cordon-pglite-'));
 const env = { CORDON_STORE__DATA_DIR: dataDir, CORDON_HTTP__PORT: '0' };
 
 describe('cordon on the embedded defaults (PGlite)', () => {
-  it('screens an address with the legal authority printed, loading the default list on first use', async () => {
-    const r = await runCli(['screen', '0x8589427373D6D84E98730D7795D8f6f8731FDA16'], { env });
+  it('screens an address with entity, programs, SDN id and authority printed, loading the default list on first use', async () => {
+    // Lazarus Group's, in OFAC's sdn_advanced.xml of 2025-11-19 (lists/ofac-sdn-digital-currency.json).
+    const r = await runCli(['screen', '0x098B716B8Aaf21512996dC57EB0615e2383E2f96'], { env });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('LISTED   0x8589427373D6D84E98730D7795D8f6f8731FDA16');
+    expect(r.stdout).toContain('LISTED   0x098B716B8Aaf21512996dC57EB0615e2383E2f96');
     expect(r.stdout).toContain('list ofac-sdn v1 (policy hold)');
+    expect(r.stdout).toContain('entity:    Lazarus Group\n');
+    expect(r.stdout).toContain('programs:  DPRK3\n');
     expect(r.stdout).toContain('listed by: US Treasury OFAC, Specially Designated Nationals and Blocked Persons List');
+    expect(r.stdout).toMatch(
+      /entry: {5}sdn:27307:ETH:0x098b716b8aaf21512996dc57eb0615e2383e2f96 {2}\(.*lists\/ofac-sdn-digital-currency\.json entries\[\d+\] \(sdn_advanced\.xml of 2025-11-19: DistinctParty\[FixedRef=27307\]\/Feature\[ID=50215\]\)\)/,
+    );
     expect(r.stderr).toContain('list has no snapshot yet; loading it');
     const again = await runCli(['screen', 'bc1qa5wkgaew2dkv56kfvj49j0av5nml45x9ek9hz6'], { env });
     expect(again.stderr).not.toContain('loading it');

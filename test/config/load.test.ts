@@ -28,7 +28,8 @@ describe('configuration', () => {
     expect(config.store).toEqual({ driver: 'pglite', dataDir: join(PROJECT_ROOT, 'data/cordon') });
     expect(config.redis.url).toBe('redis://127.0.0.1:6379');
     expect(config.lists[0]).toMatchObject({ id: 'ofac-sdn', policy: 'hold', maxDropShare: 0.1, refresh: 86_400_000 });
-    expect(config.lists[0]?.source).toBe(join(PROJECT_ROOT, 'lists/ofac-sdn-2024-09'));
+    expect(config.lists[0]).toMatchObject({ format: 'ofac-compact-json', authority: expect.stringMatching(/^US Treasury OFAC/) });
+    expect(config.lists[0]?.source).toBe(join(PROJECT_ROOT, 'lists/ofac-sdn-digital-currency.json'));
   });
 
   it('accepts the production example once its secrets are in the environment', () => {

@@ -155,6 +155,45 @@ describe('bech32 / bech32m (segwit) addresses', () => {
   });
 });
 
+describe('BNB Beacon Chain (bnb1…) addresses', () => {
+  // OFAC's only BNB feature (sdn_advanced.xml of 2025-11-19, SDN 56360).
+  const listed = 'bnb136ns6lfw4zs5hg4n85vdthaad7hq5m4gtkgf23';
+  const account = bech32.fromWords(bech32.decode(listed).words);
+
+  it('the address OFAC lists under BNB is a bnb-beacon address, kept as listed (lowercase)', () => {
+    expect(account).toHaveLength(20);
+    expect(parseListedAddress(listed, 'BNB')).toEqual({ family: 'bnb-beacon', address: listed });
+    // Its own format decides, whatever the ticker says.
+    expect(parseListedAddress(listed, 'ETH')).toEqual({ family: 'bnb-beacon', address: listed });
+    expect(parseListedAddress(listed.toUpperCase(), 'BNB')).toEqual({ family: 'bnb-beacon', address: listed });
+    expect(normaliseForFamily(` ${listed.toUpperCase()} `, 'bnb-beacon')).toBe(listed);
+  });
+
+  it('screening without a chain reads it as bnb-beacon (and as the exact string)', () => {
+    expect(families(listed)).toEqual([
+      ['bnb-beacon', listed],
+      ['unverified', listed],
+    ]);
+  });
+
+  it('a changed character, mixed case, bech32m, or a payload that is not 20 bytes is rejected under any ticker', () => {
+    const flipped = `${listed.slice(0, -1)}${listed.endsWith('3') ? '4' : '3'}`;
+    expect(rejection(() => parseListedAddress(flipped, 'BNB'))).toBe('bad bech32 checksum');
+    expect(rejection(() => parseListedAddress(flipped, 'XMR'))).toBe('bad bech32 checksum');
+    expect(rejection(() => parseListedAddress(`BNB1${listed.slice(4)}`, 'BNB'))).toBe('mixed-case bech32 address');
+    expect(rejection(() => parseListedAddress(bech32m.encode('bnb', bech32m.toWords(account)), 'BNB'))).toBe('bad bech32 checksum');
+    const long = bech32.encode('bnb', bech32.toWords(new Uint8Array(32).fill(7)));
+    expect(rejection(() => parseListedAddress(long, 'BNB'))).toBe('BNB Beacon Chain account is 32 bytes; must be 20');
+  });
+
+  it('is not an EVM address, and an EVM address is not a bnb-beacon one', () => {
+    expect(rejection(() => normaliseForFamily(listed, 'evm'))).toBe('reads as bnb-beacon, not as evm');
+    expect(rejection(() => normaliseForFamily('0x8589427373d6d84e98730d7795d8f6f8731fda16', 'bnb-beacon'))).toBe(
+      'reads as evm, not as bnb-beacon',
+    );
+  });
+});
+
 describe('base58check addresses', () => {
   const p2pkh = '18M8bJWMzWHDBMxoLqjHHAffdRy4SrzkfB';
 

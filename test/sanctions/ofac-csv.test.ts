@@ -14,19 +14,28 @@ describe('OFAC legacy SDN CSV', () => {
 
   it('finds every digital-currency clause of the 2021 files, remarks continued in sdn_comments.csv included', () => {
     // 97 clauses once each entry's remarks are joined with their continuation: one of them
-    // (ent 29703) is split mid-word across the two files. One clause carries an ETH address
-    // with 39 hex digits, as OFAC published it: rejected with its line, the other 96 load.
-    expect(result.entries).toHaveLength(96);
-    expect(result.rejected).toHaveLength(1);
+    // (ent 29703) is split mid-word across the two files. All 97 load, the one ETH address with
+    // 39 hex digits (as OFAC published it) included.
+    expect(result.entries).toHaveLength(97);
+    expect(result.rejected).toEqual([]);
     const pairs = new Set(result.entries.map((e) => `${e.ticker}:${e.address}`));
-    expect(pairs.size).toBe(95);
+    expect(pairs.size).toBe(96);
   });
 
-  it('rejects the malformed address with file, line and reason, and loses nothing else', () => {
-    const [bad] = result.rejected;
-    expect(bad?.source).toEqual({ file: `${SDN_CSV_2021}/sdn.csv`, line: 8308 });
-    expect(bad?.text).toBe('ETH 0xa7e5d5a720f06526557c513402f2e6b5fa20b00');
-    expect(bad?.reason).toMatch(/40 hex/);
+  it('keeps the malformed ETH address OFAC published as an exact-string entry, with a note naming file, line and reason', () => {
+    const odd = result.entries.filter((e) => e.family === 'unverified' && e.ticker === 'ETH');
+    expect(odd).toEqual([
+      expect.objectContaining({
+        address: '0xa7e5d5a720f06526557c513402f2e6b5fa20b00',
+        entryUid: expect.stringMatching(/^sdn:\d+:ETH:0xa7e5d5a720f06526557c513402f2e6b5fa20b00$/),
+        source: { file: `${SDN_CSV_2021}/sdn.csv`, line: 8308 },
+      }),
+    ]);
+    expect(result.notes).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${SDN_CSV_2021}/sdn\\.csv:8308: ETH address "0xa7e5d5a720f06526557c513402f2e6b5fa20b00" fails verification \\(.*40 hex.*\\); kept as an exact-string`),
+      ),
+    ]);
   });
 
   it('attaches the entity name and every program (the legal basis) to each address', () => {
@@ -79,6 +88,6 @@ describe('OFAC legacy SDN CSV', () => {
     lines.splice(10, 0, '999999,"BROKEN ROW"');
     const r = parseOfacCsv({ sdn: { file: 'sdn.csv', text: lines.join('\r\n') }, comments: set2021.comments });
     expect(r.rejected.map((x) => x.source)).toContainEqual({ file: 'sdn.csv', line: 11 });
-    expect(r.entries).toHaveLength(96);
+    expect(r.entries).toHaveLength(97);
   });
 });

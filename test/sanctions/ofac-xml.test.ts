@@ -125,6 +125,16 @@ describe('OFAC advanced XML (sdn_advanced.xml)', () => {
         source: loc(90001, 900014),
       },
       {
+        // A bad base58check checksum: kept as the exact string OFAC wrote (see the next test).
+        entryUid: 'sdn:90002:XBT:1P9TNZ5ewseDDv2Th6uNBkDy1epw3U8WQz',
+        address: '1P9TNZ5ewseDDv2Th6uNBkDy1epw3U8WQz',
+        family: 'unverified',
+        ticker: 'XBT',
+        entityName: 'EXAMPLE MIXER LTD',
+        programs: ['CYBER2'],
+        source: loc(90002, 900021),
+      },
+      {
         entryUid: 'sdn:90002:ETH:0xbdece927da3ab488a345984467261f7117b1e6a4',
         address: '0xbdece927da3ab488a345984467261f7117b1e6a4',
         family: 'evm',
@@ -134,19 +144,41 @@ describe('OFAC advanced XML (sdn_advanced.xml)', () => {
         source: loc(90002, 900022),
       },
     ]);
-    expect(result.notes ?? []).toEqual([]);
+    expect(result.rejected).toEqual([]);
   });
 
-  it('an address with a bad checksum is rejected with its location and reason, and the rest of the list loads', () => {
-    expect(result.rejected).toEqual([
-      {
-        source: loc(90002, 900021),
-        reason: expect.stringMatching(/^invalid XBT address: .*checksum/),
-        text: '1P9TNZ5ewseDDv2Th6uNBkDy1epw3U8WQz',
-      },
+  it('an address that fails verification under its ticker is kept as an exact-string entry, and a note says where and why', () => {
+    // Dropping an address OFAC publishes would let it screen clean; an odd string only matches itself.
+    expect(result.notes).toEqual([
+      expect.stringMatching(
+        /^lists\/sdn_advanced\.xml DistinctParty\[FixedRef=90002\]\/Feature\[ID=900021\]: XBT address "1P9TNZ5ewseDDv2Th6uNBkDy1epw3U8WQz" fails verification \(.*checksum\); kept as an exact-string \(unverified\) entry/,
+      ),
     ]);
-    // The same party's valid ETH address still loads.
-    expect(result.entries.filter((e) => e.entryUid.startsWith('sdn:90002:')).map((e) => e.ticker)).toEqual(['ETH']);
+  });
+
+  it('a feature whose address cannot be matched at all (inner whitespace) is rejected with its location', async () => {
+    const spaced = text.replace('1P9TNZ5ewseDDv2Th6uNBkDy1epw3U8WQz', '1P9TNZ5ewseDDv2Th6u NBkDy1epw3U8WQz');
+    const r = await parseOfacAdvancedXml(once(spaced), FILE);
+    expect(r.rejected).toEqual([
+      { source: loc(90002, 900021), reason: 'invalid XBT address: contains whitespace', text: '1P9TNZ5ewseDDv2Th6u NBkDy1epw3U8WQz' },
+    ]);
+    expect(r.entries.filter((e) => e.entryUid.startsWith('sdn:90002:')).map((e) => e.ticker)).toEqual(['ETH']);
+  });
+
+  it('reports the date of issue the document states, and each entry\'s FixedRef and Feature ID', async () => {
+    expect(result).toMatchObject({ dateOfIssue: '2024-06-12', about: 'OFAC advanced sanctions XML, date of issue 2024-06-12' });
+    const r = await parseOfacAdvancedXml(once(text), FILE);
+    expect(r.refs.get('sdn:90001:USDT:TXE5pwZbPzixp4X5dx7Lh4FTMjaAGrm7u4')).toEqual({ sdnId: '90001', featureId: '900013' });
+    expect(r.refs.size).toBe(r.entries.length);
+  });
+
+  it('a document without a DateOfIssue loads, with a note that its date is unknown', async () => {
+    const start = text.indexOf('<DateOfIssue');
+    const end = text.indexOf('</DateOfIssue>') + '</DateOfIssue>'.length;
+    const r = await parseOfacAdvancedXml(once(text.slice(0, start) + text.slice(end)), FILE);
+    expect(r.dateOfIssue).toBeNull();
+    expect(r.entries).toHaveLength(result.entries.length);
+    expect(r.notes).toContain('no readable Sanctions/DateOfIssue: the publication date is unknown');
   });
 
   it('a party with only non-digital features (a Location) yields no entry', () => {
@@ -251,7 +283,9 @@ describe('OFAC advanced XML (sdn_advanced.xml)', () => {
     const r = await parseOfacAdvancedXml(once(text.slice(0, start) + text.slice(end)), FILE);
     const suex = r.entries.filter((e) => e.entryUid.startsWith('sdn:33151:'));
     expect(suex.map((e) => e.programs)).toEqual([[], []]);
-    expect(r.notes).toEqual([expect.stringContaining('DistinctParty[FixedRef=33151]')]);
+    expect(r.notes?.filter((n) => n.includes('DistinctParty[FixedRef=33151]'))).toEqual([
+      expect.stringContaining('has no SanctionsEntry; its addresses are kept with no programs'),
+    ]);
   });
 
   it('a ~20 MB file streamed from a generator parses without being held in memory', async () => {
