@@ -3,7 +3,10 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { checkedConfigSchema, type CordonConfig } from './schema.js';
+import { checkedConfigSchema, configSchema, type CordonConfig } from './schema.js';
+import { keyForEnvWord, schemaKeys } from './schema-keys.js';
+
+const KNOWN_KEYS = schemaKeys(configSchema);
 
 export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../../config/default.yaml', import.meta.url));
 
@@ -43,6 +46,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   const files = [DEFAULT_CONFIG_FILE];
   const merged: Plain = {};
   const origin = new Map<string, string>(); // top-level section → file it came from
+  const envNames = new Map<string, string[]>(); // top-level section → the CORDON_… variables that set it
 
   const take = (file: string) => {
     const doc = readYaml(file, problems);
@@ -60,13 +64,14 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   if (problems.length > 0) throw new ConfigError(problems);
 
   const substituted = substituteEnv(merged, env, [], (path, msg) => problems.push(`${origin.get(String(path[0])) ?? '?'}: ${formatPath(path)}: ${msg}`));
-  applyEnvOverrides(substituted, env, origin);
+  const fileOrigin = new Map(origin);
+  applyEnvOverrides(substituted, env, origin, envNames);
   resolvePaths(substituted, origin, cwd);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const parsed = checkedConfigSchema.safeParse(substituted);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, origin)));
+    throw new ConfigError(parsed.error.issues.flatMap((issue) => describeIssue(issue, fileOrigin, envNames)));
   }
   return { config: parsed.data, files };
 }
@@ -111,14 +116,18 @@ function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path: (string | n
   return value;
 }
 
-/** `CORDON_STORE__DATA_DIR=/var/lib/cordon` sets store.dataDir. Values are read as YAML scalars. */
-function applyEnvOverrides(target: unknown, env: NodeJS.ProcessEnv, origin: Map<string, string>): void {
+/**
+ * `CORDON_STORE__DATA_DIR=/var/lib/cordon` (or `…__DATADIR`) sets store.dataDir: each word is
+ * matched to a key the schema knows, ignoring case and underscores. Values are read as YAML
+ * scalars.
+ */
+function applyEnvOverrides(target: unknown, env: NodeJS.ProcessEnv, origin: Map<string, string>, envNames: Map<string, string[]>): void {
   if (!isPlain(target)) return;
   const overrides = Object.entries(env)
     .filter((e): e is [string, string] => e[0].startsWith('CORDON_') && e[0].includes('__') && e[1] !== undefined)
     .sort(([a], [b]) => a.localeCompare(b));
   for (const [name, raw] of overrides) {
-    const keys = name.slice('CORDON_'.length).split('__').map(camelCase);
+    const keys = name.slice('CORDON_'.length).split('__').map((w) => keyForEnvWord(w, KNOWN_KEYS));
     const section = keys[0];
     if (section === undefined) continue;
     // Switching the store driver replaces the whole section: the old driver's keys do not apply.
@@ -130,6 +139,7 @@ function applyEnvOverrides(target: unknown, env: NodeJS.ProcessEnv, origin: Map<
     }
     node[keys[keys.length - 1] as string] = parseScalar(raw);
     origin.set(section, ENV_ORIGIN);
+    envNames.set(section, [...(envNames.get(section) ?? []), name]);
   }
 }
 
@@ -137,10 +147,6 @@ function parseScalar(raw: string): unknown {
   if (/^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
   if (raw === 'true' || raw === 'false') return raw === 'true';
   return raw;
-}
-
-function camelCase(s: string): string {
-  return s.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
 function resolvePaths(cfg: unknown, origin: Map<string, string>, cwd: string): void {
@@ -163,12 +169,24 @@ function resolvePaths(cfg: unknown, origin: Map<string, string>, cwd: string): v
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue, origin: Map<string, string>): string {
-  const file = origin.get(String(issue.path[0])) ?? DEFAULT_CONFIG_FILE;
+/**
+ * `<where>: <key path>: <what was expected>`, where is the file that set the section, or the
+ * environment variables that did (an override can misspell a section or key as well as a file).
+ */
+function describeIssue(issue: z.core.$ZodIssue, fileOrigin: ReadonlyMap<string, string>, envNames: ReadonlyMap<string, string[]>): string[] {
+  const where = (section: string): string => {
+    const vars = envNames.get(section);
+    const file = fileOrigin.get(section);
+    if (vars === undefined) return file ?? DEFAULT_CONFIG_FILE;
+    return file === undefined ? `environment (${vars.join(', ')})` : `${file} or the environment (${vars.join(', ')})`;
+  };
   const path = formatPath(issue.path);
-  let msg = issue.message;
-  if (issue.code === 'unrecognized_keys') msg = `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  return `${file}: ${path || '(top level)'}: ${msg}`;
+  if (issue.code === 'unrecognized_keys') {
+    // Unknown top-level sections each come from somewhere of their own.
+    if (issue.path.length === 0) return issue.keys.map((k) => `${where(k)}: (top level): unknown section "${k}"`);
+    return [`${where(String(issue.path[0]))}: ${path}: unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`];
+  }
+  return [`${where(String(issue.path[0]))}: ${path || '(top level)'}: ${issue.message}`];
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

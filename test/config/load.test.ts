@@ -79,6 +79,20 @@ describe('configuration', () => {
     expect(config.store).toEqual({ driver: 'postgres', url: 'postgres://u@h:5432/db', poolSize: 10 });
   });
 
+  it('finds the key an environment override means however its words are broken: DATADIR, DATA_DIR, POOL_SIZE', () => {
+    expect(loadConfig({ env: { CORDON_STORE__DATADIR: '/var/lib/cordon' } }).config.store).toEqual({ driver: 'pglite', dataDir: '/var/lib/cordon' });
+    expect(loadConfig({ env: { CORDON_STORE__DATA_DIR: '/var/lib/cordon' } }).config.store).toEqual({ driver: 'pglite', dataDir: '/var/lib/cordon' });
+    const { config } = loadConfig({ env: { CORDON_STORE__DRIVER: 'postgres', CORDON_STORE__URL: 'postgres://u@h/db', CORDON_STORE__POOLSIZE: '3' } });
+    expect(config.store).toMatchObject({ poolSize: 3 });
+  });
+
+  it('blames a misspelt override on the environment variable, not on the defaults file', () => {
+    const out = problems(() => loadConfig({ env: { CORDON_STOER__DRIVER: 'postgres' } }));
+    expect(out).toEqual(['environment (CORDON_STOER__DRIVER): (top level): unknown section "stoer"']);
+    const key = problems(() => loadConfig({ env: { CORDON_STORE__DATADRI: '/x' } }));
+    expect(key).toEqual([expect.stringMatching(/^.*default\.yaml or the environment \(CORDON_STORE__DATADRI\): store: unknown key\(s\) "datadri"$/)]);
+  });
+
   it('resolves relative list paths against the file that names them', () => {
     const file = configFile('lists:\n  - id: mine\n    format: plain\n    source: ./lists/mine.txt\n    policy: alert\n    authority: compliance\n');
     const { config } = loadConfig({ file, env: {} });
