@@ -28,12 +28,13 @@ export function registerQueues(program: Command, context: () => CliContext, exit
           const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
           const failed = await queue.getFailed(0, 49);
           failedTotal += counts['failed'] ?? 0;
-          if (opts.retryFailed) for (const job of failed) await job.retry('failed');
+          // Read before retrying: BullMQ's retry clears the job's failure reason.
           report.push({
             queue: queue.name,
             counts,
             failed: failed.map((j) => ({ id: j.id, name: j.name, attempts: j.attemptsMade, reason: j.failedReason, at: j.finishedOn })),
           });
+          if (opts.retryFailed) for (const job of failed) await job.retry('failed');
         }
         if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else {
