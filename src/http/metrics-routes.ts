@@ -9,15 +9,18 @@ import type { Route } from './router.js';
  * emptied (absent beats stale for a gauge someone alerts on) and the failure is logged.
  */
 export function registerHoldsCollector(deps: Pick<HttpDeps, 'metrics' | 'holdCounts'>, log: Logger): void {
-  deps.metrics.onCollect(async () => {
-    try {
-      const counts = await deps.holdCounts();
-      for (const state of HOLD_STATES) deps.metrics.holds.set({ state }, counts[state] ?? 0);
-    } catch (err) {
-      deps.metrics.holds.reset();
-      log.warn({ err }, 'counting holds for /metrics failed; cordon_holds left empty for this scrape');
-    }
-  });
+  deps.metrics.onCollect(
+    async () => {
+      try {
+        const counts = await deps.holdCounts();
+        for (const state of HOLD_STATES) deps.metrics.holds.set({ state }, counts[state] ?? 0);
+      } catch (err) {
+        deps.metrics.holds.reset();
+        log.warn({ err }, 'counting holds for /metrics failed; cordon_holds left empty for this scrape');
+      }
+    },
+    { name: 'holds', clears: [deps.metrics.holds] },
+  );
 }
 
 export function metricsRoutes(deps: HttpDeps): Route[] {

@@ -16,16 +16,55 @@ export interface Metrics {
   readonly holds: Gauge<'state'>;
   readonly queueJobs: Gauge<'queue' | 'state'>;
   readonly rpcErrors: Gauge<'chain' | 'endpoint' | 'kind'>;
-  /** Registers work to run before each scrape (e.g. counting holds by state). */
-  onCollect(fn: () => Promise<void>): void;
+  /** Collectors that did not finish in time (e.g. queue depths while Redis is down), by name. */
+  readonly collectTimeouts: Counter<'collector'>;
+  /**
+   * Registers work to run before each scrape (e.g. counting holds by state). A collector that
+   * has not finished within the collect timeout is left behind so the scrape still answers; the
+   * gauges it names in `clears` are emptied (absent beats stale for a gauge someone alerts on).
+   */
+  onCollect(fn: () => Promise<void>, opts?: { readonly name?: string; readonly clears?: readonly Gauge<string>[] }): void;
 }
 
-export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
+interface Collector {
+  readonly name: string;
+  readonly fn: () => Promise<void>;
+  readonly clears: readonly Gauge<string>[];
+  /** A run left behind by an earlier scrape, still waiting (e.g. on Redis): no second one is started. */
+  running: Promise<unknown> | null;
+}
+
+export function createMetrics(opts: { defaultMetrics?: boolean; collectTimeoutMs?: number } = {}): Metrics {
   const registry = new Registry();
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'cordon_' });
-  const collectors: (() => Promise<void>)[] = [];
+  const collectTimeoutMs = opts.collectTimeoutMs ?? 2_000;
+  const collectors: Collector[] = [];
+  const collectTimeouts = new Counter({
+    name: 'cordon_metrics_collect_timeouts_total',
+    help: 'Scrape-time collectors that did not answer in time (their gauges were left empty), by collector',
+    labelNames: ['collector'],
+    registers: [registry],
+  });
+  const collectOne = async (c: Collector): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), collectTimeoutMs);
+    });
+    c.running ??= c.fn().finally(() => {
+      c.running = null;
+    });
+    try {
+      const outcome = await Promise.race([c.running.then(() => 'done' as const), late]);
+      if (outcome === 'late') {
+        for (const g of c.clears) g.reset();
+        collectTimeouts.inc({ collector: c.name });
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   const collectAll = async () => {
-    await Promise.allSettled(collectors.map((c) => c()));
+    await Promise.allSettled(collectors.map(collectOne));
   };
   // prom-client calls `collect` of each metric per scrape; running every collector once, from
   // the first gauge scraped, keeps one store/Redis round trip per scrape.
@@ -80,8 +119,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     holds: gauge('cordon_holds', 'Holds by state', ['state'] as const),
     queueJobs: gauge('cordon_queue_jobs', 'Jobs per pipeline queue and state', ['queue', 'state'] as const),
     rpcErrors: gauge('cordon_rpc_errors', 'RPC errors per chain endpoint and kind since start', ['chain', 'endpoint', 'kind'] as const),
-    onCollect(fn) {
-      collectors.push(fn);
+    collectTimeouts,
+    onCollect(fn, o = {}) {
+      collectors.push({ name: o.name ?? 'unnamed', fn, clears: o.clears ?? [], running: null });
     },
   };
 }

@@ -98,12 +98,16 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     for (const q of queues.all) out[q.name] = await q.getFailedCount();
     return out;
   };
-  metrics.onCollect(async () => {
-    for (const q of queues.all) {
-      const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
-      for (const [state, n] of Object.entries(counts)) metrics.queueJobs.set({ queue: q.name, state }, n);
-    }
-  });
+  metrics.onCollect(
+    async () => {
+      for (const q of queues.all) {
+        const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+        for (const [state, n] of Object.entries(counts)) metrics.queueJobs.set({ queue: q.name, state }, n);
+      }
+    },
+    // Redis down: the counts would hang until it is back; the scrape must not.
+    { name: 'queue_jobs', clears: [metrics.queueJobs] },
+  );
   metrics.onCollect(async () => {
     for (const [chain, source] of sources) {
       for (const e of source.endpointStats?.() ?? []) {
