@@ -79,6 +79,7 @@ export function registerRun(program: Command, context: () => CliContext): void {
             store,
             chains: ctx.config.chains,
             apiToken: process.env[API_TOKEN_ENV],
+            probesNeedToken: ctx.config.http.probeAuth === 'token',
             redis: pipeline.ctx.redis,
             storePing: () => store.db.query('SELECT 1'),
             chainLags: () =>

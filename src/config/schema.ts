@@ -196,8 +196,13 @@ export const configSchema = z.strictObject({
   store: storeSchema,
   redis: z.strictObject({ url: z.string().regex(/^rediss?:\/\//, 'a redis:// URL') }),
   http: z
-    .strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8080) })
-    .default({ host: '127.0.0.1', port: 8080 }),
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      /** `token`: /readyz and /metrics need `Authorization: Bearer $CORDON_API_TOKEN` like the API (/healthz stays open). */
+      probeAuth: z.enum(['none', 'token']).default('none'),
+    })
+    .default({ host: '127.0.0.1', port: 8080, probeAuth: 'none' }),
   lists: z.array(listConfigSchema).default([]),
   chains: z.array(chainSchema).default([]),
   alerts: z

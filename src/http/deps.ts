@@ -30,6 +30,8 @@ export interface HttpDeps {
   readonly chains: readonly AccountChain[];
   /** `CORDON_API_TOKEN`; undefined or empty disables /v1 (503). */
   readonly apiToken: string | undefined;
+  /** /readyz and /metrics need the API token too (config `http.probeAuth: token`). */
+  readonly probesNeedToken?: boolean;
   readonly redis: RedisPing;
   /** A trivial statement against the store (`SELECT 1`); rejects when it is unreachable. */
   readonly storePing: () => Promise<unknown>;

@@ -81,7 +81,7 @@ export function healthRoutes(deps: HttpDeps): Route[] {
     {
       method: 'GET',
       path: '/readyz',
-      auth: 'public',
+      auth: 'probe',
       async handle(ctx) {
         const r = await readiness(deps);
         const ready = r.status === 'ready';

@@ -28,7 +28,7 @@ export function metricsRoutes(deps: HttpDeps): Route[] {
     {
       method: 'GET',
       path: '/metrics',
-      auth: 'public',
+      auth: 'probe',
       async handle() {
         const registry = deps.metrics.registry;
         return { status: 200, text: await registry.metrics(), contentType: registry.contentType };

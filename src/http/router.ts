@@ -7,8 +7,11 @@ import type { Logger } from '../log/logger.js';
 
 export type Method = 'GET' | 'POST';
 
-/** `public`: health, readiness and metrics. `token`: everything under /v1 (bearer token). */
-export type RouteAuth = 'public' | 'token';
+/**
+ * `public`: liveness. `probe`: readiness and metrics, public unless the config puts them behind
+ * the token (`http.probeAuth`). `token`: everything under /v1 (bearer token).
+ */
+export type RouteAuth = 'public' | 'probe' | 'token';
 
 export interface RequestContext {
   readonly method: string;

@@ -95,7 +95,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         throw new HttpError(405, `${method} not allowed on ${path}`, undefined, { allow: found.allow.join(', ') });
       }
       const { route, params } = found.match;
-      if (route.auth === 'token') requireToken(req.headers.authorization, deps.apiToken);
+      if (route.auth === 'token' || (route.auth === 'probe' && deps.probesNeedToken === true)) requireToken(req.headers.authorization, deps.apiToken);
       const ctx: RequestContext = {
         method,
         path,

@@ -282,6 +282,20 @@ describe('http api', () => {
       }
     });
 
+    it('keeps /readyz and /metrics open by default, and behind the token with http.probeAuth: token; /healthz stays open', async () => {
+      expect((await call('GET', '/metrics', { token: null })).status).toBe(200);
+      const guarded = await startHttpServer({ host: '127.0.0.1', port: 0, deps: { ...deps(), probesNeedToken: true }, log });
+      try {
+        expect((await call('GET', '/metrics', { token: null, base: guarded.url })).status).toBe(401);
+        expect((await call('GET', '/readyz', { token: null, base: guarded.url })).status).toBe(401);
+        expect((await call('GET', '/metrics', { base: guarded.url })).status).toBe(200);
+        expect([200, 503]).toContain((await call('GET', '/readyz', { base: guarded.url })).status);
+        expect((await call('GET', '/healthz', { token: null, base: guarded.url })).status).toBe(200);
+      } finally {
+        await guarded.close();
+      }
+    });
+
     it('refuses to start with a token too short to be a secret', async () => {
       await expect(startHttpServer({ host: '127.0.0.1', port: 0, deps: { ...deps(), apiToken: 'short' }, log })).rejects.toThrow(
         /at least 16/,
