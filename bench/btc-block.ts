@@ -1,6 +1,6 @@
 /**
  * Bitcoin block benchmark on mainnet block 413567 (999,887 bytes, 1,557 transactions, 3,581
- * outputs; ../shared/fixtures/bitcoin/block413567.raw): what Cordon's extractor costs next to
+ * outputs; test/fixtures/real/bitcoin/block413567.raw): what Cordon's extractor costs next to
  * bitcoinjs-lib.
  *
  *   npx tsx bench/btc-block.ts [--runs 40] [--naive-runs 12]
@@ -29,7 +29,7 @@ import { intFlag } from './flags.js';
 
 const RUNS = intFlag('runs', 40);
 const NAIVE_RUNS = Math.min(intFlag('naive-runs', 12), RUNS);
-const FIXTURE = fileURLToPath(new URL('../../shared/fixtures/bitcoin/block413567.raw', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../test/fixtures/real/bitcoin/block413567.raw', import.meta.url));
 const raw = readFileSync(FIXTURE);
 const mainnet = utxoNetwork('bitcoin', 'mainnet');
 

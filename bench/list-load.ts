@@ -11,7 +11,7 @@ import { loadList } from '../src/sanctions/load-list.js';
 import { parseOfacCsv } from '../src/sanctions/ofac-csv.js';
 import { screenAddress } from '../src/sanctions/screen-address.js';
 
-const fixtures = fileURLToPath(new URL('../../shared/fixtures/ofac/', import.meta.url));
+const fixtures = fileURLToPath(new URL('../test/fixtures/real/ofac/', import.meta.url));
 
 function time<T>(label: string, runs: number, fn: () => T): T {
   let result = fn(); // warm-up

@@ -16,7 +16,7 @@ import {
 } from '../../src/domain/address.js';
 import { familyHintForTicker, isEvmTicker, KNOWN_FORMAT_TICKERS } from '../../src/domain/ticker.js';
 
-const LISTS = new URL('../../../shared/fixtures/ofac/lists-2024-09/', import.meta.url);
+const LISTS = new URL('../fixtures/real/ofac/lists-2024-09/', import.meta.url);
 
 function listLines(ticker: string): string[] {
   return readFileSync(new URL(`sanctioned_addresses_${ticker}.txt`, LISTS), 'utf8')

@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** ../shared/fixtures, relative to the project root (see its README for provenance). */
-export const SHARED_FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
+/**
+ * Real public data (OFAC publications, mainnet blocks), copied unchanged into the repository so
+ * that a clone alone runs every test: test/fixtures/real/README.md gives each file's source,
+ * commit and licence.
+ */
+export const SHARED_FIXTURES = fileURLToPath(new URL('../fixtures/real/', import.meta.url));
 export const OFAC_LISTS_2024 = `${SHARED_FIXTURES}ofac/lists-2024-09`;
 export const SDN_CSV_2021 = `${SHARED_FIXTURES}ofac/sdn-csv-2021`;
 export const SDN_CSV_MIXED = `${SHARED_FIXTURES}ofac/sdn-csv-mixed`;

@@ -1,6 +1,6 @@
 /**
  * A local JSON-RPC server that answers from real recorded mainnet answers (a full-transaction
- * block and its block receipts, e.g. ../shared/fixtures/ethereum/mainnet-block-18000000), the
+ * block and its block receipts, e.g. test/fixtures/real/ethereum/mainnet-block-18000000), the
  * way a node holding only those blocks would. Anvil cannot replay mainnet history here (no
  * network to fork from), so this is how the real blocks reach Cordon's whole pipeline.
  *

@@ -1,5 +1,5 @@
 /**
- * The three real `sdn_advanced.xml` publications in ../shared/fixtures/ofac (gzip; see that
+ * The three real `sdn_advanced.xml` publications in test/fixtures/real/ofac (gzip; see that
  * folder's README for provenance) and the extractor's per-ticker lists for 2025-11-19.
  */
 import { createReadStream, readdirSync, readFileSync } from 'node:fs';

@@ -10,7 +10,7 @@ import { normaliseForFamily } from '../../../src/domain/address.js';
 import { SHARED_FIXTURES } from '../../helpers/fixtures.js';
 import { buildScenario } from './regtest-chain.js';
 
-// Bitcoin mainnet block 413567 (see ../shared/fixtures/README.md).
+// Bitcoin mainnet block 413567 (see test/fixtures/real/README.md).
 const RAW = readFileSync(`${SHARED_FIXTURES}bitcoin/block413567.raw`);
 const HASH = '0000000000000000025aff8be8a55df8f89c77296db6198f272d6577325d4069';
 const mainnet = utxoNetwork('bitcoin', 'mainnet');
