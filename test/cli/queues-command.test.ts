@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE } from '../../src/pipeline/queue-names.js';
 import { runCli, writeConfig } from '../helpers/cli.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379/7';
+const REDIS_URL = 'redis://127.0.0.1:6379/2';
 
 describe('cordon queues', () => {
   let config: string;
@@ -14,7 +14,7 @@ describe('cordon queues', () => {
     const flush = new Redis(REDIS_URL);
     await flush.flushdb();
     flush.disconnect();
-    const connection = { host: '127.0.0.1', port: 6379, db: 7 };
+    const connection = { host: '127.0.0.1', port: 6379, db: 2 };
     const queue = new Queue(QUEUE.screen, { connection });
     const worker = new Worker(
       QUEUE.screen,

@@ -33,7 +33,7 @@ const SPAM_TX = '0x6742cd57e6aefce4b96887bb3090371ac49414c6b45a21e43d9e41e0ea9ed
 const PAID_TX = '0xc1e64199d60a6420e360ba326f4026eb61a085481baaec99f2f49224f1b1e96a';
 const PAYER = '0x07888c3c5d25fa74ae04a9ead1fb1cf0e7743689';
 const PAYEE = '0xf7336edf45d9c50a0ce3a5584cc12ef2b2e1c7c5';
-const REDIS_URL = 'redis://127.0.0.1:6379/8';
+const REDIS_URL = 'redis://127.0.0.1:6379/1';
 
 interface Log {
   readonly address: string;
