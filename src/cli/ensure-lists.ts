@@ -18,12 +18,10 @@ interface ListLoadFailure {
  * answer "clean" against an incomplete set.
  */
 export async function activeListsForScreening(ctx: CliContext): Promise<ActiveLists> {
-  const [failed] = await loadMissingLists(ctx);
-  if (failed) throw new CliError(`${describeFailure(failed)}, so screening would be incomplete${whatToDo(failed)}`, EXIT.failed);
+  const failures = await loadMissingLists(ctx);
   const active = await loadActiveLists((await ctx.store()).lists);
-  if (active.snapshots.size === 0) {
-    throw new CliError('no sanctions list is loaded: configure one under "lists" or run `cordon lists import`', EXIT.usage);
-  }
+  if (failures.length > 0) throw loadFailed(failures, active.snapshots.size > 0, 'screening would be incomplete');
+  if (active.snapshots.size === 0) throw nothingConfigured();
   return active;
 }
 
@@ -37,16 +35,11 @@ export async function activeListsForScreening(ctx: CliContext): Promise<ActiveLi
  */
 export async function ensureListsForWorkers(ctx: CliContext, opts: { readonly complete: boolean }): Promise<void> {
   const failures = await loadMissingLists(ctx);
-  const [first] = failures;
   const store = await ctx.store();
   const loaded = new Set((await store.lists.listSnapshots()).map((s) => s.listId));
-  if (loaded.size === 0) {
-    if (!first) throw new CliError('no sanctions list is loaded: configure one under "lists" or run `cordon lists import`', EXIT.usage);
-    const why = failures.map(describeFailure).join('; ');
-    throw new CliError(`no sanctions list is loaded and ${why}${whatToDo(first)}`, EXIT.failed);
-  }
-  if (first && opts.complete) {
-    throw new CliError(`${describeFailure(first)}, so the blocks would be screened against part of the lists${whatToDo(first)}`, EXIT.failed);
+  if (loaded.size === 0 && failures.length === 0) throw nothingConfigured();
+  if (failures.length > 0 && (loaded.size === 0 || opts.complete)) {
+    throw loadFailed(failures, loaded.size > 0, 'the blocks would be screened against part of the lists');
   }
   for (const f of failures) {
     ctx.log.error(
@@ -74,6 +67,17 @@ async function loadMissingLists(ctx: CliContext): Promise<ListLoadFailure[]> {
     }
   }
   return failures;
+}
+
+function nothingConfigured(): CliError {
+  return new CliError('no sanctions list is loaded: configure one under "lists" or run `cordon lists import`', EXIT.usage);
+}
+
+/** Exit 3 naming every list that failed and what to do; `partial`: other lists are loaded. */
+function loadFailed(failures: readonly ListLoadFailure[], partial: boolean, consequence: string): CliError {
+  const why = failures.map(describeFailure).join('; ');
+  const fix = failures[0] === undefined ? '' : whatToDo(failures[0]);
+  return new CliError(partial ? `${why}, so ${consequence}${fix}` : `no sanctions list is loaded and ${why}${fix}`, EXIT.failed);
 }
 
 function describeFailure({ list, reason }: ListLoadFailure): string {
