@@ -3,8 +3,10 @@ import type { Command } from 'commander';
 import { NoEndpointOnChain } from '../chains/rpc/chain-identity.js';
 import { createMetrics } from '../pipeline/metrics.js';
 import { enqueueReplay, ReplayFailed, waitForReplay, type ReplayProgress } from '../pipeline/replay.js';
+import { PinnedListMissing } from '../pipeline/job-errors.js';
 import { startPipeline } from '../pipeline/service.js';
 import type { CliContext } from './context.js';
+import { ensureListsForWorkers } from './ensure-lists.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 
 interface ReplayOptions {
@@ -28,7 +30,14 @@ export function registerReplay(program: Command, context: () => CliContext, exit
     .option('--lists <versions>', 'screen against these list versions, e.g. ofac-sdn@3,internal@7 (default: the active ones)')
     .option('--report <file>', 'write every match, with its legal basis, as JSON')
     .option('--no-workers', 'only queue the blocks and wait: the workers of a running `cordon run` process them')
-    .addHelpText('after', '\nExit codes: 0 done and nothing matched, 1 done with matches, 2 bad usage, 3 a block failed.')
+    .addHelpText(
+      'after',
+      '\nA configured list with no snapshot yet is loaded first (as `cordon screen` does); if it cannot be\n' +
+        'loaded the replay stops before queueing anything. A job that retrying cannot fix (no list, a chain\n' +
+        'not configured) fails at once and ends the replay with its reason.\n' +
+        'Exit codes: 0 done and nothing matched, 1 done with matches, 2 bad usage (e.g. a --lists version\n' +
+        'that is not stored), 3 a block failed or a list could not be loaded.',
+    )
     .action(async (opts: ReplayOptions) => {
       const ctx = context();
       if (!ctx.config.chains.some((c) => c.id === opts.chain)) {
@@ -38,6 +47,9 @@ export function registerReplay(program: Command, context: () => CliContext, exit
       const to = blockNumber('--to', opts.to);
       const listVersions = opts.lists ? parseListVersions(opts.lists) : undefined;
       const store = await ctx.store();
+      // Before any worker starts: a job must not meet a store without the lists it screens with.
+      if (listVersions) await checkPinnedVersions(ctx, listVersions);
+      else await ensureListsForWorkers(ctx, { complete: true });
       const pipeline = await startPipeline({
         config: ctx.config,
         store,
@@ -78,6 +90,16 @@ export function registerReplay(program: Command, context: () => CliContext, exit
         await pipeline.stop();
       }
     });
+}
+
+/** `--lists id@n` must name stored versions: refused at once, not when the first block is screened. */
+async function checkPinnedVersions(ctx: CliContext, versions: Readonly<Record<string, number>>): Promise<void> {
+  const snapshots = await (await ctx.store()).lists.listSnapshots();
+  for (const [id, version] of Object.entries(versions)) {
+    if (snapshots.some((s) => s.listId === id && s.version === version)) continue;
+    const stored = snapshots.filter((s) => s.listId === id).map((s) => s.version).sort((a, b) => a - b);
+    throw new CliError(`--lists ${id}@${version}: ${new PinnedListMissing(id, version, stored).message}`, EXIT.usage);
+  }
 }
 
 function blockNumber(flag: string, value: string): bigint {

@@ -7,6 +7,7 @@ import { parseStages, STAGES, type Stage } from '../pipeline/queue-names.js';
 import { startPipeline } from '../pipeline/service.js';
 import { startListRefresher } from '../sanctions/list-refresher.js';
 import type { CliContext } from './context.js';
+import { ensureListsForWorkers } from './ensure-lists.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { refreshRequestFor } from './list-requests.js';
 
@@ -43,6 +44,8 @@ export function registerRun(program: Command, context: () => CliContext): void {
         throw new CliError(`--only: ${(err as Error).message}`, EXIT.usage);
       }
       const store = await ctx.store();
+      // Screen workers must not start on a store without lists: they would fail every block.
+      if (stages.includes('screen')) await ensureListsForWorkers(ctx, { complete: false });
       const metrics = createMetrics();
       const pipeline = await startPipeline({ config: ctx.config, store, log: ctx.log, metrics, stages });
       const { queues } = pipeline.ctx;

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { AddressFamily } from '../domain/address-family.js';
-import { InvalidAddressError, type ParsedAddress } from '../domain/address.js';
+import { InvalidAddressError, unreadableReason, type ParsedAddress } from '../domain/address.js';
 import { describeLocation, type SanctionEntry } from '../domain/sanction-entry.js';
-import { screenAddress } from '../sanctions/screen-address.js';
+import type { AddressIndex } from '../sanctions/address-index.js';
+import { screenAddress, type ScreenResult } from '../sanctions/screen-address.js';
 import { familyForChainOption } from './chain-option.js';
 import type { CliContext } from './context.js';
 import { activeListsForScreening } from './ensure-lists.js';
@@ -31,62 +32,123 @@ export interface ScreenedMatch {
 
 export interface ScreenedAddress {
   readonly input: string;
+  /**
+   * `invalid`: no valid address of any family Cordon can verify (or not of the `--chain` given)
+   * and, as written, on no list: it was not screened, so it is never reported clean.
+   */
   readonly status: 'listed' | 'clean' | 'invalid';
+  /** Where the input came from: `argument 2`, `line 3 of a.txt`, `line 3 of standard input`. */
+  readonly from: string;
+  /** Its line in the file or standard input (absent for an argument). */
+  readonly line?: number;
+  /** What was looked up: each family's normal form; `unverified` is the exact string. */
   readonly readings: readonly ParsedAddress[];
   readonly matches: readonly ScreenedMatch[];
   readonly error?: string;
+  /**
+   * For a 0x address whose mixed case fails EIP-55: what its lower-case reading (which carries
+   * no checksum) matches, so a mistyped case neither hides a listed address nor passes as clean.
+   */
+  readonly lowerCase?: { readonly address: string; readonly listed: boolean; readonly matches: readonly ScreenedMatch[] };
 }
+
+/** One address to screen and where it came from. */
+interface ScreenInput {
+  readonly text: string;
+  readonly from: string;
+  readonly line?: number;
+}
+
+const STDIN = '-';
 
 export function registerScreen(program: Command, context: () => CliContext, exit: (code: ExitCode) => void): void {
   program
     .command('screen')
     .description('screen addresses against every active sanctions list; exit 1 if any is listed')
-    .argument('[addresses...]', 'addresses to screen (or use --file)')
+    .argument('[addresses...]', 'addresses to screen ("-" reads them from standard input, one a line)')
     .option('--chain <chain>', 'the chain the address is on: a configured chain id, a family (evm, bitcoin, tron, ...) or a ticker (ETH, XBT, TRX)')
-    .option('--file <path>', 'screen every address in a file, one a line ("-" for standard input)')
+    .option('--file <path>', 'screen every address in a file, one a line ("-" for standard input; "#" starts a comment)')
     .option('--json', 'print results as JSON')
     .addHelpText(
       'after',
       '\nWithout --chain, every family the address can belong to is checked (a 0x address as EVM and as\n' +
-        'the hex form of a Tron address). Exit codes: 0 all clean, 1 a listed address, 2 bad usage or an\n' +
-        'invalid address for --chain, 3 lists could not be loaded.',
+        'the hex form of a Tron address), and the exact string against entries in formats Cordon cannot\n' +
+        'verify (e.g. Monero). An input that is no valid address of a known format (a bad checksum, a\n' +
+        'typo) and is on no list as written is reported invalid, never clean; for a 0x address with a\n' +
+        'bad EIP-55 checksum the output also says whether its lower-case form is listed. In a batch the\n' +
+        'invalid lines are reported with their line number and the others are still screened.\n' +
+        'Exit codes: 0 every input read and clean, 1 an address is listed, 2 no address listed but an\n' +
+        'input is invalid (or bad usage), 3 lists could not be loaded.',
     )
     .action(async (addresses: string[], opts: ScreenOptions) => {
       const ctx = context();
-      const inputs = [...addresses, ...(opts.file ? readAddressFile(opts.file) : [])];
-      if (inputs.length === 0) throw new CliError('screen: give an address or --file', EXIT.usage);
+      const inputs = collectInputs(addresses, opts.file);
+      if (inputs.length === 0) throw new CliError('screen: give an address, "-" or --file', EXIT.usage);
       const family = opts.chain === undefined ? undefined : familyForChainOption(opts.chain, ctx.config.chains);
       const active = await activeListsForScreening(ctx);
       const results = inputs.map((input) => screenOne(ctx, active.index, active.snapshots, input, family));
+      const batch = inputs.length > 1 || opts.file !== undefined || addresses.includes(STDIN);
       if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-      else process.stdout.write(results.map(formatResult).join(''));
+      else process.stdout.write(results.map((r) => formatResult(r, batch)).join(''));
+      const listed = results.filter((r) => r.status === 'listed').length;
+      const invalid = results.filter((r) => r.status === 'invalid').length;
       if (!opts.json && inputs.length > 1) {
-        const listed = results.filter((r) => r.status === 'listed').length;
-        process.stdout.write(`\n${inputs.length} screened: ${listed} listed, ${inputs.length - listed} not listed\n`);
+        process.stdout.write(
+          `\n${inputs.length} screened: ${listed} listed, ${inputs.length - listed - invalid} clean, ${invalid} invalid\n`,
+        );
       }
-      if (results.some((r) => r.status === 'invalid')) exit(EXIT.usage);
-      else if (results.some((r) => r.status === 'listed')) exit(EXIT.finding);
+      // A listed address is the finding that matters most; an unreadable input still fails the run.
+      if (listed > 0) exit(EXIT.finding);
+      else if (invalid > 0) exit(EXIT.usage);
     });
 }
 
-function screenOne(
-  ctx: CliContext,
-  index: Parameters<typeof screenAddress>[0],
-  snapshots: Awaited<ReturnType<typeof activeListsForScreening>>['snapshots'],
-  input: string,
-  family: AddressFamily | undefined,
-): ScreenedAddress {
+type Snapshots = Awaited<ReturnType<typeof activeListsForScreening>>['snapshots'];
+
+function screenOne(ctx: CliContext, index: AddressIndex, snapshots: Snapshots, input: ScreenInput, family: AddressFamily | undefined): ScreenedAddress {
+  const where = { from: input.from, ...(input.line === undefined ? {} : { line: input.line }) };
+  const describe = (m: SanctionEntry) => describeMatch(ctx, m, snapshots.get(m.listId)?.version ?? m.listVersion);
+  let result: ScreenResult;
   try {
-    const { readings, matches } = screenAddress(index, input, family);
-    return {
-      input,
-      status: matches.length > 0 ? 'listed' : 'clean',
-      readings,
-      matches: matches.map((m) => describeMatch(ctx, m, snapshots.get(m.listId)?.version ?? m.listVersion)),
-    };
+    result = screenAddress(index, input.text, family);
   } catch (err) {
     if (!(err instanceof InvalidAddressError)) throw err;
-    return { input, status: 'invalid', readings: [], matches: [], error: err.reason };
+    const lower = lowerCaseReading(index, input.text, family, describe);
+    return { input: input.text, status: 'invalid', ...where, readings: [], matches: [], error: `${err.reason}${lowerCaseHint(lower)}`, ...lower };
+  }
+  const { readings, matches } = result;
+  if (matches.length > 0) return { input: input.text, status: 'listed', ...where, readings, matches: matches.map(describe) };
+  // Without --chain, a string that reads as no verified address was only compared as written.
+  const unreadable = family === undefined ? unreadableReason(input.text) : undefined;
+  if (unreadable !== undefined) {
+    const lower = lowerCaseReading(index, input.text, family, describe);
+    // Say what was checked: the exact string against the entries Cordon cannot verify.
+    const asWritten = readings.length > 0 ? ', and on no list as written' : '';
+    const error = `${unreadable}${lower.lowerCase ? lowerCaseHint(lower) : asWritten}`;
+    return { input: input.text, status: 'invalid', ...where, readings, matches: [], error, ...lower };
+  }
+  return { input: input.text, status: 'clean', ...where, readings, matches: [] };
+}
+
+const MIXED_CASE_EVM = /^0x(?=.*[a-f])(?=.*[A-F])[0-9a-fA-F]{40}$/;
+
+/** For a mixed-case 0x input that failed: the lower-case reading's matches. */
+function lowerCaseReading(
+  index: AddressIndex,
+  raw: string,
+  family: AddressFamily | undefined,
+  describe: (m: SanctionEntry) => ScreenedMatch,
+): Pick<ScreenedAddress, 'lowerCase'> {
+  const s = raw.trim();
+  if (!MIXED_CASE_EVM.test(s)) return {};
+  const lower = s.toLowerCase();
+  try {
+    const { matches } = screenAddress(index, lower, family);
+    return { lowerCase: { address: lower, listed: matches.length > 0, matches: matches.map(describe) } };
+  } catch (err) {
+    // Not an address of the --chain given even in lower case: the error already says why.
+    if (err instanceof InvalidAddressError) return {};
+    throw err;
   }
 }
 
@@ -107,11 +169,11 @@ function describeMatch(ctx: CliContext, e: SanctionEntry, version: number): Scre
   };
 }
 
-function formatResult(r: ScreenedAddress): string {
-  if (r.status === 'invalid') return `invalid  ${r.input}: ${r.error ?? ''}\n`;
-  const families = [...new Set(r.readings.map((x) => x.family))].join(', ');
-  if (r.status === 'clean') return `clean    ${r.input} (checked as ${families})\n`;
-  const lines = [`LISTED   ${r.input}`];
+function formatResult(r: ScreenedAddress, batch: boolean): string {
+  const shown = batch ? `${r.input} (${r.from})` : r.input;
+  if (r.status === 'invalid') return `invalid  ${shown}: ${r.error ?? ''}\n`;
+  if (r.status === 'clean') return `clean    ${shown} (checked as ${describeReadings(r.readings)})\n`;
+  const lines = [`LISTED   ${shown}`];
   for (const m of r.matches) {
     lines.push(
       `  list ${m.listId} v${m.listVersion} (policy ${m.policy}): ${m.ticker} ${m.address} [${m.family}]`,
@@ -124,15 +186,54 @@ function formatResult(r: ScreenedAddress): string {
   return `${lines.join('\n')}\n`;
 }
 
-function readAddressFile(path: string): string[] {
+/** `evm, tron, and as written`: the families looked up, the exact-string lookup last. */
+function describeReadings(readings: readonly ParsedAddress[]): string {
+  const families = [...new Set(readings.filter((x) => x.family !== 'unverified').map((x) => x.family))];
+  const asWritten = readings.some((x) => x.family === 'unverified');
+  return [...families, ...(asWritten ? ['as written'] : [])].join(', ');
+}
+
+function lowerCaseHint({ lowerCase }: Pick<ScreenedAddress, 'lowerCase'>): string {
+  if (!lowerCase) return '';
+  return lowerCase.listed
+    ? `; read in lower case it IS listed: ${lowerCase.matches.map(summariseMatch).join('; ')}`
+    : '; read in lower case it is not listed';
+}
+
+function summariseMatch(m: ScreenedMatch): string {
+  const programs = m.programs.length > 0 ? m.programs.join(', ') : 'programs not named by this list';
+  return `${m.entityName ?? '(entity not named by this list)'} [${programs}] (list ${m.listId} v${m.listVersion}, entry ${m.entryUid})`;
+}
+
+/**
+ * The inputs in order: arguments (a lone "-" stands for standard input), then --file's lines.
+ * Standard input can be read once, so "-" may be given once (as an argument or as --file).
+ */
+function collectInputs(args: readonly string[], file: string | undefined): ScreenInput[] {
+  const stdinUses = args.filter((a) => a === STDIN).length + (file === STDIN ? 1 : 0);
+  if (stdinUses > 1) throw new CliError('screen: standard input can be read once; give "-" once (as an argument or as --file -)', EXIT.usage);
+  const out: ScreenInput[] = [];
+  args.forEach((arg, i) => {
+    if (arg === STDIN) out.push(...readAddressFile(STDIN));
+    else out.push({ text: arg, from: `argument ${i + 1}` });
+  });
+  if (file !== undefined) out.push(...readAddressFile(file));
+  return out;
+}
+
+function readAddressFile(path: string): ScreenInput[] {
   let text: string;
   try {
-    text = readFileSync(path === '-' ? 0 : path, 'utf8');
+    text = readFileSync(path === STDIN ? 0 : path, 'utf8');
   } catch (err) {
-    throw new CliError(`--file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.usage);
+    const what = path === STDIN ? 'standard input' : `--file ${path}`;
+    throw new CliError(`${what}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.usage);
   }
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.replace(/#.*$/, '').trim())
-    .filter((l) => l.length > 0);
+  const name = path === STDIN ? 'standard input' : path;
+  const out: ScreenInput[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.replace(/#.*$/, '').trim();
+    if (line.length > 0) out.push({ text: line, from: `line ${i + 1} of ${name}`, line: i + 1 });
+  });
+  return out;
 }

@@ -348,6 +348,21 @@ export function readAddress(raw: string): ParsedAddress[] {
   return out;
 }
 
+/**
+ * Why `raw` is no valid address of any family Cordon can verify, or undefined when it is one
+ * (then `readAddress` gives at least one reading other than `unverified`). Screening uses it
+ * so that a string it could only compare as written is never reported clean.
+ */
+export function unreadableReason(raw: string): string | undefined {
+  const s = raw.trim();
+  if (s === '') return 'empty';
+  const a = decode(s);
+  if (a !== undefined) return a.ok ? undefined : a.reason;
+  if (TRON_HEX_SHAPE.test(s)) return undefined;
+  if (WHITESPACE.test(s)) return 'contains whitespace';
+  return 'not an address of any known format';
+}
+
 /** Index key: `${family}:${address}`. */
 export function addressKey(p: ParsedAddress): string {
   return `${p.family}:${p.address}`;

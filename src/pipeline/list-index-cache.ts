@@ -4,6 +4,7 @@ import { listId, type ListId } from '../domain/sanction-entry.js';
 import type { Logger } from '../log/logger.js';
 import { loadActiveLists, loadListVersions, type ActiveLists } from '../sanctions/active-lists.js';
 import type { SnapshotStore } from '../sanctions/snapshot-store.js';
+import { NoListLoaded, PinnedListMissing } from './job-errors.js';
 
 export interface ListRules {
   readonly policy: ListPolicy;
@@ -49,7 +50,9 @@ export class ListIndexCache {
       return this.active.lists;
     }
     const lists = await loadActiveLists(this.store);
-    if (lists.snapshots.size === 0) throw new Error('no sanctions list is loaded: screening would find nothing; refusing to screen');
+    // The commands that start workers load the configured lists first, so this is not a race
+    // with a first load: retrying would only wait for a person (see NoListLoaded).
+    if (lists.snapshots.size === 0) throw new NoListLoaded();
     this.active = { lists, versions: signature, checkedAt: now };
     this.log.info({ lists: signature, entries: lists.entryCount }, 'sanctions index loaded');
     return lists;
@@ -59,6 +62,11 @@ export class ListIndexCache {
     const key = Object.entries(versions).sort().map(([id, v]) => `${id}@${v}`).join(',');
     let lists = this.pinned.get(key);
     if (!lists) {
+      const snapshots = await this.store.listSnapshots();
+      for (const [id, version] of Object.entries(versions)) {
+        if (snapshots.some((s) => s.listId === id && s.version === version)) continue;
+        throw new PinnedListMissing(id, version, snapshots.filter((s) => s.listId === id).map((s) => s.version).sort((a, b) => a - b));
+      }
       lists = await loadListVersions(this.store, new Map(Object.entries(versions).map(([id, v]) => [listId(id) as ListId, v])));
       if (this.pinned.size >= 4) this.pinned.clear();
       this.pinned.set(key, lists);

@@ -96,7 +96,9 @@ async function failedJobOf(ctx: PipelineContext, runId: string): Promise<string 
     if ((await queue.getFailedCount()) === 0) continue;
     for (const job of await queue.getFailed(0, 200)) {
       const data = job.data as { run?: RunTag };
-      if (data.run?.runId === runId) return `${queue.name} job ${job.id} failed after ${job.attemptsMade} attempts: ${job.failedReason}`;
+      if (data.run?.runId !== runId) continue;
+      const attempts = job.attemptsMade > 1 ? ` after ${job.attemptsMade} attempts` : '';
+      return `${queue.name} job ${job.id} failed${attempts}: ${job.failedReason}`;
     }
   }
   return null;

@@ -1,5 +1,6 @@
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { PipelineContext } from './context.js';
+import { ChainNotConfigured, PermanentJobError } from './job-errors.js';
 import type { ActJob, ExtractJob, ScreenJob } from './jobs.js';
 import { QUEUE } from './queue-names.js';
 import { runAct } from './act-stage.js';
@@ -23,22 +24,55 @@ export function startWorkers(ctx: PipelineContext, stages: readonly WorkerStage[
   const add = (stage: WorkerStage, worker: Worker) => {
     worker.on('error', (err) => log.warn({ stage, err }, 'worker error (Redis connection?); it recovers by itself'));
     worker.on('failed', (job, err) => {
-      const final = job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1);
+      const permanent = err instanceof UnrecoverableError;
+      const final = permanent || (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1));
       log[final ? 'error' : 'warn'](
-        { stage, job: job?.id, attempt: job?.attemptsMade, err: err.message },
-        final ? 'job failed for good: in the failed set' : 'job failed; will retry',
+        { stage, job: job?.id, chain: chainOf(job?.data), attempt: job?.attemptsMade, err: err.message },
+        permanent
+          ? 'job failed and retrying cannot fix it: in the failed set now'
+          : final
+            ? 'job failed for good: in the failed set'
+            : 'job failed; will retry',
       );
     });
     workers.push(worker);
   };
   if (stages.includes('extract')) {
-    add('extract', new Worker(QUEUE.extract, (job: Job<ExtractJob>) => runExtract(ctx, job.data), { ...common, concurrency: concurrency.extract }));
+    const run = failFast((job: Job<ExtractJob>) => {
+      if (!ctx.sources.has(job.data.chain)) throw new ChainNotConfigured(job.data.chain, 'extract');
+      return runExtract(ctx, job.data);
+    });
+    add('extract', new Worker(QUEUE.extract, run, { ...common, concurrency: concurrency.extract }));
   }
   if (stages.includes('screen')) {
-    add('screen', new Worker(QUEUE.screen, (job: Job<ScreenJob>) => runScreen(ctx, job.data), { ...common, concurrency: concurrency.screen }));
+    const run = failFast((job: Job<ScreenJob>) => {
+      if (!ctx.config.chains.some((c) => c.id === job.data.chain)) throw new ChainNotConfigured(job.data.chain, 'screen');
+      return runScreen(ctx, job.data);
+    });
+    add('screen', new Worker(QUEUE.screen, run, { ...common, concurrency: concurrency.screen }));
   }
   if (stages.includes('act')) {
-    add('act', new Worker(QUEUE.act, (job: Job<ActJob>) => runAct(ctx, job.data), { ...common, concurrency: concurrency.act }));
+    add('act', new Worker(QUEUE.act, failFast((job: Job<ActJob>) => runAct(ctx, job.data)), { ...common, concurrency: concurrency.act }));
   }
   return workers;
+}
+
+/**
+ * A processor whose PermanentJobError fails the job at once: BullMQ retries any other error
+ * with backoff, so without this a replay on a store with no list backed off through every
+ * attempt (minutes: 8.5 per job with the default attempts and backoff) before it said why.
+ */
+function failFast<T, R>(process: (job: Job<T>) => Promise<R>): (job: Job<T>) => Promise<R> {
+  return async (job) => {
+    try {
+      return await process(job);
+    } catch (err) {
+      if (err instanceof PermanentJobError) throw new UnrecoverableError(err.message);
+      throw err;
+    }
+  };
+}
+
+function chainOf(data: unknown): string | undefined {
+  return typeof data === 'object' && data !== null && 'chain' in data && typeof data.chain === 'string' ? data.chain : undefined;
 }

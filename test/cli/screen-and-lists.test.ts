@@ -40,7 +40,7 @@ describe('cordon screen against OFAC lists-2024-09', () => {
     const forms = eth.slice(0, 20).flatMap((a) => [a.toLowerCase(), `0x${a.slice(2).toUpperCase()}`, a]);
     const r = await cordon('screen', '--chain', 'ETH', ...forms);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`${forms.length} screened: ${forms.length} listed, 0 not listed`);
+    expect(r.stdout).toContain(`${forms.length} screened: ${forms.length} listed, 0 clean, 0 invalid`);
   });
 
   it('says "clean" for an unlisted address and exits 0', async () => {
