@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { AddressFamily } from '../domain/address-family.js';
-import { InvalidAddressError, unreadableReason, type ParsedAddress } from '../domain/address.js';
+import type { ParsedAddress } from '../domain/address.js';
 import { describeLocation, type SanctionEntry } from '../domain/sanction-entry.js';
 import type { AddressIndex } from '../sanctions/address-index.js';
-import { screenAddress, type ScreenResult } from '../sanctions/screen-address.js';
+import { screenVerdict } from '../sanctions/screen-address.js';
 import { familyForChainOption } from './chain-option.js';
 import type { CliContext } from './context.js';
 import { activeListsForScreening } from './ensure-lists.js';
@@ -108,48 +108,16 @@ type Snapshots = Awaited<ReturnType<typeof activeListsForScreening>>['snapshots'
 function screenOne(ctx: CliContext, index: AddressIndex, snapshots: Snapshots, input: ScreenInput, family: AddressFamily | undefined): ScreenedAddress {
   const where = { from: input.from, ...(input.line === undefined ? {} : { line: input.line }) };
   const describe = (m: SanctionEntry) => describeMatch(ctx, m, snapshots.get(m.listId)?.version ?? m.listVersion);
-  let result: ScreenResult;
-  try {
-    result = screenAddress(index, input.text, family);
-  } catch (err) {
-    if (!(err instanceof InvalidAddressError)) throw err;
-    const lower = lowerCaseReading(index, input.text, family, describe);
-    return { input: input.text, status: 'invalid', ...where, readings: [], matches: [], error: `${err.reason}${lowerCaseHint(lower)}`, ...lower };
-  }
-  const { readings, matches } = result;
-  if (matches.length > 0) return { input: input.text, status: 'listed', ...where, readings, matches: matches.map(describe) };
-  // Without --chain, a string that reads as no verified address was only compared as written.
-  const unreadable = family === undefined ? unreadableReason(input.text) : undefined;
-  if (unreadable !== undefined) {
-    const lower = lowerCaseReading(index, input.text, family, describe);
-    // Say what was checked: the exact string against the entries Cordon cannot verify.
-    const asWritten = readings.length > 0 ? ', and on no list as written' : '';
-    const error = `${unreadable}${lower.lowerCase ? lowerCaseHint(lower) : asWritten}`;
-    return { input: input.text, status: 'invalid', ...where, readings, matches: [], error, ...lower };
-  }
-  return { input: input.text, status: 'clean', ...where, readings, matches: [] };
-}
-
-const MIXED_CASE_EVM = /^0x(?=.*[a-f])(?=.*[A-F])[0-9a-fA-F]{40}$/;
-
-/** For a mixed-case 0x input that failed: the lower-case reading's matches. */
-function lowerCaseReading(
-  index: AddressIndex,
-  raw: string,
-  family: AddressFamily | undefined,
-  describe: (m: SanctionEntry) => ScreenedMatch,
-): Pick<ScreenedAddress, 'lowerCase'> {
-  const s = raw.trim();
-  if (!MIXED_CASE_EVM.test(s)) return {};
-  const lower = s.toLowerCase();
-  try {
-    const { matches } = screenAddress(index, lower, family);
-    return { lowerCase: { address: lower, listed: matches.length > 0, matches: matches.map(describe) } };
-  } catch (err) {
-    // Not an address of the --chain given even in lower case: the error already says why.
-    if (err instanceof InvalidAddressError) return {};
-    throw err;
-  }
+  const verdict = screenVerdict(index, input.text, family);
+  if (verdict.status !== 'invalid') return { input: input.text, status: verdict.status, ...where, readings: verdict.readings, matches: verdict.matches.map(describe) };
+  const lower =
+    verdict.lowerCase === undefined
+      ? {}
+      : { lowerCase: { address: verdict.lowerCase.address, listed: verdict.lowerCase.matches.length > 0, matches: verdict.lowerCase.matches.map(describe) } };
+  // Say what was checked: the exact string against the entries Cordon cannot verify.
+  const asWritten = verdict.readings.length > 0 ? ', and on no list as written' : '';
+  const error = `${verdict.reason}${lower.lowerCase ? lowerCaseHint(lower) : asWritten}`;
+  return { input: input.text, status: 'invalid', ...where, readings: verdict.readings, matches: [], error, ...lower };
 }
 
 function describeMatch(ctx: CliContext, e: SanctionEntry, version: number): ScreenedMatch {

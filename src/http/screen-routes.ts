@@ -2,11 +2,24 @@
  * `GET /v1/screen/:address?chain=`: is this address on a list in force? With a chain, the
  * address must be valid for that chain's family; without one, every reading is checked.
  */
-import { screenAddress, type ScreenResult } from '../sanctions/screen-address.js';
+import type { SanctionEntry } from '../domain/sanction-entry.js';
+import { screenVerdict } from '../sanctions/screen-address.js';
 import { configuredChain } from './chains.js';
 import type { HttpDeps } from './deps.js';
-import { toHttpError } from './errors.js';
 import { HttpError, type Route } from './router.js';
+
+function entryJson(e: SanctionEntry) {
+  return {
+    listId: e.listId,
+    listVersion: e.listVersion,
+    entryUid: e.entryUid,
+    entityName: e.entityName,
+    programs: e.programs,
+    ticker: e.ticker,
+    family: e.family,
+    address: e.address,
+  };
+}
 
 export function screenRoutes(deps: HttpDeps): Route[] {
   return [
@@ -23,29 +36,30 @@ export function screenRoutes(deps: HttpDeps): Route[] {
         if (index === null) {
           throw new HttpError(503, 'the sanctions lists are not loaded yet; retry shortly', undefined, { 'retry-after': '5' });
         }
-        let result: ScreenResult;
-        try {
-          result = screenAddress(index, raw, chain?.family);
-        } catch (err) {
-          throw toHttpError(err, 'address') ?? err;
+        const verdict = screenVerdict(index, raw, chain?.family);
+        if (verdict.status === 'invalid') {
+          // Never "not listed" for what could not be read as an address: 400 with why.
+          return {
+            status: 400,
+            json: {
+              error: `invalid address: ${verdict.reason}`,
+              field: 'address',
+              address: raw,
+              ...(verdict.lowerCase === undefined
+                ? {}
+                : { lowerCase: { address: verdict.lowerCase.address, listed: verdict.lowerCase.matches.length > 0, matches: verdict.lowerCase.matches.map(entryJson) } }),
+            },
+          };
         }
         return {
           status: 200,
           json: {
             address: raw,
             chain: chain?.id ?? null,
-            listed: result.matches.length > 0,
-            readings: result.readings,
-            matches: result.matches.map((e) => ({
-              listId: e.listId,
-              listVersion: e.listVersion,
-              entryUid: e.entryUid,
-              entityName: e.entityName,
-              programs: e.programs,
-              ticker: e.ticker,
-              family: e.family,
-              address: e.address,
-            })),
+            status: verdict.status,
+            listed: verdict.status === 'listed',
+            readings: verdict.readings,
+            matches: verdict.matches.map(entryJson),
           },
         };
       },

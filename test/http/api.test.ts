@@ -449,6 +449,15 @@ describe('http api', () => {
       expect((await call('GET', `/v1/screen/${TORNADO}`, { token: null })).status).toBe(401);
     });
 
+    it('never says "not listed" for input it cannot read as an address; a broken checksum says whether the lower case is listed', async () => {
+      expect(await call('GET', '/v1/screen/hello')).toMatchObject({ status: 400, json: { field: 'address', error: 'invalid address: not an address of any known format' } });
+      expect(await call('GET', '/v1/screen/1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3')).toMatchObject({ status: 400, json: { error: 'invalid address: bad base58check checksum' } });
+      // One letter's case changed in the EIP-55 spelling of a listed address.
+      const flipped = TORNADO_CHECKSUMMED.replace(/[a-f]/, (c) => c.toUpperCase());
+      const r = await call('GET', `/v1/screen/${flipped}`);
+      expect(r).toMatchObject({ status: 400, json: { error: 'invalid address: bad EIP-55 checksum', lowerCase: { listed: true, matches: [{ entityName: 'TORNADO CASH' }] } } });
+    });
+
     it('answers 503 while the lists are not loaded', async () => {
       const saved = index;
       index = null;
