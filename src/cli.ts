@@ -13,6 +13,7 @@ import { registerRun } from './cli/run-command.js';
 import { registerScreen } from './cli/screen-command.js';
 import { ConfigError } from './config/load.js';
 import { ListParseError } from './sanctions/list-errors.js';
+import { RedisUnavailable } from './pipeline/redis-connection.js';
 import { StoreUnavailable } from './store/errors.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -69,7 +70,7 @@ function report(err: unknown, ctx: CliContext | undefined): ExitCode {
     process.stderr.write(`cordon: ${err.message}\n`);
     return EXIT.usage;
   }
-  if (err instanceof ListParseError || err instanceof StoreUnavailable || err instanceof NoEndpointOnChain) {
+  if (err instanceof ListParseError || err instanceof StoreUnavailable || err instanceof NoEndpointOnChain || err instanceof RedisUnavailable) {
     process.stderr.write(`cordon: ${err.message}\n`);
     return EXIT.failed;
   }
@@ -79,3 +80,6 @@ function report(err: unknown, ctx: CliContext | undefined): ExitCode {
 }
 
 process.exitCode = await main(process.argv);
+// Everything the command opened is closed by now; should a connection or timer still linger
+// (a library reconnecting), the command still ends instead of hanging its caller.
+setTimeout(() => process.exit(), 5_000).unref();

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { listRefreshRefusedAlert } from '../domain/alert.js';
 import { API_TOKEN_ENV, startHttpServer, type HttpServer } from '../http/index.js';
+import { checkConfiguredToken } from '../http/auth.js';
 import { jobId } from '../pipeline/jobs.js';
 import { createMetrics } from '../pipeline/metrics.js';
 import { parseStages, STAGES, type Stage } from '../pipeline/queue-names.js';
@@ -10,6 +11,7 @@ import type { CliContext } from './context.js';
 import { ensureListsForWorkers } from './ensure-lists.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { refreshRequestFor } from './list-requests.js';
+import { watchShutdownSignals, type ShutdownSignals } from './shutdown-signals.js';
 
 /**
  * `cordon run`: the service. Follows every configured chain (one follower per chain across
@@ -25,84 +27,107 @@ export function registerRun(program: Command, context: () => CliContext): void {
     .action(async (opts: { only?: string }) => {
       const ctx = context();
       const log = ctx.log.child({ component: 'service' });
-      // Listen before anything else: a SIGTERM during start-up also ends in a clean shutdown.
-      const stopRequested = new Promise<void>((resolve) => {
-        const stop = (signal: NodeJS.Signals) => {
-          log.info({ signal }, 'shutting down: finishing work in flight');
-          process.off('SIGTERM', stop);
-          process.off('SIGINT', stop);
-          resolve();
-        };
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
-      });
-      const wanted = opts.only?.split(',').map((s) => s.trim()) ?? [...STAGES, 'lists', 'http'];
-      let stages: Stage[];
+      // Listen before anything else: a signal during start-up also ends in a bounded, clean stop.
+      const signals = watchShutdownSignals(log, ctx.config.pipeline.shutdownTimeout);
+      // What has been started, stopped in reverse order on the way out: a start that fails half
+      // way stops the rest (workers, the follower's lock, timers) and the process exits.
+      const started: { readonly what: string; readonly stop: () => Promise<void> }[] = [];
       try {
-        stages = parseStages(wanted.filter((s) => s !== 'lists' && s !== 'http').join(','));
-      } catch (err) {
-        throw new CliError(`--only: ${(err as Error).message}`, EXIT.usage);
+        await start(ctx, opts, signals, started);
+        if (!signals.requested()) log.info('cordon running; SIGTERM or SIGINT stops it');
+        await signals.stopRequested;
+      } finally {
+        for (const { what, stop } of started.reverse()) {
+          await stop().catch((err: unknown) => log.error({ err, what }, 'stopping failed'));
+        }
+        signals.dispose();
+        log.info('stopped');
       }
-      const store = await ctx.store();
-      // Screen workers must not start on a store without lists: they would fail every block.
-      if (stages.includes('screen')) await ensureListsForWorkers(ctx, { complete: false });
-      const metrics = createMetrics();
-      const pipeline = await startPipeline({ config: ctx.config, store, log: ctx.log, metrics, stages });
-      const { queues } = pipeline.ctx;
-
-      const refresher = wanted.includes('lists')
-        ? startListRefresher(
-            store.lists,
-            ctx.log.child({ component: 'sanctions' }),
-            ctx.config.lists.map((list) => ({ request: refreshRequestFor(list), everyMs: list.refresh })),
-            (result) => {
-              if (result.outcome !== 'rejected') return;
-              const alert = listRefreshRefusedAlert(
-                { listId: result.listId, keptVersion: result.keptVersion, reason: result.reason, contentHash: null },
-                new Date(),
-              );
-              void queues.act.add('alert', { kind: 'alert', alert }, { jobId: jobId('alert', alert.dedupKey) }).catch((err: unknown) => {
-                log.error({ err, list: result.listId }, 'cannot queue the refused-refresh alert');
-              });
-            },
-          )
-        : null;
-
-      let http: HttpServer | null = null;
-      let indexTimer: NodeJS.Timeout | undefined;
-      if (wanted.includes('http')) {
-        const refreshIndex = () => void pipeline.ctx.lists.current().catch(() => undefined);
-        refreshIndex();
-        indexTimer = setInterval(refreshIndex, 10_000);
-        http = await startHttpServer({
-          host: ctx.config.http.host,
-          port: ctx.config.http.port,
-          log: ctx.log,
-          deps: {
-            store,
-            chains: ctx.config.chains,
-            apiToken: process.env[API_TOKEN_ENV],
-            probesNeedToken: ctx.config.http.probeAuth === 'token',
-            redis: pipeline.ctx.redis,
-            storePing: () => store.db.query('SELECT 1'),
-            chainLags: () =>
-              (pipeline.follow?.status() ?? []).map((s) => ({
-                chain: s.chain,
-                lag: s.fatal ? BigInt(Number.MAX_SAFE_INTEGER) : (s.status?.lag ?? null),
-                maxLag: s.maxLag,
-              })),
-            metrics,
-            holdCounts: () => store.holds.countHoldsByState(),
-            addressIndex: () => pipeline.ctx.lists.lastIndex(),
-          },
-        });
-      }
-      log.info({ stages: wanted, chains: ctx.config.chains.map((c) => c.id), store: store.kind, http: http?.url }, 'cordon running; SIGTERM or SIGINT stops it');
-      await stopRequested;
-      clearInterval(indexTimer);
-      await http?.close();
-      await refresher?.stop();
-      await pipeline.stop();
-      log.info('stopped');
     });
+}
+
+type Started = { readonly what: string; readonly stop: () => Promise<void> }[];
+
+async function start(ctx: CliContext, opts: { only?: string }, signals: ShutdownSignals, started: Started): Promise<void> {
+  const log = ctx.log.child({ component: 'service' });
+  const wanted = opts.only?.split(',').map((s) => s.trim()) ?? [...STAGES, 'lists', 'http'];
+  let stages: Stage[];
+  try {
+    stages = parseStages(wanted.filter((s) => s !== 'lists' && s !== 'http').join(','));
+  } catch (err) {
+    throw new CliError(`--only: ${(err as Error).message}`, EXIT.usage);
+  }
+  // What the configuration must fix fails before anything starts.
+  if (wanted.includes('http')) {
+    try {
+      checkConfiguredToken(process.env[API_TOKEN_ENV]);
+    } catch (err) {
+      throw new CliError((err as Error).message, EXIT.usage);
+    }
+  }
+  const store = await ctx.store();
+  // Screen workers must not start on a store without lists: they would fail every block.
+  if (stages.includes('screen')) await ensureListsForWorkers(ctx, { complete: false });
+  if (signals.requested()) return;
+  const metrics = createMetrics();
+  const pipeline = await startPipeline({ config: ctx.config, store, log: ctx.log, metrics, stages });
+  started.push({ what: 'pipeline', stop: () => pipeline.stop() });
+  const { queues } = pipeline.ctx;
+  if (signals.requested()) return;
+
+  if (wanted.includes('lists')) {
+    const refresher = startListRefresher(
+      store.lists,
+      ctx.log.child({ component: 'sanctions' }),
+      ctx.config.lists.map((list) => ({ request: refreshRequestFor(list), everyMs: list.refresh })),
+      (result) => {
+        if (result.outcome !== 'rejected') return;
+        const alert = listRefreshRefusedAlert(
+          { listId: result.listId, keptVersion: result.keptVersion, reason: result.reason, contentHash: null },
+          new Date(),
+        );
+        void queues.act.add('alert', { kind: 'alert', alert }, { jobId: jobId('alert', alert.dedupKey) }).catch((err: unknown) => {
+          log.error({ err, list: result.listId }, 'cannot queue the refused-refresh alert');
+        });
+      },
+    );
+    started.push({ what: 'list refresher', stop: () => refresher.stop() });
+  }
+
+  if (wanted.includes('http')) {
+    const refreshIndex = () => void pipeline.ctx.lists.current().catch(() => undefined);
+    refreshIndex();
+    const indexTimer = setInterval(refreshIndex, 10_000);
+    started.push({ what: 'index refresh', stop: async () => clearInterval(indexTimer) });
+    let http: HttpServer;
+    try {
+      http = await startHttpServer({
+        host: ctx.config.http.host,
+        port: ctx.config.http.port,
+        log: ctx.log,
+        deps: {
+          store,
+          chains: ctx.config.chains,
+          apiToken: process.env[API_TOKEN_ENV],
+          probesNeedToken: ctx.config.http.probeAuth === 'token',
+          redis: pipeline.ctx.redis,
+          storePing: () => store.db.query('SELECT 1'),
+          chainLags: () =>
+            (pipeline.follow?.status() ?? []).map((s) => ({
+              chain: s.chain,
+              lag: s.fatal ? BigInt(Number.MAX_SAFE_INTEGER) : (s.status?.lag ?? null),
+              maxLag: s.maxLag,
+            })),
+          metrics,
+          holdCounts: () => store.holds.countHoldsByState(),
+          addressIndex: () => pipeline.ctx.lists.lastIndex(),
+        },
+      });
+    } catch (err) {
+      throw new CliError(`cannot serve HTTP on ${ctx.config.http.host}:${ctx.config.http.port}: ${(err as Error).message}; free the port or set http.port`, EXIT.failed);
+    }
+    started.push({ what: 'http server', stop: () => http.close() });
+    log.info({ url: http.url }, 'serving /healthz, /readyz, /metrics and the API');
+  }
+  log.info({ stages: wanted, chains: ctx.config.chains.map((c) => c.id), store: store.kind }, 'service started');
 }

@@ -184,6 +184,8 @@ const pipelineSchema = z.strictObject({
   lockDuration: duration.default(30_000),
   /** Alert when a queue's failed set holds at least this many jobs. */
   failedJobsAlertAt: z.number().int().min(1).default(1),
+  /** How long `cordon run` lets work in flight finish after SIGTERM before it exits anyway. */
+  shutdownTimeout: duration.default(30_000),
 });
 
 export const configSchema = z.strictObject({
@@ -220,6 +222,7 @@ export const configSchema = z.strictObject({
     backoff: 1_000,
     lockDuration: 30_000,
     failedJobsAlertAt: 1,
+    shutdownTimeout: 30_000,
   }),
   exchangeHook: z
     .strictObject({ url: z.string().url(), secret: z.string().min(16, 'at least 16 characters') })

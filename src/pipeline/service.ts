@@ -1,4 +1,3 @@
-import { assetPolicies } from './asset-policy.js';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createWatchedAddressIndex } from '../accounts/index.js';
@@ -9,6 +8,7 @@ import { failedJobsAlert } from '../domain/alert.js';
 import { runHookDeliveryLoop } from '../holds/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/index.js';
+import { assetPolicies } from './asset-policy.js';
 import { createChainSources, identifyChainSources } from './chain-sources.js';
 import type { PipelineContext } from './context.js';
 import { subscribeNewHolds } from './new-holds.js';
@@ -18,9 +18,12 @@ import { ListIndexCache } from './list-index-cache.js';
 import type { Metrics } from './metrics.js';
 import type { Stage } from './queue-names.js';
 import { createQueues, type PipelineQueues } from './queues.js';
-import { connectRedis, redisOptions } from './redis-connection.js';
+import { connectRedis, probeRedis, redisOptions } from './redis-connection.js';
 import { runProgress } from './run-progress.js';
 import { startWorkers, type WorkerStage } from './workers.js';
+
+/** How long a start waits for Redis to answer before it fails. */
+const REDIS_PROBE_TIMEOUT_MS = 5_000;
 
 export interface Pipeline {
   readonly ctx: PipelineContext;
@@ -52,6 +55,11 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       throw err;
     });
   }
+  // A Redis that is down at start fails the start at once (the workers' reconnect loop would wait forever).
+  await probeRedis(config.redis.url, REDIS_PROBE_TIMEOUT_MS).catch(async (err: unknown) => {
+    if (opts.sources === undefined) await Promise.all([...sources.values()].map((s) => s.close().catch(() => undefined)));
+    throw err;
+  });
   const redis: Redis = connectRedis(config.redis.url);
   redis.on('error', (err) => log.warn({ err: err.message }, 'Redis connection error; reconnecting'));
   const queues: PipelineQueues = createQueues(redisOptions(config.redis.url), {

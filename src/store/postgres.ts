@@ -10,14 +10,14 @@ export interface PostgresOptions {
   readonly schema?: string;
 }
 
-/** `postgres://user:secret@host/db` → `postgres://user:***@host/db` for messages. */
+/** `postgres://user:secret@host/db` → `postgres://user:***@host/db` for messages (any URL scheme). */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return '<unparseable postgres url>';
+    return '<unparseable url>';
   }
 }
 
