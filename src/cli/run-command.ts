@@ -90,6 +90,7 @@ export function registerRun(program: Command, context: () => CliContext): void {
             metrics,
             holdCounts: () => store.holds.countHoldsByState(),
             addressIndex: () => pipeline.ctx.lists.lastIndex(),
+            hookDelivery: ctx.config.exchangeHook ? { maxUndeliveredAgeMs: ctx.config.exchangeHook.maxUndeliveredAge } : null,
           },
         });
       }
