@@ -51,6 +51,7 @@ const TITLES: Readonly<Record<Alert['kind'], string>> = {
   failed_jobs: 'Failed jobs piling up',
   list_refresh_refused: 'Sanctions list refresh refused',
   follower_lagging: 'Chain follower falling behind',
+  hook_delivery_failing: 'Exchange hook not delivering a hold',
 };
 
 const ICONS: Readonly<Record<Alert['severity'], string>> = {
@@ -116,6 +117,18 @@ function slackFields(alert: Alert): [string, string][] {
         ['Processed', alert.details.processed],
         ['Head', alert.details.head],
       ];
+    case 'hook_delivery_failing': {
+      const d = alert.details;
+      return [
+        ['Hold', escape(`${d.holdId} `) + code(d.holdKey)],
+        ['Account', escape(d.accountId)],
+        ['Exchange answered', escape(d.error)],
+        ['Failed attempts', String(d.failedAttempts)],
+        ['Hook', escape(d.target)],
+        ['Next attempt', escape(d.nextAttemptAt)],
+        ['Transaction', escape(`${d.chain} `) + code(d.txid)],
+      ];
+    }
   }
 }
 

@@ -121,6 +121,7 @@ async function start(ctx: CliContext, opts: { only?: string }, signals: Shutdown
           metrics,
           holdCounts: () => store.holds.countHoldsByState(),
           addressIndex: () => pipeline.ctx.lists.lastIndex(),
+          hookDelivery: ctx.config.exchangeHook ? { maxUndeliveredAgeMs: ctx.config.exchangeHook.maxUndeliveredAge } : null,
         },
       });
     } catch (err) {

@@ -225,7 +225,21 @@ export const configSchema = z.strictObject({
     shutdownTimeout: 30_000,
   }),
   exchangeHook: z
-    .strictObject({ url: z.string().url(), secret: z.string().min(16, 'at least 16 characters') })
+    .strictObject({
+      url: z.string().url(),
+      secret: z.string().min(16, 'at least 16 characters'),
+      /** Per request, including reading the answer. */
+      timeout: duration.default(10_000),
+      /** Deliveries at once: a hook hanging for one hold holds one of these for one timeout. */
+      concurrency: z.number().int().min(1).max(64).default(4),
+      /**
+       * Transient failures (no answer, timeout, 408, 429, 5xx) in a row before a hold pages
+       * on-call; a refusal (401, 403, 400, 422, …) pages at once. Then at most hourly per hold.
+       */
+      alertAfterFailures: z.number().int().min(1).default(8),
+      /** /readyz reports not ready while a hold raised longer ago than this is undelivered. */
+      maxUndeliveredAge: duration.default(600_000),
+    })
     .optional(),
 });
 

@@ -1,5 +1,5 @@
 /**
- * What Cordon tells on-call, as plain data: one discriminated union over the six things worth a
+ * What Cordon tells on-call, as plain data: one discriminated union over the seven things worth a
  * page, each carrying the key that makes it happen once, a severity, a one-line summary that
  * names the legal basis, and the facts behind it.
  *
@@ -18,7 +18,10 @@
  *                          download was read (the same bad file alerts once), else
  *                          `list_refresh_refused:<listId>:<UTC hour>` (a failing download
  *                          alerts at most hourly);
- * - `follower_lagging`     `follower_lagging:<chain>:<UTC hour>`.
+ * - `follower_lagging`     `follower_lagging:<chain>:<UTC hour>`;
+ * - `hook_delivery_failing` `hook_delivery_failing:<holdKey>:<UTC hour>`: a hold the exchange
+ *                          refuses, or that keeps failing, pages at most once per hour (its
+ *                          retries in between fold into that page).
  */
 import { amountInUnits } from './amount.js';
 import type { Direction, ListPolicy, Match, MatchOutcome } from './match.js';
@@ -33,6 +36,7 @@ export const ALERT_KINDS = [
   'failed_jobs',
   'list_refresh_refused',
   'follower_lagging',
+  'hook_delivery_failing',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
@@ -131,6 +135,30 @@ export interface FollowerLaggingFacts {
   readonly maxLag: number;
 }
 
+/**
+ * A hold the exchange hook cannot deliver: the exchange does not know of it, so it may credit
+ * the deposit or pay the withdrawal. Never the hook's secret or full URL (it may carry a token).
+ */
+export interface HookDeliveryFailingFacts {
+  readonly holdId: number;
+  readonly holdKey: string;
+  readonly accountId: string;
+  readonly chain: string;
+  readonly txid: string;
+  /** `refused`: the exchange answered with a status it will not change by itself (401, 400…); `failing`: no answer, timeouts, 5xx. */
+  readonly reason: 'refused' | 'failing';
+  /** The exchange's HTTP status; null when it did not answer. */
+  readonly statusCode: number | null;
+  /** What went wrong, e.g. `HTTP 401: bad signature` or `no answer within 10000 ms` (secret scrubbed). */
+  readonly error: string;
+  /** Failed attempts so far, this one included. */
+  readonly failedAttempts: number;
+  /** Where the hook goes: scheme, host and port only. */
+  readonly target: string;
+  /** ISO 8601. */
+  readonly nextAttemptAt: string;
+}
+
 interface AlertOf<K extends AlertKind, D> {
   readonly kind: K;
   readonly dedupKey: string;
@@ -148,6 +176,7 @@ export type HoldOrphanedAlert = AlertOf<'hold_orphaned', HoldOrphanedFacts>;
 export type FailedJobsAlert = AlertOf<'failed_jobs', FailedJobsFacts>;
 export type ListRefreshRefusedAlert = AlertOf<'list_refresh_refused', ListRefreshRefusedFacts>;
 export type FollowerLaggingAlert = AlertOf<'follower_lagging', FollowerLaggingFacts>;
+export type HookDeliveryFailingAlert = AlertOf<'hook_delivery_failing', HookDeliveryFailingFacts>;
 
 export type Alert =
   | HoldRaisedAlert
@@ -155,7 +184,8 @@ export type Alert =
   | HoldOrphanedAlert
   | FailedJobsAlert
   | ListRefreshRefusedAlert
-  | FollowerLaggingAlert;
+  | FollowerLaggingAlert
+  | HookDeliveryFailingAlert;
 
 // ---------------------------------------------------------------------------------------------
 // Constructors: the only way the key, severity and summary are made.
@@ -244,6 +274,29 @@ export function followerLaggingAlert(facts: FollowerLaggingFacts, at: Date): Fol
   };
 }
 
+export function hookDeliveryFailingAlert(facts: HookDeliveryFailingFacts, at: Date): HookDeliveryFailingAlert {
+  const times = `${facts.failedAttempts} failed attempt${facts.failedAttempts === 1 ? '' : 's'}`;
+  const what =
+    facts.reason === 'refused'
+      ? `EXCHANGE REFUSED HOLD ${facts.holdId}`
+      : `EXCHANGE HOOK FAILING for hold ${facts.holdId}`;
+  const todo =
+    facts.reason === 'refused'
+      ? 'check the hook secret and endpoint with the exchange (a 401/403 is usually a wrong secret)'
+      : 'check that the exchange endpoint is up';
+  return {
+    kind: 'hook_delivery_failing',
+    dedupKey: `hook_delivery_failing:${facts.holdKey}:${utcHour(at)}`,
+    // Either way the exchange does not know of the hold; a refusal will not heal by itself.
+    severity: facts.reason === 'refused' ? 'critical' : 'error',
+    summary: clip(
+      `${what} on account ${short(facts.accountId, 80)} (${short(facts.error, 200)}; ${times} to ${short(facts.target, 120)}): the exchange does not know of this hold and may let the funds move; ${todo}. Cordon keeps retrying (next ${facts.nextAttemptAt}). Hold ${short(facts.holdKey, 300)}`,
+    ),
+    at: at.toISOString(),
+    details: facts,
+  };
+}
+
 /**
  * The alert for a screening match: a `hold_raised` when the match raises a hold
  * (`decideMatch`), else a `match_alert` saying why not (alert-only list, a withdrawal nobody
@@ -306,6 +359,7 @@ export function alertGroup(alert: Alert): 'holds' | 'screening' | 'pipeline' | '
   switch (alert.kind) {
     case 'hold_raised':
     case 'hold_orphaned':
+    case 'hook_delivery_failing':
       return 'holds';
     case 'match_alert':
       return 'screening';
@@ -330,6 +384,8 @@ export function alertComponent(alert: Alert): string {
       return `queue:${alert.details.queue}`;
     case 'list_refresh_refused':
       return `list:${alert.details.listId}`;
+    case 'hook_delivery_failing':
+      return 'exchange-hook';
   }
 }
 

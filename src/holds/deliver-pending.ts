@@ -6,15 +6,21 @@
  * from `baseMs` doubling up to `capMs`; a refusal (another 4xx, a 3xx) is retried no sooner than
  * every `refusedMinMs` and the hold's hook status becomes `failed` so `cordon holds list` shows
  * it. Refusals, and transient failures past `alertAfterAttempts`, are logged at error level and
- * reported with `alert: true` so the caller pages on-call.
+ * reported with `alert: true` and the on-call page to send (`page`, a `hook_delivery_failing`
+ * alert deduplicated per hold per hour).
  *
- * Several workers may run this at once: attempt numbers stay unique, and the exchange dedupes a
- * hold sent twice by its idempotency key.
+ * Deliveries run concurrently, at most `concurrency` at once: a hook that hangs for one hold
+ * holds one slot for one timeout, and the other holds go through the other slots. A hold is
+ * claimed before it is sent (its next attempt moves past the request's timeout), so no two
+ * workers, in this process or another, send it at once; a worker that dies mid-request leaves
+ * the claim to run out, and the hold is sent again (the exchange dedupes it by its idempotency
+ * key).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { hookDeliveryFailingAlert, type HookDeliveryFailingAlert } from '../domain/alert.js';
 import type { Logger } from '../log/logger.js';
 import type { HoldsRepo, StoredHold } from '../store/holds-repo.js';
-import { deliverHold, hookTarget, type HookConfig, type HookOutcome } from './exchange-hook.js';
+import { deliverHold, hookOrigin, hookTarget, type HookConfig, type HookOutcome } from './exchange-hook.js';
 
 export interface HookRetryPolicy {
   /** Delay after the first failed attempt; doubles with each further one. */
@@ -23,7 +29,7 @@ export interface HookRetryPolicy {
   readonly capMs: number;
   /** The least a refused hold (4xx other than 408/429, 3xx) waits between attempts. */
   readonly refusedMinMs: number;
-  /** From this many failed attempts in a row, every further failure is an alert. */
+  /** From this many failed attempts in a row, every further failure is an alert (a refusal is one at once). */
   readonly alertAfterAttempts: number;
 }
 
@@ -53,13 +59,29 @@ export function hookRetryDelayMs(
   return Math.round(delay);
 }
 
+/** Deliveries at once, by default. */
+export const DEFAULT_HOOK_CONCURRENCY = 4;
+
+/**
+ * How long past the request's own timeout a claim on a hold lasts: room to record the attempt.
+ * Only a worker that died lets it run out.
+ */
+const CLAIM_MARGIN_MS = 60_000;
+
+/** How a delivery ended, as `cordon_hook_deliveries_total{outcome}` counts it. */
+export type HookDeliveryResult = 'delivered' | 'refused' | 'failed' | 'timeout';
+
 export interface DeliverPendingOptions {
   /** Holds per run. Default 50. */
   readonly limit?: number;
+  /** Deliveries at once. Default 4. */
+  readonly concurrency?: number;
   readonly retry?: HookRetryPolicy;
   /** Scheduling and recorded attempt times (not the signature's timestamp). Default the wall clock. */
   readonly clock?: () => Date;
   readonly random?: () => number;
+  /** Called as each delivery ends (count it, page on-call for `page`); its errors are logged. */
+  readonly onDelivery?: (report: DeliveryReport) => void | Promise<void>;
 }
 
 export interface DeliveryReport {
@@ -67,12 +89,18 @@ export interface DeliveryReport {
   readonly holdKey: string;
   readonly attempt: number;
   readonly outcome: HookOutcome['outcome'];
+  /** For the metric: a transient failure is `timeout` when the exchange did not answer in time. */
+  readonly result: HookDeliveryResult;
   readonly statusCode: number | null;
   readonly error: string | null;
   /** Null once delivered. */
   readonly nextAttemptAt: Date | null;
+  /** Failed attempts in a row so far, this one included; 0 once delivered. */
+  readonly failedAttempts: number;
   /** On-call should be told: the exchange refused the hold, or it has failed too often. */
   readonly alert: boolean;
+  /** The page to send when `alert`; its key folds the hold's further failures within the hour into one. */
+  readonly page: HookDeliveryFailingAlert | null;
 }
 
 export interface DeliveryRun {
@@ -82,8 +110,9 @@ export interface DeliveryRun {
 }
 
 /**
- * One pass: every hold due for delivery (up to `limit`) gets one attempt. With no hook
- * configured (`hook` null), due holds are marked `not_configured` instead.
+ * One pass: every hold due for delivery (up to `limit`) is claimed and gets one attempt, at
+ * most `concurrency` at once. With no hook configured (`hook` null), due holds are marked
+ * `not_configured` instead.
  */
 export async function deliverPending(
   repo: HoldsRepo,
@@ -91,19 +120,72 @@ export async function deliverPending(
   log: Logger,
   options: DeliverPendingOptions = {},
 ): Promise<DeliveryRun> {
-  const clock = options.clock ?? (() => new Date());
-  const policy = options.retry ?? DEFAULT_HOOK_RETRY;
-  const due = await repo.holdsPendingDelivery(options.limit ?? 50, clock());
-  if (hook === null) {
-    for (const hold of due) await repo.markHookNotConfigured(hold.id);
-    if (due.length > 0) {
-      log.info({ component: 'exchange-hook', holds: due.length }, 'no exchange hook configured; holds marked not_configured');
-    }
-    return { reports: [], notConfigured: due.map((h) => h.id) };
-  }
+  const limit = options.limit ?? 50;
+  if (hook === null) return { reports: [], notConfigured: await parkNotConfigured(repo, log, limit) };
+  const deliver = deliverer(repo, hook, log, options);
+  const claimed = await claim(repo, hook, limit, options.clock ?? (() => new Date()));
   const reports: DeliveryReport[] = [];
-  for (const hold of due) reports.push(await deliverOne(repo, hold, hook, log, policy, clock, options.random ?? Math.random));
+  let next = 0;
+  const slot = async (): Promise<void> => {
+    for (let hold = claimed[next++]; hold !== undefined; hold = claimed[next++]) {
+      const report = await deliver(hold);
+      if (report !== null) reports.push(report);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrencyOf(options), claimed.length) }, slot));
   return { reports, notConfigured: [] };
+}
+
+function concurrencyOf(options: DeliverPendingOptions): number {
+  return Math.max(1, Math.floor(options.concurrency ?? DEFAULT_HOOK_CONCURRENCY));
+}
+
+async function parkNotConfigured(repo: HoldsRepo, log: Logger, limit: number): Promise<number[]> {
+  const due = await repo.holdsPendingDelivery(limit);
+  for (const hold of due) await repo.markHookNotConfigured(hold.id);
+  if (due.length > 0) {
+    log.info({ component: 'exchange-hook', holds: due.length }, 'no exchange hook configured; holds marked not_configured');
+  }
+  return due.map((h) => h.id);
+}
+
+/** Claims up to `n` due holds for one request each (see `HoldsRepo.claimHoldsForDelivery`). */
+function claim(repo: HoldsRepo, hook: HookConfig, n: number, clock: () => Date): Promise<StoredHold[]> {
+  const now = clock();
+  return repo.claimHoldsForDelivery(n, now, new Date(now.getTime() + hook.timeoutMs + CLAIM_MARGIN_MS));
+}
+
+/**
+ * One attempt at a claimed hold, reported to `onDelivery`. Null when the attempt could not be
+ * recorded (the store failed): logged, and the hold is tried again once its claim runs out.
+ */
+function deliverer(
+  repo: HoldsRepo,
+  hook: HookConfig,
+  log: Logger,
+  options: DeliverPendingOptions,
+): (hold: StoredHold) => Promise<DeliveryReport | null> {
+  const policy = options.retry ?? DEFAULT_HOOK_RETRY;
+  const clock = options.clock ?? (() => new Date());
+  const random = options.random ?? Math.random;
+  return async (hold) => {
+    let report: DeliveryReport;
+    try {
+      report = await deliverOne(repo, hold, hook, log, policy, clock, random);
+    } catch (err) {
+      log.error(
+        { component: 'exchange-hook', holdId: hold.id, holdKey: hold.holdKey, err },
+        'cannot record the exchange hook attempt; the hold is sent again once its claim runs out: check the store',
+      );
+      return null;
+    }
+    try {
+      await options.onDelivery?.(report);
+    } catch (err) {
+      log.error({ component: 'exchange-hook', holdId: hold.id, err }, 'handling a delivery report failed (metric or on-call page)');
+    }
+    return report;
+  };
 }
 
 async function deliverOne(
@@ -122,16 +204,26 @@ async function deliverOne(
 
   if (result.outcome === 'delivered') {
     const attempt = await repo.recordHookAttempt(hold.id, { outcome: 'delivered', statusCode: result.statusCode, at });
-    log.info({ ...fields, attempt: attempt.attempt, status: result.statusCode }, 'hold delivered to the exchange');
+    if (attempt.attempt > 1) {
+      log.info(
+        { ...fields, attempt: attempt.attempt, status: result.statusCode, failedBefore: attempt.attempt - 1 },
+        `hold delivered to the exchange after ${attempt.attempt - 1} failed attempts`,
+      );
+    } else {
+      log.info({ ...fields, attempt: attempt.attempt, status: result.statusCode }, 'hold delivered to the exchange');
+    }
     return {
       holdId: hold.id,
       holdKey: hold.holdKey,
       attempt: attempt.attempt,
       outcome: 'delivered',
+      result: 'delivered',
       statusCode: result.statusCode,
       error: null,
       nextAttemptAt: null,
+      failedAttempts: 0,
       alert: false,
+      page: null,
     };
   }
 
@@ -152,37 +244,62 @@ async function deliverOne(
     attempt: attempt.attempt,
     status: result.statusCode,
     error: result.error,
+    failedAttempts: failedSoFar,
     nextAttemptAt: nextAttemptAt.toISOString(),
   };
   if (result.outcome === 'refused') {
     log.error(
       details,
       `exchange refused the hold (${result.error}); it is kept and retried at most every ` +
-        `${Math.round(policy.refusedMinMs / 60_000)} min: check the exchange endpoint and the shared hook secret`,
+        `${Math.round(policy.refusedMinMs / 60_000)} min; on-call is paged: check the exchange endpoint and the shared hook secret`,
     );
   } else if (alert) {
-    log.error(details, `exchange hook has failed ${failedSoFar} times in a row; still retrying: check the exchange endpoint`);
+    log.error(details, `exchange hook has failed ${failedSoFar} times in a row; still retrying; on-call is paged: check the exchange endpoint`);
   } else {
     log.warn(details, 'exchange hook attempt failed; will retry');
   }
+  const page = alert
+    ? hookDeliveryFailingAlert(
+        {
+          holdId: hold.id,
+          holdKey: hold.holdKey,
+          accountId: hold.accountId,
+          chain: hold.chain,
+          txid: hold.txid,
+          reason: result.outcome === 'refused' ? 'refused' : 'failing',
+          statusCode: result.statusCode,
+          error: result.error,
+          failedAttempts: failedSoFar,
+          target: hookOrigin(hook.url),
+          nextAttemptAt: nextAttemptAt.toISOString(),
+        },
+        clock(),
+      )
+    : null;
   return {
     holdId: hold.id,
     holdKey: hold.holdKey,
     attempt: attempt.attempt,
     outcome: result.outcome,
+    result: result.outcome === 'refused' ? 'refused' : result.timedOut ? 'timeout' : 'failed',
     statusCode: result.statusCode,
     error: result.error,
     nextAttemptAt,
+    failedAttempts: failedSoFar,
     alert,
+    page,
   };
 }
 
 export interface DeliveryLoopOptions extends DeliverPendingOptions {
-  /** Stops the loop (after the attempt in flight). */
+  /** Stops the loop; deliveries in flight finish first (each within the hook's timeout). */
   readonly signal: AbortSignal;
-  /** Pause between passes that found less than a full batch. Default 1 s. */
+  /** Pause between looks at the store while nothing new is announced. Default 1 s. */
   readonly pollMs?: number;
-  /** Called after every pass, e.g. to page on-call for reports with `alert`. */
+  /**
+   * Called after every look at the store, with the deliveries that ended since the one before
+   * and the holds marked `not_configured`.
+   */
   readonly onRun?: (run: DeliveryRun) => void | Promise<void>;
   /**
    * Wakes the loop early when a hold is raised (e.g. a Redis announcement from the act stage);
@@ -192,8 +309,10 @@ export interface DeliveryLoopOptions extends DeliverPendingOptions {
 }
 
 /**
- * Runs `deliverPending` until `signal` aborts. A store error is logged and the pass is tried
- * again after the poll interval; the loop never exits on its own.
+ * Delivers holds until `signal` aborts, keeping up to `concurrency` deliveries in flight: a
+ * slot that frees (or a hold announced, or the poll interval) makes the loop claim more. A
+ * store error is logged and the store is asked again after the poll interval; the loop never
+ * exits on its own.
  */
 export async function runHookDeliveryLoop(
   repo: HoldsRepo,
@@ -203,25 +322,49 @@ export async function runHookDeliveryLoop(
 ): Promise<void> {
   const { signal, pollMs = 1_000, onRun, wakeOn, ...pass } = options;
   const limit = pass.limit ?? 50;
-  // A hold announced during a pass makes the next pass start at once.
-  let woken = false;
+  const concurrency = concurrencyOf(pass);
+  const clock = pass.clock ?? (() => new Date());
+  const inFlight = new Set<Promise<void>>();
+  let ended: DeliveryReport[] = [];
+  // Set by a hold announced or a delivery ending: look at the store again before sleeping.
+  let kicked = false;
   let wakeSleeper: (() => void) | undefined;
-  const unsubscribe = wakeOn?.(() => {
-    woken = true;
+  const kick = () => {
+    kicked = true;
     wakeSleeper?.();
-  });
+  };
+  const deliver = hook === null ? null : deliverer(repo, hook, log, pass);
+  const unsubscribe = wakeOn?.(kick);
   try {
     while (!signal.aborted) {
-      woken = false;
-      let full = false;
+      kicked = false;
+      let more = false;
+      let notConfigured: number[] = [];
       try {
-        const run = await deliverPending(repo, hook, log, { ...pass, limit });
-        full = run.reports.length + run.notConfigured.length >= limit;
-        await onRun?.(run);
+        if (hook === null || deliver === null) {
+          notConfigured = await parkNotConfigured(repo, log, limit);
+          more = notConfigured.length >= limit;
+        } else if (inFlight.size < concurrency) {
+          for (const hold of await claim(repo, hook, concurrency - inFlight.size, clock)) {
+            const running: Promise<void> = deliver(hold).then((report) => {
+              inFlight.delete(running);
+              if (report !== null) ended.push(report);
+              kick();
+            });
+            inFlight.add(running);
+          }
+        }
       } catch (err) {
-        log.error({ component: 'exchange-hook', err }, 'exchange hook pass failed; trying again');
+        log.error({ component: 'exchange-hook', err }, 'cannot read holds to deliver from the store; trying again');
       }
-      if (full || woken || signal.aborted) continue;
+      const reports = ended;
+      ended = [];
+      try {
+        await onRun?.({ reports, notConfigured });
+      } catch (err) {
+        log.error({ component: 'exchange-hook', err }, 'exchange hook pass handler failed');
+      }
+      if (more || kicked || signal.aborted) continue;
       const early = new AbortController();
       wakeSleeper = () => early.abort();
       try {
@@ -233,6 +376,7 @@ export async function runHookDeliveryLoop(
       }
     }
   } finally {
+    await Promise.allSettled([...inFlight]);
     await unsubscribe?.();
   }
 }

@@ -153,6 +153,8 @@ export type HookOutcome =
       readonly error: string;
       /** From a `Retry-After` answer header, when there is one. */
       readonly retryAfterMs: number | null;
+      /** No answer within the timeout (the exchange may still have the hold). */
+      readonly timedOut: boolean;
     };
 
 export function classifyHookStatus(status: number): HookOutcome['outcome'] {
@@ -175,8 +177,12 @@ function scrub(text: string, secret: string): string {
   return safe.length > 300 ? `${safe.slice(0, 297)}...` : safe;
 }
 
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+}
+
 function describeFetchError(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+  if (isTimeout(err)) {
     return `no answer within ${timeoutMs} ms`;
   }
   if (err instanceof Error) {
@@ -222,6 +228,7 @@ export async function deliverHold(hold: StoredHold, options: DeliverOptions): Pr
       statusCode: null,
       error: scrub(describeFetchError(err, options.timeoutMs), options.secret),
       retryAfterMs: null,
+      timedOut: isTimeout(err),
     };
   }
   let text = '';
@@ -238,7 +245,20 @@ export async function deliverHold(hold: StoredHold, options: DeliverOptions): Pr
     statusCode: response.status,
     error: `HTTP ${response.status}${answer === '' ? '' : `: ${answer}`}`,
     retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), Date.now()),
+    timedOut: false,
   };
+}
+
+/**
+ * Where the hook goes, for alerts sent to third parties (PagerDuty, Slack): scheme, host and
+ * port only. A path can carry a token as well as a query, and credentials never leave.
+ */
+export function hookOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(invalid url)';
+  }
 }
 
 /** Where the hook goes, for logs: origin and path only (a URL may carry a token in its query). */

@@ -14,6 +14,7 @@ export { listHolds, showHold, type HoldDetails, type HoldFilter } from './read-h
 export {
   classifyHookStatus,
   deliverHold,
+  hookOrigin,
   hookPayload,
   hookTarget,
   signHookBody,
@@ -28,6 +29,7 @@ export {
   type HookOutcome,
 } from './exchange-hook.js';
 export {
+  DEFAULT_HOOK_CONCURRENCY,
   DEFAULT_HOOK_RETRY,
   deliverPending,
   hookRetryDelayMs,
@@ -36,5 +38,6 @@ export {
   type DeliveryReport,
   type DeliveryRun,
   type DeliverPendingOptions,
+  type HookDeliveryResult,
   type HookRetryPolicy,
 } from './deliver-pending.js';

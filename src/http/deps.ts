@@ -36,11 +36,18 @@ export interface HttpDeps {
   /** A trivial statement against the store (`SELECT 1`); rejects when it is unreachable. */
   readonly storePing: () => Promise<unknown>;
   readonly chainLags: () => readonly ChainLag[];
-  readonly metrics: Pick<Metrics, 'registry' | 'holds' | 'onCollect'>;
+  readonly metrics: Pick<Metrics, 'registry' | 'holds' | 'onCollect'> &
+    Partial<Pick<Metrics, 'hookUndelivered' | 'hookOldestUndeliveredSeconds'>>;
   /** Holds per state, read at scrape time (states absent from the result count 0). */
   readonly holdCounts: () => Promise<Partial<Record<HoldState, number>>>;
   /** The sanctions index in force; null while the lists are still loading. */
   readonly addressIndex: () => AddressIndex | null;
+  /**
+   * The exchange hook as readiness sees it: a hold raised longer ago than `maxUndeliveredAgeMs`
+   * and not yet delivered makes the instance not ready. Absent or null: no exchange hook is
+   * configured, and nothing is checked.
+   */
+  readonly hookDelivery?: { readonly maxUndeliveredAgeMs: number } | null;
   /** Per readiness check; default 2000 ms. */
   readonly checkTimeoutMs?: number;
 }

@@ -1,4 +1,5 @@
 /** `GET /healthz` (the process answers) and `GET /readyz` (its dependencies do). */
+import type { UndeliveredHolds } from '../store/holds-repo.js';
 import type { ChainLag, HttpDeps } from './deps.js';
 import type { Route } from './router.js';
 
@@ -16,12 +17,23 @@ export interface ChainCheck {
   readonly error?: string;
 }
 
+/** Holds the exchange has not acknowledged for longer than allowed. */
+export interface HookCheck extends CheckResult {
+  /** Undelivered holds raised more than `maxAgeSeconds` ago; null when the store could not say. */
+  readonly undelivered: number | null;
+  readonly maxAgeSeconds: number;
+  /** The oldest of them: id, key and seconds since it was raised. */
+  readonly oldest?: { readonly id: number; readonly key: string; readonly ageSeconds: number };
+}
+
 export interface Readiness {
   readonly status: 'ready' | 'not_ready';
   readonly checks: {
     readonly redis: CheckResult;
     readonly store: CheckResult;
     readonly chains: Readonly<Record<string, ChainCheck>>;
+    /** Only when an exchange hook is configured. */
+    readonly hook?: HookCheck;
   };
 }
 
@@ -51,11 +63,50 @@ function checkChain(c: ChainLag): ChainCheck {
   return { ...base, ok: true };
 }
 
+/**
+ * Not ready while a hold raised more than `maxUndeliveredAgeMs` ago has not reached the
+ * exchange: the exchange does not know to freeze the account.
+ */
+async function checkHook(deps: HttpDeps, maxUndeliveredAgeMs: number, timeoutMs: number): Promise<HookCheck> {
+  const maxAgeSeconds = Math.round(maxUndeliveredAgeMs / 1000);
+  const now = Date.now();
+  const found: { value?: UndeliveredHolds } = {};
+  const read = await timed(
+    'reading undelivered holds from the store',
+    async () => {
+      found.value = await deps.store.holds.undeliveredHolds(new Date(now - maxUndeliveredAgeMs));
+    },
+    timeoutMs,
+  );
+  if (!read.ok || found.value === undefined) return { ...read, ok: false, undelivered: null, maxAgeSeconds };
+  const { count, oldest } = found.value;
+  if (count === 0 || oldest === null) return { ok: true, ms: read.ms, undelivered: 0, maxAgeSeconds };
+  const ageSeconds = Math.max(0, Math.round((now - oldest.createdAt.getTime()) / 1000));
+  return {
+    ok: false,
+    ms: read.ms,
+    undelivered: count,
+    maxAgeSeconds,
+    oldest: { id: oldest.id, key: oldest.holdKey, ageSeconds },
+    error:
+      `${count} hold${count === 1 ? '' : 's'} not delivered to the exchange hook for more than ${formatAge(maxAgeSeconds)} ` +
+      `(oldest: hold ${oldest.id}, raised ${formatAge(ageSeconds)} ago): see \`cordon holds list\`, the exchange-hook logs and cordon_hook_deliveries_total`,
+  };
+}
+
+function formatAge(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7_200) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(seconds / 3_600)} h`;
+}
+
 export async function readiness(deps: HttpDeps): Promise<Readiness> {
   const timeoutMs = deps.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
-  const [redis, store] = await Promise.all([
+  const hookDelivery = deps.hookDelivery ?? null;
+  const [redis, store, hook] = await Promise.all([
     timed('redis PING', () => deps.redis.ping(), timeoutMs),
     timed('store SELECT 1', () => deps.storePing(), timeoutMs),
+    hookDelivery === null ? Promise.resolve(undefined) : checkHook(deps, hookDelivery.maxUndeliveredAgeMs, timeoutMs),
   ]);
   const chains: Record<string, ChainCheck> = {};
   let chainsOk = true;
@@ -69,8 +120,8 @@ export async function readiness(deps: HttpDeps): Promise<Readiness> {
     chainsOk = false;
     chains['*'] = { ok: false, lag: null, maxLag: 0, error: `cannot read follower lag: ${err instanceof Error ? err.message : String(err)}` };
   }
-  const ready = redis.ok && store.ok && chainsOk;
-  return { status: ready ? 'ready' : 'not_ready', checks: { redis, store, chains } };
+  const ready = redis.ok && store.ok && chainsOk && (hook?.ok ?? true);
+  return { status: ready ? 'ready' : 'not_ready', checks: { redis, store, chains, ...(hook === undefined ? {} : { hook }) } };
 }
 
 export function healthRoutes(deps: HttpDeps): Route[] {

@@ -23,6 +23,27 @@ export function registerHoldsCollector(deps: Pick<HttpDeps, 'metrics' | 'holdCou
   );
 }
 
+/**
+ * Sets `cordon_hook_undelivered_holds` and `cordon_hook_oldest_undelivered_seconds` from the
+ * store before each scrape (emptied, like `cordon_holds`, when the store cannot say).
+ */
+export function registerUndeliveredHoldsCollector(deps: Pick<HttpDeps, 'metrics' | 'store'>, log: Logger): void {
+  const { hookUndelivered, hookOldestUndeliveredSeconds } = deps.metrics;
+  if (hookUndelivered === undefined || hookOldestUndeliveredSeconds === undefined) return;
+  deps.metrics.onCollect(async () => {
+    try {
+      const now = new Date();
+      const { count, oldest } = await deps.store.holds.undeliveredHolds(now);
+      hookUndelivered.set(count);
+      hookOldestUndeliveredSeconds.set(oldest === null ? 0 : Math.max(0, (now.getTime() - oldest.createdAt.getTime()) / 1000));
+    } catch (err) {
+      hookUndelivered.reset();
+      hookOldestUndeliveredSeconds.reset();
+      log.warn({ err }, 'reading undelivered holds for /metrics failed; cordon_hook_undelivered_holds left empty for this scrape');
+    }
+  }, { name: 'hook_undelivered', clears: [hookUndelivered, hookOldestUndeliveredSeconds] });
+}
+
 export function metricsRoutes(deps: HttpDeps): Route[] {
   return [
     {

@@ -13,7 +13,7 @@ import type { HttpDeps } from './deps.js';
 import { toHttpError } from './errors.js';
 import { healthRoutes } from './health-routes.js';
 import { holdsRoutes } from './holds-routes.js';
-import { metricsRoutes, registerHoldsCollector } from './metrics-routes.js';
+import { metricsRoutes, registerHoldsCollector, registerUndeliveredHoldsCollector } from './metrics-routes.js';
 import { HttpError, resolveRoute, toJson, type Reply, type RequestContext, type Route } from './router.js';
 import { screenRoutes } from './screen-routes.js';
 import { withdrawalsRoutes } from './withdrawals-routes.js';
@@ -78,6 +78,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const routes = apiRoutes(deps);
   registerHoldsCollector(deps, log);
+  registerUndeliveredHoldsCollector(deps, log);
   if (deps.apiToken === undefined || deps.apiToken === '') {
     log.warn('CORDON_API_TOKEN is not set: the /v1 API answers 503 until it is');
   }

@@ -16,6 +16,12 @@ export interface Metrics {
   readonly holds: Gauge<'state'>;
   readonly queueJobs: Gauge<'queue' | 'state'>;
   readonly rpcErrors: Gauge<'chain' | 'endpoint' | 'kind'>;
+  /** Exchange hook deliveries by outcome: delivered, refused (a 4xx/3xx), failed (no answer, 5xx, 408, 429), timeout. */
+  readonly hookDeliveries: Counter<'outcome'>;
+  /** Holds the exchange has not acknowledged yet (hook status pending or failed), read at scrape time. */
+  readonly hookUndelivered: Gauge;
+  /** Age of the oldest of those holds in seconds (0 when there is none), read at scrape time. */
+  readonly hookOldestUndeliveredSeconds: Gauge;
   /** Collectors that did not finish in time (e.g. queue depths while Redis is down), by name. */
   readonly collectTimeouts: Counter<'collector'>;
   /**
@@ -119,6 +125,18 @@ export function createMetrics(opts: { defaultMetrics?: boolean; collectTimeoutMs
     holds: gauge('cordon_holds', 'Holds by state', ['state'] as const),
     queueJobs: gauge('cordon_queue_jobs', 'Jobs per pipeline queue and state', ['queue', 'state'] as const),
     rpcErrors: gauge('cordon_rpc_errors', 'RPC errors per chain endpoint and kind since start', ['chain', 'endpoint', 'kind'] as const),
+    hookDeliveries: new Counter({
+      name: 'cordon_hook_deliveries_total',
+      help: 'Exchange hook deliveries by outcome (delivered, refused, failed, timeout)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    hookUndelivered: gauge('cordon_hook_undelivered_holds', 'Holds not yet acknowledged by the exchange hook (pending or failed)', [] as const),
+    hookOldestUndeliveredSeconds: gauge(
+      'cordon_hook_oldest_undelivered_seconds',
+      'Seconds since the oldest hold not yet acknowledged by the exchange hook was raised (0: none)',
+      [] as const,
+    ),
     collectTimeouts,
     onCollect(fn, o = {}) {
       collectors.push({ name: o.name ?? 'unnamed', fn, clears: o.clears ?? [], running: null });

@@ -5,7 +5,7 @@ import { createAlertDispatcher, createChannels } from '../alerts/index.js';
 import type { ChainSource } from '../chains/chain-source.js';
 import type { CordonConfig } from '../config/schema.js';
 import { failedJobsAlert } from '../domain/alert.js';
-import { runHookDeliveryLoop } from '../holds/index.js';
+import { DEFAULT_HOOK_RETRY, runHookDeliveryLoop } from '../holds/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/index.js';
 import { assetPolicies } from './asset-policy.js';
@@ -92,12 +92,27 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   const workers: Worker[] = startWorkers(ctx, workerStages);
   const follow = opts.stages.includes('follow') ? startFollowStage(ctx) : null;
   const stopHook = new AbortController();
+  const hook = config.exchangeHook;
+  if (hook && opts.stages.includes('hook')) {
+    // Every outcome is exported from the start, so a rate() on refusals works before the first one.
+    for (const outcome of ['delivered', 'refused', 'failed', 'timeout'] as const) metrics.hookDeliveries.inc({ outcome }, 0);
+  }
   const hookLoop = opts.stages.includes('hook')
     ? runHookDeliveryLoop(
         store.holds,
-        config.exchangeHook ? { url: config.exchangeHook.url, secret: config.exchangeHook.secret, timeoutMs: 10_000 } : null,
+        hook ? { url: hook.url, secret: hook.secret, timeoutMs: hook.timeout } : null,
         log.child({ component: 'exchange-hook' }),
-        { signal: stopHook.signal, wakeOn: (wake) => subscribeNewHolds(redis, log.child({ component: 'exchange-hook' }), wake) },
+        {
+          signal: stopHook.signal,
+          wakeOn: (wake) => subscribeNewHolds(redis, log.child({ component: 'exchange-hook' }), wake),
+          ...(hook ? { concurrency: hook.concurrency, retry: { ...DEFAULT_HOOK_RETRY, alertAfterAttempts: hook.alertAfterFailures } } : {}),
+          // Pages go out like every other alert: an act job, one per key (per hold per hour).
+          onDelivery: async (report) => {
+            metrics.hookDeliveries.inc({ outcome: report.result });
+            if (report.page === null) return;
+            await queues.act.add('alert', { kind: 'alert', alert: report.page }, { jobId: jobId('alert', report.page.dedupKey) });
+          },
+        },
       )
     : Promise.resolve();
 

@@ -123,8 +123,26 @@ export interface HoldsRepo {
    * now), most overdue first.
    */
   holdsPendingDelivery(limit: number, dueBy?: Date): Promise<StoredHold[]>;
+  /**
+   * Claims up to `limit` holds due for delivery by `dueBy`, most overdue first, by moving their
+   * next attempt to `leaseUntil`: no other worker (in this process or another) sees them as due
+   * until the attempt is recorded or the lease runs out (a worker that died). Rows another
+   * transaction is claiming are skipped, not waited for.
+   */
+  claimHoldsForDelivery(limit: number, dueBy: Date, leaseUntil: Date): Promise<StoredHold[]>;
+  /**
+   * Holds not yet delivered (pending or failed) that were raised at or before `raisedBy`: how
+   * many, and the oldest. Reads the partial index of undelivered holds only.
+   */
+  undeliveredHolds(raisedBy: Date): Promise<UndeliveredHolds>;
   /** Every delivery attempt of a hold, oldest first. */
   hookAttempts(holdId: number): Promise<HookAttempt[]>;
+}
+
+export interface UndeliveredHolds {
+  readonly count: number;
+  /** The longest-waiting one; null when `count` is 0. */
+  readonly oldest: { readonly id: number; readonly holdKey: string; readonly createdAt: Date } | null;
 }
 
 interface HoldRow {
@@ -422,6 +440,44 @@ export function holdsRepo(db: Db): HoldsRepo {
         [limit, dueBy ?? null],
       );
       return rows.map(toHold);
+    },
+
+    async claimHoldsForDelivery(limit, dueBy, leaseUntil) {
+      const rows = await db.query<HoldRow & { due_at: Date | null }>(
+        `WITH due AS (
+           SELECT id, hook_next_attempt_at AS due_at FROM holds
+           WHERE hook_status IN ('pending', 'failed')
+             AND (hook_next_attempt_at IS NULL OR hook_next_attempt_at <= $2::timestamptz)
+           ORDER BY hook_next_attempt_at NULLS FIRST, id
+           LIMIT $1
+           FOR UPDATE SKIP LOCKED
+         )
+         UPDATE holds h SET hook_next_attempt_at = $3::timestamptz
+         FROM due WHERE h.id = due.id
+         RETURNING h.*, due.due_at`,
+        [limit, dueBy, leaseUntil],
+      );
+      const dueAt = (r: { due_at: Date | null }) => (r.due_at === null ? -Infinity : toDate(r.due_at, 'holds.hook_next_attempt_at').getTime());
+      return rows
+        .sort((a, b) => dueAt(a) - dueAt(b) || toSafeNumber(a.id, 'holds.id') - toSafeNumber(b.id, 'holds.id'))
+        .map(toHold);
+    },
+
+    async undeliveredHolds(raisedBy) {
+      // The window count is taken before LIMIT: every matching hold, and the oldest one's row.
+      const rows = await db.query<{ id: string; hold_key: string; created_at: Date; n: string }>(
+        `SELECT id, hold_key, created_at, count(*) OVER () AS n FROM holds
+         WHERE hook_status IN ('pending', 'failed') AND created_at <= $1::timestamptz
+         ORDER BY created_at, id
+         LIMIT 1`,
+        [raisedBy],
+      );
+      const row = rows[0];
+      if (!row) return { count: 0, oldest: null };
+      return {
+        count: toSafeNumber(row.n, 'count'),
+        oldest: { id: toSafeNumber(row.id, 'holds.id'), holdKey: row.hold_key, createdAt: toDate(row.created_at, 'holds.created_at') },
+      };
     },
 
     async hookAttempts(holdId) {

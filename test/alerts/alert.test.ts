@@ -5,6 +5,7 @@ import {
   followerLaggingAlert,
   holdOrphanedAlert,
   holdRaisedAlert,
+  hookDeliveryFailingAlert,
   listRefreshRefusedAlert,
   MAX_SUMMARY_LENGTH,
 } from '../../src/domain/alert.js';
@@ -122,5 +123,35 @@ describe('alerts as data', () => {
     expect(alert.summary).not.toMatch(/[\r\n]/);
     expect(alert.summary).toContain('CYBER2, DPRK3');
     expect(alert.summary).toContain('ofac-sdn v7');
+  });
+
+  it('a hold the exchange hook refuses pages at once, naming the hold, account and answer, at most hourly per hold', () => {
+    const facts = holdFacts(3);
+    const failing = {
+      holdId: 42,
+      holdKey: facts.holdKey,
+      accountId: facts.accountId,
+      chain: facts.chain,
+      txid: facts.txid,
+      reason: 'refused' as const,
+      statusCode: 401,
+      error: 'HTTP 401: bad signature',
+      failedAttempts: 2,
+      target: 'https://exchange.example',
+      nextAttemptAt: '2025-03-01T13:10:00.000Z',
+    };
+    const refused = hookDeliveryFailingAlert(failing, at);
+    expect(refused).toMatchObject({ kind: 'hook_delivery_failing', severity: 'critical', dedupKey: `hook_delivery_failing:${facts.holdKey}:2025-03-01T12` });
+    expect(refused.summary).toContain('EXCHANGE REFUSED HOLD 42');
+    expect(refused.summary).toContain(facts.accountId);
+    expect(refused.summary).toContain('HTTP 401: bad signature');
+    expect(refused.summary).toContain('2 failed attempts');
+    expect(refused.summary).toContain('hook secret');
+    expect(refused.summary.length).toBeLessThanOrEqual(MAX_SUMMARY_LENGTH);
+    expect(hookDeliveryFailingAlert({ ...failing, failedAttempts: 3 }, new Date('2025-03-01T12:59:00Z')).dedupKey).toBe(refused.dedupKey);
+    expect(hookDeliveryFailingAlert(failing, new Date('2025-03-01T13:00:00Z')).dedupKey).not.toBe(refused.dedupKey);
+    const down = hookDeliveryFailingAlert({ ...failing, reason: 'failing', statusCode: null, error: 'no answer within 10000 ms', failedAttempts: 8 }, at);
+    expect(down.severity).toBe('error');
+    expect(down.summary).toContain('no answer within 10000 ms; 8 failed attempts');
   });
 });

@@ -8,6 +8,7 @@ import { slackMessage } from '../../src/alerts/slack.js';
 import {
   failedJobsAlert,
   followerLaggingAlert,
+  hookDeliveryFailingAlert,
   holdOrphanedAlert,
   holdRaisedAlert,
   listRefreshRefusedAlert,
@@ -27,6 +28,22 @@ function everyKind(): Alert[] {
     failedJobsAlert({ queue: 'screen', count: 3 }, at),
     listRefreshRefusedAlert({ listId: 'ofac-sdn', keptVersion: null, reason: 'download <failed> & truncated', contentHash: null }, at),
     followerLaggingAlert({ chain: 'bitcoin', head: '880000', processed: '879900', lag: 100, maxLag: 20 }, at),
+    hookDeliveryFailingAlert(
+      {
+        holdId: 900,
+        holdKey: f.holdKey,
+        accountId: f.accountId,
+        chain: f.chain,
+        txid: f.txid,
+        reason: 'refused',
+        statusCode: 401,
+        error: 'HTTP 401: <bad> signature & stale',
+        failedAttempts: 1,
+        target: 'https://exchange.example',
+        nextAttemptAt: '2025-03-01T13:05:00.000Z',
+      },
+      at,
+    ),
   ];
 }
 

@@ -12,6 +12,7 @@ import {
   showHold,
   signHookBody,
   verifyHookSignature,
+  type DeliveryReport,
   type HookConfig,
   type HookRetryPolicy,
 } from '../../src/holds/index.js';
@@ -29,8 +30,10 @@ interface Received {
   readonly status: number;
 }
 
-/** A stand-in for the exchange: verifies Cordon's signature, answers with `respond`. */
-async function exchange(respond: (n: number, valid: boolean) => { status: number; body?: string } | 'hang') {
+type Answer = { status: number; body?: string } | 'hang';
+
+/** A stand-in for the exchange: verifies Cordon's signature, answers with `respond` (at once, or after the promise settles). */
+async function exchange(respond: (n: number, valid: boolean, key: string) => Answer | Promise<Answer>) {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -39,10 +42,11 @@ async function exchange(respond: (n: number, valid: boolean) => { status: number
       const body = Buffer.concat(chunks).toString('utf8');
       const header = (name: string) => String(req.headers[name] ?? '');
       const valid = verifyHookSignature(body, header('x-cordon-timestamp'), header('x-cordon-signature'), SECRET, 300);
-      const answer = respond(received.length + 1, valid);
-      if (answer === 'hang') return;
-      received.push({ body, headers: req.headers, signatureValid: valid, status: answer.status });
-      res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body ?? '');
+      void Promise.resolve(respond(received.length + 1, valid, header('idempotency-key'))).then((answer) => {
+        if (answer === 'hang') return;
+        received.push({ body, headers: req.headers, signatureValid: valid, status: answer.status });
+        res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body ?? '');
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -252,5 +256,104 @@ describe.each(BACKENDS)('exchange hook on %s', (backend) => {
     const run = await deliverPending(store.holds, null, memoryLogger().log);
     expect(run.notConfigured).toContain(hold.id);
     expect((await store.holds.getHold(hold.id))?.hookStatus).toBe('not_configured');
+  });
+
+  it('a hook that hangs for one hold does not hold up the others: they are delivered while it still waits', async () => {
+    let hanging = '';
+    const ex = await exchange((_n, _valid, key) => (key === hanging ? 'hang' : { status: 200 }));
+    const { log } = memoryLogger();
+    const stop = new AbortController();
+    try {
+      // Raised first, so claimed first: one at a time, it would block the others for its timeout.
+      const stuck = await raise('acct-hook-hangs');
+      hanging = stuck.holdKey;
+      const others = [await raise('acct-hook-other-1'), await raise('acct-hook-other-2'), await raise('acct-hook-other-3')];
+      const hook: HookConfig = { url: ex.url, secret: SECRET, timeoutMs: 5_000 };
+      const loop = runHookDeliveryLoop(store.holds, hook, log, { signal: stop.signal, pollMs: 20, retry: FAST, concurrency: 2 });
+      const delivered = async () => (await Promise.all(others.map((h) => store.holds.getHold(h.id)))).every((h) => h?.hookStatus === 'delivered');
+      for (let i = 0; i < 300 && !(await delivered()); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await delivered()).toBe(true);
+      // The stuck hold's request is still open: no attempt of it is recorded yet.
+      expect(await store.holds.hookAttempts(stuck.id)).toEqual([]);
+      expect(ex.received.map((r) => r.headers['idempotency-key']).sort()).toEqual(others.map((h) => h.holdKey).sort());
+      hanging = '';
+      stop.abort();
+      await ex.close();
+      await loop;
+      // Stopping waited for the hanging request, which ended as a recorded failure: nothing lost.
+      expect((await store.holds.hookAttempts(stuck.id)).map((a) => a.outcome)).toEqual(['failed']);
+    } finally {
+      stop.abort();
+      await ex.close();
+    }
+  });
+
+  it('two workers delivering at once send each hold once: a hold is claimed before it is sent', async () => {
+    const ex = await exchange(async () => {
+      await new Promise((r) => setTimeout(r, 150));
+      return { status: 200 };
+    });
+    const { log } = memoryLogger();
+    try {
+      const holds = [await raise('acct-claim-1'), await raise('acct-claim-2'), await raise('acct-claim-3'), await raise('acct-claim-4')];
+      const hook: HookConfig = { url: ex.url, secret: SECRET, timeoutMs: 2_000 };
+      const runs = await Promise.all([
+        deliverPending(store.holds, hook, log, { retry: FAST, concurrency: 4 }),
+        deliverPending(store.holds, hook, log, { retry: FAST, concurrency: 4 }),
+      ]);
+      expect(runs.flatMap((r) => r.reports.map((x) => x.holdId)).sort()).toEqual(holds.map((h) => h.id).sort());
+      expect(ex.received.map((r) => r.headers['idempotency-key']).sort()).toEqual(holds.map((h) => h.holdKey).sort());
+      for (const h of holds) expect((await store.holds.hookAttempts(h.id)).map((a) => a.attempt)).toEqual([1]);
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it('a refusal carries a page naming the hold and the answer at once; transient failures only from alertAfterAttempts', async () => {
+    let answer: Answer = { status: 401, body: 'bad signature' };
+    const ex = await exchange(() => answer);
+    const { log } = memoryLogger();
+    const seen: DeliveryReport[] = [];
+    try {
+      const refusedHold = await raise('acct-page-refused');
+      const hook: HookConfig = { url: `${ex.url}&token=in-the-query`, secret: SECRET, timeoutMs: 300 };
+      await deliverPending(store.holds, hook, log, { retry: FAST, onDelivery: (r) => void seen.push(r) });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({ holdId: refusedHold.id, result: 'refused', statusCode: 401, alert: true, failedAttempts: 1 });
+      const page = seen[0]?.page;
+      expect(page).toMatchObject({
+        kind: 'hook_delivery_failing',
+        severity: 'critical',
+        details: { holdId: refusedHold.id, holdKey: refusedHold.holdKey, accountId: 'acct-page-refused', statusCode: 401, reason: 'refused' },
+      });
+      expect(page?.summary).toContain(`HOLD ${refusedHold.id}`);
+      expect(page?.summary).toContain('HTTP 401: bad signature');
+      expect(JSON.stringify(page)).not.toContain(SECRET);
+      expect(JSON.stringify(page)).not.toContain('token');
+      expect(JSON.stringify(page)).not.toContain('/cordon/holds');
+      await deliverPending(store.holds, null, log, { limit: 1_000 });
+      await store.holds.markHookNotConfigured(refusedHold.id);
+
+      answer = { status: 503 };
+      const failing = await raise('acct-page-failing');
+      const policy = { ...FAST, alertAfterAttempts: 3 };
+      let clock = Date.now();
+      seen.length = 0;
+      for (let i = 0; i < 4; i++) {
+        if (i === 3) answer = 'hang';
+        clock += 60_000;
+        const at = new Date(clock);
+        await deliverPending(store.holds, hook, log, { retry: policy, clock: () => at, onDelivery: (r) => void seen.push(r) });
+      }
+      expect(seen.map((r) => [r.result, r.failedAttempts, r.alert, r.page?.severity ?? null])).toEqual([
+        ['failed', 1, false, null],
+        ['failed', 2, false, null],
+        ['failed', 3, true, 'error'],
+        ['timeout', 4, true, 'error'],
+      ]);
+      expect(seen[3]?.page?.details).toMatchObject({ holdId: failing.id, reason: 'failing', statusCode: null, error: 'no answer within 300 ms' });
+    } finally {
+      await ex.close();
+    }
   });
 });

@@ -242,6 +242,60 @@ describe('http api', () => {
     });
   });
 
+  describe('readiness and the exchange hook', () => {
+    it('is not ready while a hold is undelivered past maxUndeliveredAge, naming how many and the oldest, and ready once delivered', async () => {
+      // A store of its own: other tests' holds stay pending in the shared one.
+      const own = await openStore({ driver: 'pglite', dataDir: 'memory://' });
+      const version = await own.lists.insertSnapshot({
+        listId: listId('ofac-sdn'),
+        contentHash: 'sha256:http-hook-test',
+        source: 'lists/sdn_advanced.xml',
+        entries: [tornadoEntry],
+        addedCount: 1,
+        removedCount: 0,
+      });
+      const ownEntry = { ...tornadoEntry, listId: listId('ofac-sdn'), listVersion: version };
+      const hooked = await startHttpServer({
+        host: '127.0.0.1',
+        port: 0,
+        deps: { ...deps(), store: own, storePing: () => own.db.query('SELECT 1'), hookDelivery: { maxUndeliveredAgeMs: 300 } },
+        log,
+      });
+      try {
+        expect(await call('GET', '/readyz', { token: null, base: hooked.url })).toMatchObject({
+          status: 200,
+          json: { status: 'ready', checks: { hook: { ok: true, undelivered: 0, maxAgeSeconds: 0 } } },
+        });
+        const { hold } = await raiseHold(own.holds, depositMatch(ownEntry, `0x${'d1'.repeat(32)}`, 'acct-undelivered'), 2);
+        await raiseHold(own.holds, depositMatch(ownEntry, `0x${'d2'.repeat(32)}`, 'acct-undelivered'), 2);
+        // Younger than the threshold: not yet a problem.
+        expect((await call('GET', '/readyz', { token: null, base: hooked.url })).status).toBe(200);
+        await new Promise((r) => setTimeout(r, 400));
+        const r = await call('GET', '/readyz', { token: null, base: hooked.url });
+        expect(r.status).toBe(503);
+        expect(r.json).toMatchObject({
+          status: 'not_ready',
+          checks: { redis: { ok: true }, store: { ok: true }, hook: { ok: false, undelivered: 2, oldest: { id: hold.id, key: hold.holdKey } } },
+        });
+        const error = String((r.json['checks'] as { hook: { error: string } }).hook.error);
+        expect(error).toMatch(new RegExp(`^2 holds not delivered to the exchange hook for more than 0 s \\(oldest: hold ${hold.id}, raised \\d+ s ago\\)`));
+        const metrics = await (await fetch(`${hooked.url}/metrics`)).text();
+        expect(metrics).toMatch(/^cordon_hook_undelivered_holds 2$/m);
+        expect(metrics).toMatch(/^cordon_hook_oldest_undelivered_seconds 0\.[3-9]\d*|^cordon_hook_oldest_undelivered_seconds [1-9]/m);
+
+        for (const h of await own.holds.listHolds({ limit: 10 })) await own.holds.markHookDelivered(h.id);
+        expect(await call('GET', '/readyz', { token: null, base: hooked.url })).toMatchObject({ status: 200, json: { checks: { hook: { ok: true, undelivered: 0 } } } });
+        expect(await (await fetch(`${hooked.url}/metrics`)).text()).toMatch(/^cordon_hook_undelivered_holds 0$/m);
+        // Without an exchange hook there is nothing to deliver, and no check.
+        const plain = await call('GET', '/readyz', { token: null });
+        expect((plain.json['checks'] as Record<string, unknown>)['hook']).toBeUndefined();
+      } finally {
+        await hooked.close();
+        await own.close();
+      }
+    });
+  });
+
   describe('metrics', () => {
     it('serves Prometheus text with holds by state counted from the store and the default metrics', async () => {
       await raiseHold(store.holds, depositMatch(entry, `0x${'ee'.repeat(32)}`, 'acct-metrics'), 3);
