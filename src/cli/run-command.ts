@@ -92,6 +92,7 @@ export function registerRun(program: Command, context: () => CliContext): void {
             addressIndex: () => pipeline.ctx.lists.lastIndex(),
           },
         });
+        await ctx.announceApi(http.url); // in the embedded store's lock: other commands send writes here
       }
       log.info({ stages: wanted, chains: ctx.config.chains.map((c) => c.id), store: store.kind, http: http?.url }, 'cordon running; SIGTERM or SIGINT stops it');
       await stopRequested;

@@ -122,5 +122,5 @@ function storeLockedMessage(
       `stop it there, or if it is gone (e.g. a replaced container), delete ${lockFile} and try again; ${share}`
     );
   }
-  return `the embedded store ${dataDir} is in use by ${describeLockHolder(holder)}; one process at a time opens it: stop that one first, or ${share}`;
+  return `the embedded store ${dataDir} is in use by ${describeLockHolder(holder)}; one process at a time opens it: stop that one first; ${share}`;
 }
