@@ -5,7 +5,7 @@ import { isBitcoinChainSource } from '../chains/bitcoin/index.js';
 import { InvalidAddressError, normaliseForFamily } from '../domain/address.js';
 import { createChainSources } from '../pipeline/chain-sources.js';
 import { seedUtxos } from '../pipeline/seed-utxos.js';
-import type { NewWatchedAddress } from '../store/accounts-repo.js';
+import type { NewWatchedAddress, NewWithdrawal } from '../store/accounts-repo.js';
 import type { CliContext } from './context.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { ServiceRefused, storeForLocalWrite, storeOrService, type RunningService } from './service-api.js';
@@ -79,7 +79,7 @@ export function registerAccounts(program: Command, context: () => CliContext, ex
       const chain = ctx.config.chains.find((c) => c.id === opts.chain);
       if (!chain) throw new CliError(`--chain ${opts.chain}: not a configured chain`, EXIT.usage);
       if (!opts.txid && !opts.destination) throw new CliError('give --txid or --destination (or both)', EXIT.usage);
-      let withdrawal;
+      let withdrawal: NewWithdrawal;
       try {
         withdrawal = {
           id: opts.id,
