@@ -14,7 +14,8 @@ import { registerScreen } from './cli/screen-command.js';
 import { ConfigError } from './config/load.js';
 import { ListParseError } from './sanctions/list-errors.js';
 import { RedisUnavailable } from './pipeline/redis-connection.js';
-import { StoreUnavailable } from './store/errors.js';
+import { storeLockedMessage } from './cli/service-api.js';
+import { StoreLocked, StoreUnavailable } from './store/errors.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -29,7 +30,12 @@ async function main(argv: string[]): Promise<ExitCode> {
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']))
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const context = () => (ctx ??= new CliContext(program.opts<GlobalOptions>()));
+  // The command being run (`cordon accounts import`), named in the embedded store's lock.
+  let command = 'cordon';
+  program.hook('preAction', (_root, action) => {
+    command = commandPath(action);
+  });
+  const context = () => (ctx ??= new CliContext(program.opts<GlobalOptions>(), command));
   const exit = (c: ExitCode) => {
     code = c;
   };
@@ -52,6 +58,12 @@ async function main(argv: string[]): Promise<ExitCode> {
   return code;
 }
 
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c !== null; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
 function applyExitOverride(cmd: Command): void {
   cmd.exitOverride();
   for (const sub of cmd.commands) applyExitOverride(sub);
@@ -69,6 +81,10 @@ function report(err: unknown, ctx: CliContext | undefined): ExitCode {
   if (err instanceof ConfigError) {
     process.stderr.write(`cordon: ${err.message}\n`);
     return EXIT.usage;
+  }
+  if (err instanceof StoreLocked) {
+    process.stderr.write(`cordon: ${storeLockedMessage(err)}\n`);
+    return EXIT.failed;
   }
   if (err instanceof ListParseError || err instanceof StoreUnavailable || err instanceof NoEndpointOnChain || err instanceof RedisUnavailable) {
     process.stderr.write(`cordon: ${err.message}\n`);

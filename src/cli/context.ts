@@ -1,7 +1,7 @@
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { CordonConfig, ListConfig } from '../config/schema.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import { openStore, type Store } from '../store/index.js';
+import { announceApi, openStore, type Store } from '../store/index.js';
 
 export interface GlobalOptions {
   readonly config?: string;
@@ -16,7 +16,14 @@ export class CliContext {
   readonly log: Logger;
   private storePromise: Promise<Store> | undefined;
 
-  constructor(opts: GlobalOptions) {
+  /**
+   * @param command what this process runs (`cordon run`): named in the embedded store's lock,
+   *   so another command refused by it can say who holds the store.
+   */
+  constructor(
+    opts: GlobalOptions,
+    readonly command = 'cordon',
+  ) {
     const loaded = loadConfig(opts.config === undefined ? {} : { file: opts.config });
     this.config = loaded.config;
     this.files = loaded.files;
@@ -26,9 +33,24 @@ export class CliContext {
     });
   }
 
+  /** Rejects with `StoreLocked` when another process holds the embedded store (see service-api.ts). */
   store(): Promise<Store> {
-    this.storePromise ??= openStore(this.config.store);
+    this.storePromise ??= openStore(this.config.store, { command: this.command, log: this.log.child({ component: 'store' }) });
     return this.storePromise;
+  }
+
+  /**
+   * Records in the embedded store's lock where this process serves the API (`cordon run`), so
+   * writing commands in other processes go through it. A wildcard listen address is recorded
+   * as the loopback one, which a client can connect to.
+   */
+  async announceApi(url: string): Promise<void> {
+    const u = new URL(url);
+    if (u.hostname === '0.0.0.0') u.hostname = '127.0.0.1';
+    else if (u.hostname === '[::]') u.hostname = '[::1]';
+    await announceApi(this.config.store, u.origin).catch((err: unknown) => {
+      this.log.warn({ err, url: u.origin }, 'cannot record the API URL in the embedded store lock; other commands will not find the API');
+    });
   }
 
   listConfig(id: string): ListConfig | undefined {

@@ -7,6 +7,7 @@ import { HOLD_STATES, type StoredHold } from '../store/holds-repo.js';
 import { HoldNotFound, HoldStateConflict } from '../store/errors.js';
 import type { CliContext } from './context.js';
 import { CliError, EXIT } from './exit-codes.js';
+import { storeOrService } from './service-api.js';
 
 interface ActorOption {
   readonly actor?: string;
@@ -78,7 +79,15 @@ export function registerHolds(program: Command, context: () => CliContext): void
     .option('--actor <name>', 'who releases it (default: the OS user)')
     .description('release an open hold')
     .action(async (id: string, opts: ActorOption) => {
-      const store = await context().store();
+      const target = await storeOrService(context());
+      if (target.kind === 'service') {
+        const { hold } = await target.service.post<{ hold: { id: number } }>(`/v1/holds/${encodeURIComponent(id)}/release`, {
+          actor: actorOf(opts),
+          reason: opts.reason ?? '',
+        });
+        return void process.stdout.write(`hold #${hold.id} released ${target.service.via}\n`);
+      }
+      const { store } = target;
       const { hold } = await withHoldErrors(() => releaseHold(store.holds, ref(id), actorOf(opts), opts.reason ?? ''));
       process.stdout.write(`hold #${hold.id} released\n`);
     });
@@ -90,7 +99,15 @@ export function registerHolds(program: Command, context: () => CliContext): void
     .option('--actor <name>', 'who confirms it (default: the OS user)')
     .description('confirm an open hold (the match is a true positive)')
     .action(async (id: string, opts: ActorOption) => {
-      const store = await context().store();
+      const target = await storeOrService(context());
+      if (target.kind === 'service') {
+        const { hold } = await target.service.post<{ hold: { id: number } }>(`/v1/holds/${encodeURIComponent(id)}/confirm`, {
+          actor: actorOf(opts),
+          ...(opts.reason === undefined ? {} : { reason: opts.reason }),
+        });
+        return void process.stdout.write(`hold #${hold.id} confirmed ${target.service.via}\n`);
+      }
+      const { store } = target;
       const { hold } = await withHoldErrors(() => confirmHold(store.holds, ref(id), actorOf(opts), opts.reason));
       process.stdout.write(`hold #${hold.id} confirmed\n`);
     });

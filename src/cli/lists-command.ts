@@ -7,10 +7,14 @@ import type { CliContext } from './context.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { refreshRequestFor } from './list-requests.js';
 import { registerListsCompact } from './lists-compact-command.js';
+import { storeForLocalWrite } from './service-api.js';
 
 const FORMATS = ['ofac-advanced-xml', 'ofac-compact-json', 'ofac-sdn-csv', 'plain', 'custom-json', 'custom-csv'] as const;
 const SHOW_REJECTED = 20;
 const SHOW_NOTES = 20;
+/** What to do when `cordon run` holds the embedded store (no API route loads a list). */
+const WHILE_RUNNING =
+  "The running service refreshes its configured lists itself (each list's `refresh`); to load a version now, stop it, run this command, then start it again";
 
 export function registerLists(program: Command, context: () => CliContext, exit: (code: ExitCode) => void): void {
   const lists = program.command('lists').description('sanctions lists: import, refresh, show, diff, compact');
@@ -24,7 +28,7 @@ export function registerLists(program: Command, context: () => CliContext, exit:
       const ctx = context();
       const chosen = ids.length === 0 ? ctx.config.lists : ids.map((id) => configured(ctx, id));
       if (chosen.length === 0) throw new CliError('no lists are configured', EXIT.usage);
-      const store = await ctx.store();
+      const store = await storeForLocalWrite(ctx, WHILE_RUNNING);
       let refused = false;
       for (const list of chosen) {
         const result = await refreshList(store.lists, ctx.log, refreshRequestFor(list, { allowDrop: opts.allowDrop ?? false }));
@@ -52,7 +56,7 @@ export function registerLists(program: Command, context: () => CliContext, exit:
         ...(opts.ticker ? { ticker: opts.ticker } : {}),
         ...(opts.programs ? { programs: opts.programs.split(',').map((p) => p.trim()).filter(Boolean) } : {}),
       };
-      const store = await ctx.store();
+      const store = await storeForLocalWrite(ctx, WHILE_RUNNING);
       const result = await refreshList(store.lists, ctx.log, refreshRequestFor(list, { source, allowDrop: opts.allowDrop ?? false }));
       process.stdout.write(formatRefresh(result));
       if (!ctx.listConfig(id)) {

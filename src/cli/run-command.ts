@@ -128,6 +128,7 @@ async function start(ctx: CliContext, opts: { only?: string }, signals: Shutdown
       throw new CliError(`cannot serve HTTP on ${ctx.config.http.host}:${ctx.config.http.port}: ${(err as Error).message}; free the port or set http.port`, EXIT.failed);
     }
     started.push({ what: 'http server', stop: () => http.close() });
+    await ctx.announceApi(http.url); // in the embedded store's lock: other commands send writes here
     log.info({ url: http.url }, 'serving /healthz, /readyz, /metrics and the API');
   }
   log.info({ stages: wanted, chains: ctx.config.chains.map((c) => c.id), store: store.kind }, 'service started');

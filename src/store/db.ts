@@ -39,12 +39,20 @@ export type StoreConfig =
       readonly schema?: string;
     };
 
+/** Who opens the store: named in the embedded store's lock, for other processes' messages. */
+export interface OpenOptions {
+  /** e.g. `cordon run` */
+  readonly command?: string;
+  /** Where taking over a stale embedded-store lock is reported (a pino logger fits). */
+  readonly log?: { warn(obj: object, msg: string): void };
+}
+
 /** Opens the database named by `config` without migrating it (see `openStore`). */
-export async function openDb(config: StoreConfig): Promise<Db> {
+export async function openDb(config: StoreConfig, options: OpenOptions = {}): Promise<Db> {
   switch (config.driver) {
     case 'pglite': {
       const { openPglite } = await import('./pglite.js');
-      return openPglite(config.dataDir);
+      return openPglite(config.dataDir, options);
     }
     case 'postgres': {
       const { openPostgres } = await import('./postgres.js');

@@ -1,3 +1,5 @@
+import type { DataDirLockHolder } from './data-dir-lock.js';
+
 /** PostgreSQL could not be reached or refused the connection. */
 export class StoreUnavailable extends Error {
   constructor(
@@ -75,4 +77,50 @@ export class WithdrawalConflict extends Error {
     super(`withdrawal ${withdrawalId}: ${reason}`);
     this.name = 'WithdrawalConflict';
   }
+}
+
+/**
+ * The embedded store's data directory is held by another process (see data-dir-lock.ts).
+ * `held`: a live process on this host. `other-host`: a process on another host, which cannot be
+ * checked from here. `unreadable`: a lock file that says nobody in particular.
+ */
+export class StoreLocked extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly lockFile: string,
+    readonly holder: DataDirLockHolder | null,
+    readonly kind: 'held' | 'other-host' | 'unreadable',
+    readonly detail?: string,
+  ) {
+    super(storeLockedMessage(dataDir, lockFile, holder, kind, detail));
+    this.name = 'StoreLocked';
+  }
+}
+
+/** `` `cordon run` (pid 1234, since 2025-11-20T10:00:00.000Z) ``, with the host when it is another one. */
+export function describeLockHolder(holder: DataDirLockHolder, withHost = false): string {
+  return `\`${holder.command}\` (pid ${holder.pid}${withHost ? ` on host ${holder.hostname}` : ''}, since ${holder.startedAt})`;
+}
+
+function storeLockedMessage(
+  dataDir: string,
+  lockFile: string,
+  holder: DataDirLockHolder | null,
+  kind: StoreLocked['kind'],
+  detail: string | undefined,
+): string {
+  const share = 'to share one store between processes, use PostgreSQL (store.driver: postgres)';
+  if (holder === null || kind === 'unreadable') {
+    return (
+      `the embedded store ${dataDir} is locked by ${lockFile}, which cannot be read (${detail ?? 'unknown content'}); ` +
+      `if no Cordon process uses ${dataDir}, delete that file and try again`
+    );
+  }
+  if (kind === 'other-host') {
+    return (
+      `the embedded store ${dataDir} is in use by ${describeLockHolder(holder, true)}; this host cannot tell whether it still runs: ` +
+      `stop it there, or if it is gone (e.g. a replaced container), delete ${lockFile} and try again; ${share}`
+    );
+  }
+  return `the embedded store ${dataDir} is in use by ${describeLockHolder(holder)}; one process at a time opens it: stop that one first; ${share}`;
 }

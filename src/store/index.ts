@@ -1,5 +1,6 @@
-export { openStore, reposFor, type Repos, type Store } from './store.js';
-export { openDb, type Db, type DbKind, type StoreConfig } from './db.js';
+export { announceApi, openStore, reposFor, type Repos, type Store } from './store.js';
+export { openDb, type Db, type DbKind, type OpenOptions, type StoreConfig } from './db.js';
+export { LOCK_FILE_NAME, lockPathFor, readDataDirLock, type DataDirLockHolder } from './data-dir-lock.js';
 export { migrate, appliedMigrations, MIGRATIONS, type Migration, type MigrateResult } from './migrations.js';
 export * from './errors.js';
 export * from './lists-repo.js';

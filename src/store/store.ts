@@ -2,7 +2,8 @@ import { accountsRepo, type AccountsRepo } from './accounts-repo.js';
 import { alertsRepo, type AlertsRepo } from './alerts-repo.js';
 import { blocksRepo, type BlocksRepo } from './blocks-repo.js';
 import { cursorsRepo, type CursorsRepo } from './cursors-repo.js';
-import { openDb, type Db, type StoreConfig } from './db.js';
+import { announceApiInLock } from './data-dir-lock.js';
+import { openDb, type Db, type OpenOptions, type StoreConfig } from './db.js';
 import { holdsRepo, type HoldsRepo } from './holds-repo.js';
 import { listsRepo, type ListsRepo } from './lists-repo.js';
 import { migrate } from './migrations.js';
@@ -42,9 +43,12 @@ export function reposFor(db: Db): Repos {
   };
 }
 
-/** Opens the configured database and brings its schema up to date. */
-export async function openStore(config: StoreConfig): Promise<Store> {
-  const db = await openDb(config);
+/**
+ * Opens the configured database and brings its schema up to date. An embedded store on disk
+ * is opened by one process at a time: `StoreLocked` names the one holding it.
+ */
+export async function openStore(config: StoreConfig, options: OpenOptions = {}): Promise<Store> {
+  const db = await openDb(config, options);
   try {
     await migrate(db);
   } catch (err) {
@@ -58,4 +62,14 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     transaction: (fn) => db.transaction((tx) => fn(reposFor(tx))),
     close: () => db.close(),
   };
+}
+
+/**
+ * Records, in the lock of the embedded store this process holds, the URL it serves its API on,
+ * so commands in other processes send their writes there. Nothing to do for PostgreSQL (any
+ * number of processes share it) or `memory://`.
+ */
+export async function announceApi(config: StoreConfig, url: string): Promise<void> {
+  if (config.driver !== 'pglite' || config.dataDir.startsWith('memory://')) return;
+  await announceApiInLock(config.dataDir, url);
 }
