@@ -3,6 +3,7 @@ import { alertsRepo, type AlertsRepo } from './alerts-repo.js';
 import { blocksRepo, type BlocksRepo } from './blocks-repo.js';
 import { cursorsRepo, type CursorsRepo } from './cursors-repo.js';
 import { openDb, type Db, type StoreConfig } from './db.js';
+import { handedBlocksRepo, type HandedBlocksRepo } from './handed-blocks-repo.js';
 import { holdsRepo, type HoldsRepo } from './holds-repo.js';
 import { listsRepo, type ListsRepo } from './lists-repo.js';
 import { migrate } from './migrations.js';
@@ -17,6 +18,8 @@ export interface Repos {
   readonly holds: HoldsRepo;
   readonly alerts: AlertsRepo;
   readonly blocks: BlocksRepo;
+  /** Blocks handed on by a follower and whether every stage is through with them. */
+  readonly handed: HandedBlocksRepo;
   readonly utxos: UtxosRepo;
 }
 
@@ -38,6 +41,7 @@ export function reposFor(db: Db): Repos {
     holds: holdsRepo(db),
     alerts: alertsRepo(db),
     blocks: blocksRepo(db),
+    handed: handedBlocksRepo(db),
     utxos: utxosRepo(db),
   };
 }
