@@ -144,6 +144,8 @@ async function handOn(ctx: PipelineContext, chain: string, block: BlockRef, all:
   }
   if (items.length === 0) {
     if (run) await ctx.progress.blockDone(run.runId, block.hash);
+    // A live block with nothing touching the exchange: every stage is through with it.
+    else await ctx.store.handed.markDone(chain, block.hash);
     return 0;
   }
   await ctx.queues.screen.add(

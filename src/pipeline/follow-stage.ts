@@ -5,6 +5,7 @@ import type { PipelineContext } from './context.js';
 import { sourceOf } from './context.js';
 import { jobId, toWireBlock } from './jobs.js';
 import { runAsLeader } from './leader-lock.js';
+import { checkSentinel, liveExtractJob, requeuePending } from './pending-blocks.js';
 
 export interface FollowStage {
   /** Lag and state of each chain this process follows (null while another process leads). */
@@ -43,17 +44,18 @@ async function followChain(
     switch (event.type) {
       case 'block': {
         await ctx.store.blocks.markCanonical(chain.id, event.block.hash);
-        await ctx.queues.extract.add(
-          'block',
-          { kind: 'block', chain: chain.id, block: toWireBlock(event.block) },
-          { jobId: jobId('extract', chain.id, event.block.hash) },
-        );
+        // In the store before the job is in Redis (and so before the cursor moves past it):
+        // should Redis lose the job, the block is queued again from here.
+        await ctx.store.handed.recordHanded(chain.id, event.block);
+        const job = liveExtractJob(chain.id, toWireBlock(event.block));
+        await ctx.queues.extract.add(job.name, job.data, job.opts);
         ctx.metrics.blocksProcessed.inc({ chain: chain.id, stage: 'follow' });
         break;
       }
       case 'reorg': {
         // Recorded before the reorg is handed on: a late hold for these blocks sees it.
         await ctx.store.blocks.markOrphaned(chain.id, event.orphaned);
+        await ctx.store.handed.forget(chain.id, event.orphaned.map((b) => b.hash));
         await ctx.queues.act.add(
           'reorg',
           { kind: 'reorg', chain: chain.id, orphaned: event.orphaned.map(toWireBlock), forkPoint: toWireBlock(event.forkPoint) },
@@ -67,6 +69,8 @@ async function followChain(
         break;
       }
       case 'finalized':
+        // Done blocks that can no longer be reorged need no record.
+        await ctx.store.handed.pruneDone(chain.id, event.block.number);
         break;
     }
   };
@@ -86,6 +90,7 @@ async function followChain(
     });
     entry.status = () => follower.status();
     const monitor = setInterval(() => void watchLag(ctx, chain, follower.status()), 5_000);
+    const sentinel = watchForLostQueues(ctx, chain.id, log);
     lost.addEventListener('abort', () => void follower.stop());
     try {
       await follower.run();
@@ -96,9 +101,43 @@ async function followChain(
       await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve()));
     } finally {
       clearInterval(monitor);
+      sentinel.stop();
       entry.status = () => null;
     }
   });
+}
+
+/** How often the follower looks for its sentinel key in Redis (gone: Redis lost the queues). */
+const SENTINEL_CHECK_MS = 2_000;
+
+/**
+ * At once, the blocks handed on before (by this or another process) and not yet done are queued
+ * again; then, every SENTINEL_CHECK_MS, a vanished sentinel key (Redis restarted empty) queues
+ * them again. A failure (store or Redis down) is retried at the next check, never fatal.
+ */
+function watchForLostQueues(ctx: PipelineContext, chain: string, log: PipelineContext['log']): { stop(): void } {
+  let started = false;
+  let busy = false;
+  const check = async (): Promise<void> => {
+    if (busy) return;
+    busy = true;
+    try {
+      if (!started) {
+        await requeuePending(ctx, chain, 'start');
+        await checkSentinel(ctx, chain, false);
+        started = true;
+      } else {
+        await checkSentinel(ctx, chain, true);
+      }
+    } catch (err) {
+      log.warn({ chain, err }, 'cannot queue the pending blocks again from the store; retrying');
+    } finally {
+      busy = false;
+    }
+  };
+  void check();
+  const timer = setInterval(() => void check(), SENTINEL_CHECK_MS);
+  return { stop: () => clearInterval(timer) };
 }
 
 async function watchLag(ctx: PipelineContext, chain: ChainConfig, status: FollowerStatus): Promise<void> {
