@@ -81,12 +81,7 @@ export function registerRun(program: Command, context: () => CliContext): void {
             apiToken: process.env[API_TOKEN_ENV],
             redis: pipeline.ctx.redis,
             storePing: () => store.db.query('SELECT 1'),
-            chainLags: () =>
-              (pipeline.follow?.status() ?? []).map((s) => ({
-                chain: s.chain,
-                lag: s.fatal ? BigInt(Number.MAX_SAFE_INTEGER) : (s.status?.lag ?? null),
-                maxLag: s.maxLag,
-              })),
+            chainLags: () => pipeline.follow?.readiness() ?? [],
             metrics,
             holdCounts: () => store.holds.countHoldsByState(),
             addressIndex: () => pipeline.ctx.lists.lastIndex(),

@@ -5,12 +5,38 @@ import type { PipelineContext } from './context.js';
 import { sourceOf } from './context.js';
 import { jobId, toWireBlock } from './jobs.js';
 import { runAsLeader } from './leader-lock.js';
+import { checkChainHealth, healthCheckInterval, type ChainHealth, type FailedBlock } from './chain-health.js';
 import { checkSentinel, liveExtractJob, requeuePending } from './pending-blocks.js';
 
 export interface FollowStage {
   /** Lag and state of each chain this process follows (null while another process leads). */
   status(): { chain: string; maxLag: number; status: FollowerStatus | null; fatal: string | null }[];
+  /** Each chain as readiness sees it (fits http's ChainLag). */
+  readiness(): ChainReadiness[];
   stop(): Promise<void>;
+}
+
+export interface ChainReadiness {
+  readonly chain: string;
+  /** Blocks behind the head; null before the first head (or while another process leads). */
+  readonly lag: bigint | null;
+  readonly maxLag: number;
+  /** Since the last successful head read (or the follower's start), ms; null while not following. */
+  readonly headAgeMs: number | null;
+  readonly maxHeadAgeMs: number;
+  /** The follower's last failure while it is failing (e.g. the node refusing connections). */
+  readonly lastError: string | null;
+  readonly failedBlock: FailedBlock | null;
+  /** Following stopped for good (a reorg deeper than reorgDepth): what a person must do. */
+  readonly fatal: string | null;
+}
+
+interface ChainEntry {
+  readonly maxLag: number;
+  readonly maxHeadAge: number;
+  status: () => FollowerStatus | null;
+  fatal: string | null;
+  readonly health: ChainHealth;
 }
 
 /**
@@ -20,10 +46,24 @@ export interface FollowStage {
  */
 export function startFollowStage(ctx: PipelineContext): FollowStage {
   const stop = new AbortController();
-  const state = new Map<string, { maxLag: number; status: () => FollowerStatus | null; fatal: string | null }>();
+  const state = new Map<string, ChainEntry>();
   const runs = ctx.config.chains.map((chain) => followChain(ctx, chain, stop.signal, state));
   return {
     status: () => [...state].map(([chain, s]) => ({ chain, maxLag: s.maxLag, status: s.status(), fatal: s.fatal })),
+    readiness: () =>
+      [...state].map(([chain, s]) => {
+        const status = s.status();
+        return {
+          chain,
+          lag: status?.lag ?? null,
+          maxLag: s.maxLag,
+          headAgeMs: status?.lastHeadAt == null ? null : Date.now() - status.lastHeadAt,
+          maxHeadAgeMs: s.maxHeadAge,
+          lastError: status?.lastError ?? null,
+          failedBlock: s.health.failedBlock,
+          fatal: s.fatal,
+        };
+      }),
     async stop() {
       stop.abort();
       await Promise.allSettled(runs);
@@ -35,10 +75,10 @@ async function followChain(
   ctx: PipelineContext,
   chain: ChainConfig,
   stop: AbortSignal,
-  state: Map<string, { maxLag: number; status: () => FollowerStatus | null; fatal: string | null }>,
+  state: Map<string, ChainEntry>,
 ): Promise<void> {
   const log = ctx.log.child({ component: 'follow', chain: chain.id });
-  const entry = { maxLag: chain.maxLag, status: (): FollowerStatus | null => null, fatal: null as string | null };
+  const entry: ChainEntry = { maxLag: chain.maxLag, maxHeadAge: chain.maxHeadAge, status: () => null, fatal: null, health: { stalledSince: null, failedBlock: null } };
   state.set(chain.id, entry);
   const onEvent = async (event: FollowEvent) => {
     switch (event.type) {
@@ -90,6 +130,14 @@ async function followChain(
     });
     entry.status = () => follower.status();
     const monitor = setInterval(() => void watchLag(ctx, chain, follower.status()), 5_000);
+    let checking = false;
+    const health = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      void checkChainHealth(ctx, chain, follower.status(), entry.health)
+        .catch((err: unknown) => log.warn({ err }, 'cannot check chain health; checking again'))
+        .finally(() => (checking = false));
+    }, healthCheckInterval(chain));
     const sentinel = watchForLostQueues(ctx, chain.id, log);
     lost.addEventListener('abort', () => void follower.stop());
     try {
@@ -101,6 +149,7 @@ async function followChain(
       await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve()));
     } finally {
       clearInterval(monitor);
+      clearInterval(health);
       sentinel.stop();
       entry.status = () => null;
     }
