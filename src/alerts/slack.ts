@@ -52,6 +52,9 @@ const TITLES: Readonly<Record<Alert['kind'], string>> = {
   list_refresh_refused: 'Sanctions list refresh refused',
   follower_lagging: 'Chain follower falling behind',
   hook_delivery_failing: 'Exchange hook not delivering a hold',
+  chain_stalled: 'Chain node not answering',
+  chain_recovered: 'Chain node answering again',
+  block_failed: 'Block failed: not screened',
 };
 
 const ICONS: Readonly<Record<Alert['severity'], string>> = {
@@ -129,6 +132,27 @@ function slackFields(alert: Alert): [string, string][] {
         ['Transaction', escape(`${d.chain} `) + code(d.txid)],
       ];
     }
+    case 'chain_stalled':
+      return [
+        ['Chain', escape(alert.details.chain)],
+        ['No head read for', `${alert.details.ageSeconds} s (allowed ${alert.details.maxHeadAgeSeconds} s)`],
+        ['Last head read', escape(alert.details.lastHeadAt)],
+        ['Last error', escape(alert.details.lastError ?? 'none recorded')],
+      ];
+    case 'chain_recovered':
+      return [
+        ['Chain', escape(alert.details.chain)],
+        ['Stalled since', escape(alert.details.stalledSince)],
+        ['Stalled for', `${alert.details.stalledSeconds} s`],
+      ];
+    case 'block_failed':
+      return [
+        ['Chain', escape(alert.details.chain)],
+        ['Block', escape(`${alert.details.block} `) + code(alert.details.blockHash)],
+        ['Queue', escape(`${alert.details.queue} (job ${alert.details.jobId}, ${alert.details.attempts} attempts)`)],
+        ['Error', escape(alert.details.error)],
+        ['Fix', escape(alert.details.fix ?? 'fix the cause, then `cordon queues --retry-failed`')],
+      ];
   }
 }
 

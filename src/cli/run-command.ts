@@ -112,12 +112,7 @@ async function start(ctx: CliContext, opts: { only?: string }, signals: Shutdown
           probesNeedToken: ctx.config.http.probeAuth === 'token',
           redis: pipeline.ctx.redis,
           storePing: () => store.db.query('SELECT 1'),
-          chainLags: () =>
-            (pipeline.follow?.status() ?? []).map((s) => ({
-              chain: s.chain,
-              lag: s.fatal ? BigInt(Number.MAX_SAFE_INTEGER) : (s.status?.lag ?? null),
-              maxLag: s.maxLag,
-            })),
+          chainLags: () => pipeline.follow?.readiness() ?? [],
           metrics,
           holdCounts: () => store.holds.countHoldsByState(),
           addressIndex: () => pipeline.ctx.lists.lastIndex(),

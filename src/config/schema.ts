@@ -141,6 +141,11 @@ const chainSchema = z.strictObject({
   pollInterval: duration.default(2_000),
   maxLag: z.number().int().min(1).default(20),
   /**
+   * The longest time without a successful read of the node's head before the chain is not ready
+   * and on-call is paged (`chain_stalled`): a dead or unreachable node. Default 2 minutes.
+   */
+  maxHeadAge: duration.default(120_000),
+  /**
    * EVM: a block's receipts are read one transaction at a time while at most 1 in this many of
    * its transactions touch the exchange without a log to prove success, else all at once
    * (eth_getBlockReceipts). 1: always one at a time, for providers that bill block receipts

@@ -22,6 +22,11 @@
  * - `hook_delivery_failing` `hook_delivery_failing:<holdKey>:<UTC hour>`: a hold the exchange
  *                          refuses, or that keeps failing, pages at most once per hour (its
  *                          retries in between fold into that page).
+ * - `chain_stalled`        `chain_stalled:<chain>:<UTC hour>`: no successful head read for
+ *                          longer than `maxHeadAge` (a dead or unreachable node);
+ * - `chain_recovered`      `chain_recovered:<chain>:<stalled since>` (info: heads read again);
+ * - `block_failed`         `block_failed:<chain>:<blockHash>:<queue>`: a block's job failed
+ *                          past its retries (or at once, for an error configuration must fix).
  */
 import { amountInUnits } from './amount.js';
 import type { Direction, ListPolicy, Match, MatchOutcome } from './match.js';
@@ -37,6 +42,9 @@ export const ALERT_KINDS = [
   'list_refresh_refused',
   'follower_lagging',
   'hook_delivery_failing',
+  'chain_stalled',
+  'chain_recovered',
+  'block_failed',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
@@ -159,6 +167,36 @@ export interface HookDeliveryFailingFacts {
   readonly nextAttemptAt: string;
 }
 
+export interface ChainStalledFacts {
+  readonly chain: string;
+  /** When the head was last read (or following started, if never), ISO 8601. */
+  readonly lastHeadAt: string;
+  readonly ageSeconds: number;
+  readonly maxHeadAgeSeconds: number;
+  /** The follower's last failure, e.g. the RPC error; null if none was recorded. */
+  readonly lastError: string | null;
+}
+
+export interface ChainRecoveredFacts {
+  readonly chain: string;
+  /** When the chain was found stalled, ISO 8601. */
+  readonly stalledSince: string;
+  readonly stalledSeconds: number;
+}
+
+export interface BlockFailedFacts {
+  readonly chain: string;
+  /** Block number, decimal. */
+  readonly block: string;
+  readonly blockHash: string;
+  readonly queue: string;
+  readonly jobId: string;
+  readonly attempts: number;
+  readonly error: string;
+  /** What an operator must change, for an error retries cannot fix (e.g. a node without txindex). */
+  readonly fix: string | null;
+}
+
 interface AlertOf<K extends AlertKind, D> {
   readonly kind: K;
   readonly dedupKey: string;
@@ -177,6 +215,9 @@ export type FailedJobsAlert = AlertOf<'failed_jobs', FailedJobsFacts>;
 export type ListRefreshRefusedAlert = AlertOf<'list_refresh_refused', ListRefreshRefusedFacts>;
 export type FollowerLaggingAlert = AlertOf<'follower_lagging', FollowerLaggingFacts>;
 export type HookDeliveryFailingAlert = AlertOf<'hook_delivery_failing', HookDeliveryFailingFacts>;
+export type ChainStalledAlert = AlertOf<'chain_stalled', ChainStalledFacts>;
+export type ChainRecoveredAlert = AlertOf<'chain_recovered', ChainRecoveredFacts>;
+export type BlockFailedAlert = AlertOf<'block_failed', BlockFailedFacts>;
 
 export type Alert =
   | HoldRaisedAlert
@@ -185,7 +226,10 @@ export type Alert =
   | FailedJobsAlert
   | ListRefreshRefusedAlert
   | FollowerLaggingAlert
-  | HookDeliveryFailingAlert;
+  | HookDeliveryFailingAlert
+  | ChainStalledAlert
+  | ChainRecoveredAlert
+  | BlockFailedAlert;
 
 // ---------------------------------------------------------------------------------------------
 // Constructors: the only way the key, severity and summary are made.
@@ -297,6 +341,45 @@ export function hookDeliveryFailingAlert(facts: HookDeliveryFailingFacts, at: Da
   };
 }
 
+export function chainStalledAlert(facts: ChainStalledFacts, at: Date): ChainStalledAlert {
+  const cause = facts.lastError === null ? '' : ` Last error: ${short(facts.lastError, 400)}.`;
+  return {
+    kind: 'chain_stalled',
+    dedupKey: `chain_stalled:${facts.chain}:${utcHour(at)}`,
+    severity: 'critical',
+    summary: clip(
+      `Chain ${facts.chain} STALLED: no successful head read for ${facts.ageSeconds} s (allowed ${facts.maxHeadAgeSeconds} s, last at ${facts.lastHeadAt}); new deposits and withdrawals are not screened. Check the node and its endpoint.${cause}`,
+    ),
+    at: at.toISOString(),
+    details: facts,
+  };
+}
+
+export function chainRecoveredAlert(facts: ChainRecoveredFacts, at: Date): ChainRecoveredAlert {
+  return {
+    kind: 'chain_recovered',
+    dedupKey: `chain_recovered:${facts.chain}:${facts.stalledSince}`,
+    severity: 'info',
+    summary: clip(`Chain ${facts.chain} recovered: heads read again after ${facts.stalledSeconds} s stalled (since ${facts.stalledSince}); following resumes from its cursor`),
+    at: at.toISOString(),
+    details: facts,
+  };
+}
+
+export function blockFailedAlert(facts: BlockFailedFacts, at: Date): BlockFailedAlert {
+  const next = facts.fix ?? 'fix the cause, then `cordon queues --retry-failed`';
+  return {
+    kind: 'block_failed',
+    dedupKey: `block_failed:${facts.chain}:${facts.blockHash}:${facts.queue}`,
+    severity: 'critical',
+    summary: clip(
+      `Block #${facts.block} ${facts.blockHash} of ${facts.chain} FAILED in ${short(facts.queue, 40)} after ${facts.attempts} attempt${facts.attempts === 1 ? '' : 's'} (job ${short(facts.jobId, 60)}): ${short(facts.error, 400)}; its transfers are not screened. ${short(next, 300)}`,
+    ),
+    at: at.toISOString(),
+    details: facts,
+  };
+}
+
 /**
  * The alert for a screening match: a `hold_raised` when the match raises a hold
  * (`decideMatch`), else a `match_alert` saying why not (alert-only list, a withdrawal nobody
@@ -368,7 +451,11 @@ export function alertGroup(alert: Alert): 'holds' | 'screening' | 'pipeline' | '
     case 'list_refresh_refused':
       return 'sanctions';
     case 'follower_lagging':
+    case 'chain_stalled':
+    case 'chain_recovered':
       return 'follow';
+    case 'block_failed':
+      return 'pipeline';
   }
 }
 
@@ -379,6 +466,9 @@ export function alertComponent(alert: Alert): string {
     case 'match_alert':
     case 'hold_orphaned':
     case 'follower_lagging':
+    case 'chain_stalled':
+    case 'chain_recovered':
+    case 'block_failed':
       return alert.details.chain;
     case 'failed_jobs':
       return `queue:${alert.details.queue}`;

@@ -75,6 +75,14 @@ export interface FollowerStatus {
   readonly finalized: bigint | null;
   /** Failures since the last successful round (0 when healthy). */
   readonly consecutiveErrors: number;
+  /**
+   * When the node's head was last read successfully (ms since the epoch), or, before the first
+   * read, when following started; null before `run()`. A node that stopped answering shows here
+   * while `lag` still reads as it was.
+   */
+  readonly lastHeadAt: number | null;
+  /** The last failure's message while `consecutiveErrors` > 0. */
+  readonly lastError: string | null;
 }
 
 export interface Follower {
@@ -109,6 +117,8 @@ export function createFollower(opts: FollowerOptions): Follower {
   let state: FollowState | null = null;
   let headNumber: bigint | null = null;
   let consecutiveErrors = 0;
+  let lastHeadAt: number | null = null;
+  let lastError: string | null = null;
   let stopping = false;
   let active = false;
   let running: Promise<void> | null = null;
@@ -213,6 +223,7 @@ export function createFollower(opts: FollowerOptions): Follower {
     setPhase('read');
     const head = await source.head();
     headNumber = head.number;
+    lastHeadAt = Date.now();
     const plan = planFetch(current, head.number, policy, batchSize);
     let segment: BlockRef[];
     let caughtUp = true;
@@ -259,12 +270,14 @@ export function createFollower(opts: FollowerOptions): Follower {
     });
     let delay = backoffInitialMs;
     active = true;
+    lastHeadAt ??= Date.now();
     try {
       while (!stopping) {
         let phase: Phase = 'start';
         try {
           const caughtUp = await round((p) => (phase = p));
           consecutiveErrors = 0;
+          lastError = null;
           delay = backoffInitialMs;
           if (caughtUp) await alarm.sleep(pollIntervalMs, { wakeOnHead: true });
         } catch (err) {
@@ -276,6 +289,7 @@ export function createFollower(opts: FollowerOptions): Follower {
             throw err;
           }
           consecutiveErrors++;
+          lastError = err instanceof Error ? err.message : String(err);
           const block = state ? nextNumber(state) : undefined;
           const fields = { chain, block, phase, attempt: consecutiveErrors, retryInMs: delay, err };
           if (err instanceof CursorBlockUnknown) log.error(fields, 'cursor block unknown to the node; retrying');
@@ -314,6 +328,8 @@ export function createFollower(opts: FollowerOptions): Follower {
         lag: headNumber !== null && handedOn !== null ? headNumber - handedOn : null,
         finalized: state?.finalized ?? null,
         consecutiveErrors,
+        lastHeadAt,
+        lastError,
       };
     },
   };

@@ -19,6 +19,23 @@ export interface ChainLag {
   /** Blocks behind the node's head; null until the follower has seen a head. */
   readonly lag: bigint | null;
   readonly maxLag: number;
+  /** Since the last successful read of the node's head, ms (null or absent: not known). */
+  readonly headAgeMs?: number | null;
+  /** Older than this, the chain is stalled (the node is dead or unreachable). */
+  readonly maxHeadAgeMs?: number;
+  /** The follower's last failure while it is failing, to say why a chain stalled. */
+  readonly lastError?: string | null;
+  /** The lowest block of the chain whose job failed for good: screening stopped there. */
+  readonly failedBlock?: {
+    readonly number: string;
+    readonly hash: string;
+    readonly queue: string;
+    readonly attempts: number;
+    readonly error: string;
+    readonly fix: string | null;
+  } | null;
+  /** Following stopped for good (a reorg deeper than reorgDepth), and why. */
+  readonly fatal?: string | null;
 }
 
 export interface HttpDeps {

@@ -14,6 +14,10 @@ export interface ChainCheck {
   /** Decimal string (bigint), or null before the first head. */
   readonly lag: string | null;
   readonly maxLag: number;
+  /** Seconds since the node's head was last read, when known. */
+  readonly headAgeSeconds?: number;
+  /** The block whose job failed for good, when one did. */
+  readonly failedBlock?: { readonly number: string; readonly hash: string; readonly queue: string };
   readonly error?: string;
 }
 
@@ -57,7 +61,18 @@ async function timed(what: string, fn: () => Promise<unknown>, timeoutMs: number
 }
 
 function checkChain(c: ChainLag): ChainCheck {
-  const base = { lag: c.lag === null ? null : c.lag.toString(), maxLag: c.maxLag };
+  const headAge = c.headAgeMs == null ? {} : { headAgeSeconds: Math.round(c.headAgeMs / 1000) };
+  const failed = c.failedBlock ? { failedBlock: { number: c.failedBlock.number, hash: c.failedBlock.hash, queue: c.failedBlock.queue } } : {};
+  const base = { lag: c.lag === null ? null : c.lag.toString(), maxLag: c.maxLag, ...headAge, ...failed };
+  if (c.fatal) return { ...base, ok: false, error: c.fatal };
+  if (c.failedBlock) {
+    const f = c.failedBlock;
+    return { ...base, ok: false, error: `block #${f.number} ${f.hash} failed in ${f.queue} after ${f.attempts} attempt(s): ${f.error}${f.fix ? `; fix: ${f.fix}` : ''}` };
+  }
+  if (c.headAgeMs != null && c.maxHeadAgeMs !== undefined && c.headAgeMs > c.maxHeadAgeMs) {
+    const why = c.lastError ? `; last error: ${c.lastError}` : '';
+    return { ...base, ok: false, error: `no successful head read for ${Math.round(c.headAgeMs / 1000)} s (max ${Math.round(c.maxHeadAgeMs / 1000)} s): the node is down or unreachable${why}` };
+  }
   if (c.lag === null) return { ...base, ok: false, error: 'no chain head seen yet' };
   if (c.lag > BigInt(c.maxLag)) return { ...base, ok: false, error: `${c.lag} blocks behind the head (max ${c.maxLag})` };
   return { ...base, ok: true };

@@ -51,6 +51,8 @@ async function actOnMatch(ctx: PipelineContext, job: Extract<ActJob, { kind: 'ma
     if (job.run) {
       await ctx.progress.recordMatch(job.run.runId, key, report(match, 'ignored: moves no value'));
       await ctx.progress.actDone(job.run.runId, job.block.hash, key);
+    } else {
+      await ctx.store.handed.actDone(job.chain, job.block.hash, key);
     }
     return 'ignored: moves no value';
   }
@@ -82,6 +84,9 @@ async function actOnMatch(ctx: PipelineContext, job: Extract<ActJob, { kind: 'ma
   if (job.run) {
     await ctx.progress.recordMatch(job.run.runId, key, report(match, outcome));
     await ctx.progress.actDone(job.run.runId, job.block.hash, key);
+  } else {
+    // After the hold and its alert job are written: the block is done once every match is.
+    await ctx.store.handed.actDone(job.chain, job.block.hash, key);
   }
   return outcome;
 }

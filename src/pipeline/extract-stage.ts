@@ -6,6 +6,7 @@ import type { BlockRef } from '../domain/block.js';
 import { transferId, type Transfer } from '../domain/transfer.js';
 import type { PipelineContext } from './context.js';
 import { sourceOf } from './context.js';
+import { failFastOnPermanent } from './permanent-errors.js';
 import { fromWireBlock, jobId, toWireBlock, toWireTransfer, type AttributedTransfer, type ExtractJob, type RunTag } from './jobs.js';
 
 /**
@@ -13,6 +14,11 @@ import { fromWireBlock, jobId, toWireBlock, toWireTransfer, type AttributedTrans
  * exchange's addresses, with direction, account and counterparties → one screen job per block.
  */
 export async function runExtract(ctx: PipelineContext, job: ExtractJob): Promise<{ blocks: number; items: number }> {
+  // A node without txindex, a pruned block: failed at once and paged, not retried as transient.
+  return failFastOnPermanent(() => extract(ctx, job));
+}
+
+async function extract(ctx: PipelineContext, job: ExtractJob): Promise<{ blocks: number; items: number }> {
   const source = sourceOf(ctx, job.chain);
   let blocks: { block: BlockRef; transfers: Transfer[] }[];
   if (job.kind === 'block') {
@@ -144,6 +150,8 @@ async function handOn(ctx: PipelineContext, chain: string, block: BlockRef, all:
   }
   if (items.length === 0) {
     if (run) await ctx.progress.blockDone(run.runId, block.hash);
+    // A live block with nothing touching the exchange: every stage is through with it.
+    else await ctx.store.handed.markDone(chain, block.hash);
     return 0;
   }
   await ctx.queues.screen.add(

@@ -31,6 +31,9 @@ export async function runScreen(ctx: PipelineContext, job: ScreenJob): Promise<{
   if (job.run) {
     if (acts.length === 0) await ctx.progress.blockDone(job.run.runId, job.block.hash);
     else await ctx.progress.expectActs(job.run.runId, job.block.hash, new Set(acts.map((a) => a.key)).size);
+  } else {
+    // Before the act jobs exist, so the first of them to finish finds the keys to tick off.
+    await ctx.store.handed.expectActs(job.chain, job.block.hash, acts.map((a) => a.key));
   }
   if (acts.length > 0) {
     await ctx.queues.act.addBulk(

@@ -10,4 +10,5 @@ export * from './transfers-repo.js';
 export * from './holds-repo.js';
 export * from './alerts-repo.js';
 export * from './blocks-repo.js';
+export * from './handed-blocks-repo.js';
 export * from './utxos-repo.js';

@@ -11,6 +11,7 @@ import { migration006 } from './migrations/006-watched-address-versions.js';
 import { migration007 } from './migrations/007-watched-address-pages.js';
 import { migration008 } from './migrations/008-hold-asset-units.js';
 import { migration009 } from './migrations/009-bnb-beacon-family.js';
+import { migration010 } from './migrations/010-handed-blocks.js';
 
 export interface Migration {
   /** 1, 2, 3 … without gaps; applied in this order. */
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration007,
   migration008,
   migration009,
+  migration010,
 ];
 
 export interface AppliedMigration {

@@ -4,6 +4,7 @@ import { blocksRepo, type BlocksRepo } from './blocks-repo.js';
 import { cursorsRepo, type CursorsRepo } from './cursors-repo.js';
 import { announceApiInLock } from './data-dir-lock.js';
 import { openDb, type Db, type OpenOptions, type StoreConfig } from './db.js';
+import { handedBlocksRepo, type HandedBlocksRepo } from './handed-blocks-repo.js';
 import { holdsRepo, type HoldsRepo } from './holds-repo.js';
 import { listsRepo, type ListsRepo } from './lists-repo.js';
 import { migrate } from './migrations.js';
@@ -18,6 +19,8 @@ export interface Repos {
   readonly holds: HoldsRepo;
   readonly alerts: AlertsRepo;
   readonly blocks: BlocksRepo;
+  /** Blocks handed on by a follower and whether every stage is through with them. */
+  readonly handed: HandedBlocksRepo;
   readonly utxos: UtxosRepo;
 }
 
@@ -39,6 +42,7 @@ export function reposFor(db: Db): Repos {
     holds: holdsRepo(db),
     alerts: alertsRepo(db),
     blocks: blocksRepo(db),
+    handed: handedBlocksRepo(db),
     utxos: utxosRepo(db),
   };
 }

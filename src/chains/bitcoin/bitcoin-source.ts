@@ -42,6 +42,7 @@ import {
   hasCode,
   RPC_NOT_FOUND,
 } from './core-rpc.js';
+import { ExpiringSet } from '../rpc/expiring-set.js';
 import { BlockUnavailable, InputsUnresolvable, MalformedBlock } from './errors.js';
 import { Lru } from './lru.js';
 import { utxoNetwork, type UtxoFamily, type UtxoNetwork, type UtxoNetworkName } from './networks.js';
@@ -78,6 +79,8 @@ export interface BitcoinChainSourceOptions {
   readonly scanTimeoutMs?: number;
   /** How long an endpoint on the wrong chain is refused before it is asked again (default 30,000 ms). */
   readonly recheckRefusedMs?: number;
+  /** How long a capability found missing (txindex, prevouts) is believed so before it is probed again (default 10 minutes). */
+  readonly recheckCapabilitiesMs?: number;
 }
 
 export interface BitcoinChainSource extends ChainSource {
@@ -109,10 +112,12 @@ interface EndpointTraits {
   readonly rest: CoreRest;
   restBlocks: boolean;
   restHeaders: 'query' | 'path' | 'off';
-  /** `getblock <hash> 3` came back without prevouts: Core < 25. */
-  noPrevouts: boolean;
-  /** `getrawtransaction` answered "Use -txindex". */
-  noTxindex: boolean;
+  /**
+   * Found missing, each forgotten after CAPABILITY_RECHECK_MS so a node restarted with
+   * txindex, or upgraded, is probed again: `prevouts` (`getblock <hash> 3` came back without
+   * them: Core < 25), `txindex` (`getrawtransaction` answered "Use -txindex").
+   */
+  readonly missing: ExpiringSet;
 }
 
 const MAX_REST_HEADERS = 2000;
@@ -144,8 +149,7 @@ export function createBitcoinChainSource(opts: BitcoinChainSourceOptions): Bitco
     rest: coreRest(e.url),
     restBlocks: useRest,
     restHeaders: useRest ? 'query' : 'off',
-    noPrevouts: false,
-    noTxindex: false,
+    missing: new ExpiringSet(opts.recheckCapabilitiesMs),
   }));
   const traitsOf = (ep: Endpoint): EndpointTraits => traits[ep.index] as EndpointTraits;
 
@@ -180,7 +184,7 @@ export function createBitcoinChainSource(opts: BitcoinChainSourceOptions): Bitco
       const why = seen.pruned
         ? 'the nodes have pruned it: read it from a node with more history (a larger -prune, or none)'
         : 'no endpoint knows this hash; it was probably reorged away';
-      throw new BlockUnavailable(chain, ref, why);
+      throw new BlockUnavailable(chain, ref, why, seen.pruned ? { permanent: true, fix: 'serve this chain from a node that keeps the block (a larger -prune, or none)' } : {});
     }
     return got;
   }
@@ -189,7 +193,7 @@ export function createBitcoinChainSource(opts: BitcoinChainSourceOptions): Bitco
 
   /** An endpoint that can resolve nothing: try another that might, else tell the operator. */
   function cannotResolve(ep: Endpoint, block: UtxoBlock, wanted: readonly UtxoTx[], detail: string): Error {
-    const other = traits.some((t, i) => i !== ep.index && !(t.noPrevouts && t.noTxindex));
+    const other = traits.some((t, i) => i !== ep.index && !(t.missing.has('prevouts') && t.missing.has('txindex')));
     if (other) return new RpcNodeError(ep.label, 'getrawtransaction', RPC_NOT_FOUND, `${detail}; trying another endpoint`, true);
     return new InputsUnresolvable(chain, block.ref.hash, wanted.map((t) => t.txid), detail);
   }
@@ -200,7 +204,7 @@ export function createBitcoinChainSource(opts: BitcoinChainSourceOptions): Bitco
     for (const [txid, a] of answers) {
       if (!a.ok) {
         if (hasCode(a.error, RPC_NOT_FOUND) && /txindex/i.test(a.error.rpcMessage)) {
-          traitsOf(ep).noTxindex = true;
+          traitsOf(ep).missing.add('txindex');
           log.warn({ chain, endpoint: ep.label }, 'node has no txindex: getrawtransaction cannot find confirmed transactions');
           throw cannotResolve(ep, block, wanted, `${ep.label} gives no prevouts with getblock verbosity 3 and has no txindex ("${a.error.rpcMessage}")`);
         }
@@ -225,15 +229,15 @@ export function createBitcoinChainSource(opts: BitcoinChainSourceOptions): Bitco
 
   async function resolveOn(ep: Endpoint, block: UtxoBlock, wanted: readonly UtxoTx[]): Promise<Map<string, ResolvedInput[]> | null> {
     const t = traitsOf(ep);
-    if (!t.noPrevouts) {
+    if (!t.missing.has('prevouts')) {
       const answer = await fetchBlockWithPrevouts(ep, block.ref.hash);
       if (answer === null) return null;
       const got = readVerbosePrevouts(ep, block, answer, wanted, network);
       if (got !== 'no-prevouts') return got;
-      t.noPrevouts = true;
+      t.missing.add('prevouts');
       log.info({ chain, endpoint: ep.label }, 'getblock verbosity 3 gives no prevouts here (Bitcoin Core < 25); resolving inputs with getrawtransaction');
     }
-    if (t.noTxindex) throw cannotResolve(ep, block, wanted, `${ep.label} gives no prevouts with getblock verbosity 3 and has no txindex`);
+    if (t.missing.has('txindex')) throw cannotResolve(ep, block, wanted, `${ep.label} gives no prevouts with getblock verbosity 3 and has no txindex`);
     return resolveFromTransactions(ep.label, block, wanted, cache, (txids) => outputsOf(ep, txids, block, wanted));
   }
 

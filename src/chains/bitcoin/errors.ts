@@ -23,6 +23,9 @@ export { BlockUnavailable } from '../chain-errors.js';
  */
 export class InputsUnresolvable extends Error {
   override readonly name = 'InputsUnresolvable';
+  /** Configuration must fix it: retrying the block changes nothing (pipeline/permanent-errors.ts). */
+  readonly permanent = true;
+  readonly fix = 'start bitcoind with -txindex=1, or use Bitcoin Core ≥ 25 (getblock verbosity 3 gives prevouts) without pruning below this block';
   constructor(
     readonly chain: string,
     readonly blockHash: string,

@@ -19,6 +19,7 @@
 import type { Logger } from '../../log/logger.js';
 import { ChainMismatch, NoEndpointOnChain, type IdentifyEndpoint } from './chain-identity.js';
 import { RpcError, RpcInconsistent, RpcNotKnown, RpcRateLimited, RpcUnavailable, type RpcFailureKind } from './errors.js';
+import { ExpiringSet } from './expiring-set.js';
 import { describeCalls, frame, readAnswers, type RpcCall, type RpcOutcome } from './json-rpc.js';
 import type { RpcTransport } from './transport.js';
 
@@ -66,8 +67,11 @@ export interface Endpoint {
   call(calls: readonly RpcCall[], opts?: { readonly timeoutMs?: number }): Promise<RpcOutcome[]>;
   /** Like `call`, but throws the first failed call's error. */
   results(calls: readonly RpcCall[]): Promise<unknown[]>;
-  /** Methods this endpoint answered as unsupported; callers use it to go straight to their fallback. */
-  readonly unsupported: Set<string>;
+  /**
+   * Methods this endpoint answered as unsupported; callers use it to go straight to their
+   * fallback. Forgotten after CAPABILITY_RECHECK_MS (10 minutes), so an upgraded node is asked again.
+   */
+  readonly unsupported: { has(method: string): boolean; add(method: string): unknown };
 }
 
 export interface EndpointStats {
@@ -144,7 +148,7 @@ class RateGate {
 }
 
 class PoolMember implements Endpoint {
-  readonly unsupported = new Set<string>();
+  readonly unsupported = new ExpiringSet();
   requests = 0;
   calls = 0;
   successes = 0;
