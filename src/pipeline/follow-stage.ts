@@ -116,6 +116,8 @@ async function followChain(
   };
 
   await runAsLeader({ redis: ctx.redis, key: `cordon:leader:follow:${chain.id}`, log }, stop, async (lost) => {
+    // Stopped while the lock was being taken: an abort listener added now would never fire.
+    if (lost.aborted) return;
     const follower = createFollower({
       source: sourceOf(ctx, chain.id),
       cursors: ctx.store.cursors,
@@ -146,7 +148,7 @@ async function followChain(
       if (!(err instanceof ReorgTooDeep)) throw err;
       entry.fatal = err.message;
       log.fatal({ err }, 'reorg deeper than reorgDepth: following stopped; a person must look');
-      await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve()));
+      await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve())));
     } finally {
       clearInterval(monitor);
       clearInterval(health);

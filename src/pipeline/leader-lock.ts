@@ -46,6 +46,8 @@ export async function runAsLeader(
     const lost = new AbortController();
     const onStop = () => lost.abort();
     stop.addEventListener('abort', onStop);
+    // A stop that came while the lock was being taken has fired already: the listener never will.
+    if (stop.aborted) lost.abort();
     const renew = setInterval(() => {
       opts.redis
         .eval(RENEW, 1, opts.key, token, String(ttl))

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { freePort, startAnvil, type Anvil } from '../helpers/anvil.js';
 import { CLI, runCli, writeConfig } from '../helpers/cli.js';
@@ -20,9 +20,12 @@ interface Running {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
 }
 
+const children: ChildProcess[] = [];
+
 function startRun(config: string, env: NodeJS.ProcessEnv = {}): Running {
   const started = Date.now();
   const child = spawn(process.execPath, [CLI, '--config', config, 'run'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
   let text = '';
   child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (text += d.toString()));
@@ -58,6 +61,10 @@ describe('cordon run starting and stopping', () => {
     redis = new RedisServer(await freePort());
     await redis.start();
     keys = new Redis(redis.url());
+  });
+  afterEach(() => {
+    // A test that failed must not leave a service holding the lock for the next one.
+    for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   });
   afterAll(async () => {
     keys?.disconnect();
