@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { NoEndpointOnChain } from '../chains/rpc/chain-identity.js';
 import { createMetrics } from '../pipeline/metrics.js';
-import { enqueueReplay, ReplayFailed, waitForReplay, type ReplayProgress } from '../pipeline/replay.js';
+import { enqueueReplay, ReplayFailed, waitForReplay, waitForRunAlerts, type AlertsLeft, type ReplayProgress } from '../pipeline/replay.js';
 import { PinnedListMissing } from '../pipeline/job-errors.js';
 import { startPipeline } from '../pipeline/service.js';
 import type { CliContext } from './context.js';
@@ -17,6 +17,52 @@ interface ReplayOptions {
   readonly lists?: string;
   readonly report?: string;
   readonly workers: boolean;
+  readonly waitAlerts: string;
+}
+
+interface ReportLine {
+  readonly outcome: string;
+  readonly key: string;
+  readonly account: string | null;
+  readonly txid: string;
+  readonly counterparty: string;
+  readonly list: { readonly id: string; readonly version: number };
+  readonly programs: readonly string[];
+}
+
+const HOLD_OUTCOMES = new Set(['hold raised', 'hold reopened', 'hold moved', 'hold exists']);
+
+/**
+ * What the replay leaves to the service, said plainly: alerts on-call channels have not taken
+ * yet, and holds the exchange has not been told of (only `cordon run`'s hook stage delivers them).
+ */
+async function leftToTheService(ctx: CliContext, lines: readonly ReportLine[], alerts: AlertsLeft): Promise<string[]> {
+  const out: string[] = [];
+  if (alerts.total > 0) {
+    if (ctx.config.alerts.channels.length === 0) {
+      out.push(`warning: no alert channel is configured (alerts.channels): nobody was paged about these ${alerts.total} alerts`);
+    } else if (alerts.pending === 0 && alerts.failed === 0) {
+      out.push(`${alerts.total} alert${alerts.total === 1 ? '' : 's'} sent to on-call`);
+    } else {
+      if (alerts.pending > 0) out.push(`${alerts.pending} of ${alerts.total} alerts still queued (on-call channels did not take them in time): \`cordon run\` keeps sending them`);
+      if (alerts.failed > 0) out.push(`${alerts.failed} alerts failed for good: see \`cordon queues\``);
+    }
+  }
+  const store = await ctx.store();
+  let undelivered = 0;
+  for (const m of lines) {
+    if (!HOLD_OUTCOMES.has(m.outcome)) continue;
+    const hold = await store.holds.getHold(m.key);
+    if (hold !== null && (hold.hookStatus === 'pending' || hold.hookStatus === 'failed')) undelivered++;
+  }
+  if (undelivered > 0) {
+    out.push(
+      ctx.config.exchangeHook
+        ? `${undelivered} hold${undelivered === 1 ? '' : 's'} await${undelivered === 1 ? 's' : ''} delivery to the exchange by \`cordon run\` (its hook stage delivers them; start it if it is not running)`
+        : `${undelivered} hold${undelivered === 1 ? '' : 's'} raised; no exchange hook is configured: the exchange learns of them through the API or \`cordon holds list\``,
+    );
+  }
+  return out;
 }
 
 export function registerReplay(program: Command, context: () => CliContext, exit: (code: ExitCode) => void): void {
@@ -30,6 +76,7 @@ export function registerReplay(program: Command, context: () => CliContext, exit
     .option('--lists <versions>', 'screen against these list versions, e.g. ofac-sdn@3,internal@7 (default: the active ones)')
     .option('--report <file>', 'write every match, with its legal basis, as JSON')
     .option('--no-workers', 'only queue the blocks and wait: the workers of a running `cordon run` process them')
+    .option('--wait-alerts <seconds>', 'how long to wait for on-call channels to take the run\'s alerts before leaving them to `cordon run`', '60')
     .addHelpText(
       'after',
       '\nA configured list with no snapshot yet is loaded first (as `cordon screen` does); if it cannot be\n' +
@@ -43,6 +90,7 @@ export function registerReplay(program: Command, context: () => CliContext, exit
       if (!ctx.config.chains.some((c) => c.id === opts.chain)) {
         throw new CliError(`--chain ${opts.chain}: not a configured chain (${ctx.config.chains.map((c) => c.id).join(', ') || 'none'})`, EXIT.usage);
       }
+      if (!/^\d+$/.test(opts.waitAlerts)) throw new CliError(`--wait-alerts ${opts.waitAlerts}: a whole number of seconds`, EXIT.usage);
       const from = blockNumber('--from', opts.from);
       const to = blockNumber('--to', opts.to);
       const listVersions = opts.lists ? parseListVersions(opts.lists) : undefined;
@@ -82,8 +130,13 @@ export function registerReplay(program: Command, context: () => CliContext, exit
           `replay ${runId}: ${report.blocks} blocks, ${matches.length} matches${opts.dryRun ? ' (dry run: nothing raised)' : ''}` +
             `${opts.report ? `; report in ${opts.report}` : ''}\n`,
         );
-        for (const m of matches as { outcome: string; account: string | null; txid: string; counterparty: string; list: { id: string; version: number }; programs: string[] }[]) {
+        const lines = matches as ReportLine[];
+        for (const m of lines) {
           process.stdout.write(`  ${m.outcome}: account ${m.account ?? '(none)'} tx ${m.txid} counterparty ${m.counterparty} list ${m.list.id} v${m.list.version} [${m.programs.join(', ')}]\n`);
+        }
+        if (!opts.dryRun) {
+          const left = await waitForRunAlerts(pipeline.ctx, runId, Number(opts.waitAlerts) * 1000);
+          for (const line of await leftToTheService(ctx, lines, left)) process.stdout.write(`${line}\n`);
         }
         if (matches.length > 0) exit(EXIT.finding);
       } finally {

@@ -8,7 +8,7 @@ import { announceNewHold } from './new-holds.js';
 import type { StoredHold } from '../store/holds-repo.js';
 import type { PipelineContext } from './context.js';
 import { sourceOf } from './context.js';
-import { fromWireBlock, fromWireTransfer, jobId, type ActJob, type WireMatch } from './jobs.js';
+import { fromWireBlock, fromWireTransfer, jobId, type ActJob, type RunTag, type WireMatch } from './jobs.js';
 import { matchKey } from './screen-stage.js';
 
 /** Raised when an alert could not reach every channel yet: BullMQ retries the job. */
@@ -49,7 +49,7 @@ async function actOnMatch(ctx: PipelineContext, job: Extract<ActJob, { kind: 'ma
     );
     ctx.metrics.matchesIgnored.inc({ chain: job.chain, reason: decision.why });
     if (job.run) {
-      await ctx.progress.recordMatch(job.run.runId, key, report(match, 'ignored: moves no value'));
+      await ctx.progress.recordMatch(job.run.runId, key, report(match, key, 'ignored: moves no value'));
       await ctx.progress.actDone(job.run.runId, job.block.hash, key);
     } else {
       await ctx.store.handed.actDone(job.chain, job.block.hash, key);
@@ -58,7 +58,7 @@ async function actOnMatch(ctx: PipelineContext, job: Extract<ActJob, { kind: 'ma
   }
   const wouldHold = decision.action === 'hold';
   if (job.run?.dryRun) {
-    await ctx.progress.recordMatch(job.run.runId, key, report(match, wouldHold ? 'would hold' : `would alert (${decision.why})`));
+    await ctx.progress.recordMatch(job.run.runId, key, report(match, key, wouldHold ? 'would hold' : `would alert (${decision.why})`));
     await ctx.progress.actDone(job.run.runId, job.block.hash, key);
     return 'dry-run';
   }
@@ -77,12 +77,12 @@ async function actOnMatch(ctx: PipelineContext, job: Extract<ActJob, { kind: 'ma
         );
       }
     }
-    if (!raised.blockOrphaned) await queueAlert(ctx, alertForMatch(match, new Date(), decision));
+    if (!raised.blockOrphaned) await queueAlert(ctx, alertForMatch(match, new Date(), decision), job.run);
   } else {
-    await queueAlert(ctx, alertForMatch(match, new Date(), decision));
+    await queueAlert(ctx, alertForMatch(match, new Date(), decision), job.run);
   }
   if (job.run) {
-    await ctx.progress.recordMatch(job.run.runId, key, report(match, outcome));
+    await ctx.progress.recordMatch(job.run.runId, key, report(match, key, outcome));
     await ctx.progress.actDone(job.run.runId, job.block.hash, key);
   } else {
     // After the hold and its alert job are written: the block is done once every match is.
@@ -110,8 +110,11 @@ async function actOnReorg(ctx: PipelineContext, job: Extract<ActJob, { kind: 're
  * channels (rate limits, retries), and the job id plus the channel claims keep them to one.
  * Queued on every run of the job, so a crash between the hold and this line loses no alert.
  */
-async function queueAlert(ctx: PipelineContext, alert: Alert): Promise<void> {
-  await ctx.queues.act.add('alert', { kind: 'alert', alert }, { jobId: jobId('alert', alert.dedupKey) });
+async function queueAlert(ctx: PipelineContext, alert: Alert, run?: RunTag): Promise<void> {
+  const id = jobId('alert', alert.dedupKey);
+  // A replay waits for its alerts too, so it does not exit with on-call not yet told.
+  if (run) await ctx.progress.expectAlert(run.runId, id);
+  await ctx.queues.act.add('alert', { kind: 'alert', alert }, { jobId: id });
 }
 
 async function deliver(ctx: PipelineContext, alert: Alert): Promise<void> {
@@ -171,9 +174,11 @@ function holdFacts(ctx: PipelineContext, hold: StoredHold): HoldFacts {
 }
 
 /** One line of a replay report: what was (or would have been) done, with its legal basis. */
-function report(match: Match, outcome: string) {
+function report(match: Match, key: string, outcome: string) {
   return {
     outcome,
+    /** The hold key (or alert key) the match is known by: `cordon holds show <key>`. */
+    key,
     chain: match.transfer.chain,
     block: match.transfer.blockNumber.toString(),
     txid: match.transfer.txHash,

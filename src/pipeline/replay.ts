@@ -103,3 +103,33 @@ async function failedJobOf(ctx: PipelineContext, runId: string): Promise<string 
   }
   return null;
 }
+
+export interface AlertsLeft {
+  /** Alert jobs of the run still waiting or being retried (on-call channels not answering yet). */
+  readonly pending: number;
+  /** Alert jobs that failed for good (see `cordon queues`). */
+  readonly failed: number;
+  readonly total: number;
+}
+
+/**
+ * Waits, at most `timeoutMs`, until every alert the run queued has gone out (or failed for
+ * good); what is left is for `cordon run`'s act workers, which keep retrying it.
+ */
+export async function waitForRunAlerts(ctx: PipelineContext, runId: string, timeoutMs: number, pollMs = 250): Promise<AlertsLeft> {
+  const ids = await ctx.progress.alertJobs(runId);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let pending = 0;
+    let failed = 0;
+    for (const id of ids) {
+      const job = await ctx.queues.act.getJob(id);
+      // Gone: completed and cleaned up after its retention.
+      const state = job === undefined ? 'completed' : await job.getState();
+      if (state === 'failed') failed++;
+      else if (state !== 'completed' && state !== 'unknown') pending++;
+    }
+    if (pending === 0 || Date.now() >= deadline) return { pending, failed, total: ids.length };
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}

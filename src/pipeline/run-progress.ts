@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
  *   cordon:run:<id>:done      set of block hashes fully handled
  *   cordon:run:<id>:acts:<h>  expected act jobs of block <h>;  …:actsdone:<h> set of those done
  *   cordon:run:<id>:matches   hash: match key → JSON of what was (or would have been) held
+ *   cordon:run:<id>:alerts    set of the alert job ids the run queued (it waits for them)
  */
 const TTL_SECONDS = 7 * 86_400;
 
@@ -29,6 +30,8 @@ export interface RunProgress {
   recordMatch(runId: string, key: string, report: unknown): Promise<void>;
   doneCount(runId: string): Promise<number>;
   matches(runId: string): Promise<unknown[]>;
+  expectAlert(runId: string, alertJobId: string): Promise<void>;
+  alertJobs(runId: string): Promise<string[]>;
 }
 
 export function runProgress(redis: Redis): RunProgress {
@@ -83,6 +86,13 @@ export function runProgress(redis: Redis): RunProgress {
     async matches(runId) {
       const all = await redis.hvals(k(runId, 'matches'));
       return all.map((v) => JSON.parse(v) as unknown);
+    },
+    async expectAlert(runId, alertJobId) {
+      await redis.sadd(k(runId, 'alerts'), alertJobId);
+      await touch(k(runId, 'alerts'));
+    },
+    alertJobs(runId) {
+      return redis.smembers(k(runId, 'alerts'));
     },
   };
 }

@@ -23,7 +23,7 @@ beforeAll(async () => {
   await redis.start();
   await mainnet.rpc('anvil_mine', ['0x3']);
   config = writeConfig(
-    `store:\n  driver: pglite\n  dataDir: ${dataDir}\nredis:\n  url: ${redis.url()}\nhttp:\n  port: 0\nlists: []\nlog:\n  level: error\n` +
+    `store:\n  driver: pglite\n  dataDir: ${dataDir}\nredis:\n  url: ${redis.url()}\nhttp:\n  port: 0\nlog:\n  level: error\n` +
       `chains:\n  - id: polygon\n    family: evm\n    network: 137\n    endpoints:\n      - url: ${mainnet.url}\n`,
   );
 });

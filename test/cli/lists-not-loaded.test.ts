@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_ACCOUNTS, startAnvil, type Anvil } from '../helpers/anvil.js';
 import { runCli } from '../helpers/cli.js';
-import { PROJECT_ROOT } from '../helpers/fixtures.js';
+import { OFAC_LISTS_2024 } from '../helpers/fixtures.js';
 import { sendEth } from '../e2e/harness.js';
 
 /**
@@ -14,7 +14,7 @@ import { sendEth } from '../e2e/harness.js';
  * 8 by test/pipeline/replay-permanent-errors.test.ts); each test has its own PGlite folder.
  */
 const REDIS_URL = 'redis://127.0.0.1:6379/7';
-/** In OFAC's SDN list as kept in lists/ofac-sdn-2024-09 (sanctioned_addresses_ETH.txt). */
+/** In OFAC's SDN list of 2024-09-27 (test/fixtures/real/ofac/lists-2024-09, sanctioned_addresses_ETH.txt). */
 const LISTED_ETH = '0x8589427373D6D84E98730D7795D8f6f8731FDA16';
 const DEPOSIT = DEV_ACCOUNTS[1];
 const ETHER = 10n ** 18n;
@@ -68,7 +68,7 @@ describe('cordon replay on a store whose lists were never loaded (anvil, Redis, 
 
   it('loads the configured list first and raises the hold', async () => {
     await flushRedis();
-    const config = configWith(join(PROJECT_ROOT, 'lists/ofac-sdn-2024-09'));
+    const config = configWith(OFAC_LISTS_2024);
     const accounts = join(config, '../accounts.csv');
     expect((await runCli(['--config', config, 'accounts', 'import', accounts])).code).toBe(0);
 
@@ -104,7 +104,7 @@ describe('cordon replay on a store whose lists were never loaded (anvil, Redis, 
 
   it('refuses at once a pinned list version that is not stored (exit 2)', async () => {
     await flushRedis();
-    const config = configWith(join(PROJECT_ROOT, 'lists/ofac-sdn-2024-09'));
+    const config = configWith(OFAC_LISTS_2024);
     expect((await runCli(['--config', config, 'lists', 'refresh'])).code).toBe(0);
     const r = await runCli(['--config', config, 'replay', '--chain', 'anvil', '--from', '0', '--to', head.toString(), '--lists', 'ofac-sdn@7']);
     expect(r.code, r.stderr).toBe(2);

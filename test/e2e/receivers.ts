@@ -17,6 +17,8 @@ export interface Receivers {
   readonly received: Received[];
   /** Status the exchange hook answers with (e.g. 503 while "down"). */
   hookStatus: number;
+  /** Milliseconds a path waits before answering (a slow on-call channel). */
+  readonly delayMs: Record<string, number>;
   on(path: string): Received[];
   close(): Promise<void>;
 }
@@ -24,15 +26,21 @@ export interface Receivers {
 export async function startReceivers(): Promise<Receivers> {
   const received: Received[] = [];
   const state = { hookStatus: 200 };
+  const delayMs: Record<string, number> = {};
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const path = req.url ?? '/';
       const status = path === '/hook' ? state.hookStatus : path === '/pd' ? 202 : 200;
-      received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), status });
-      res.writeHead(status, { 'content-type': path === '/slack' ? 'text/plain' : 'application/json' });
-      res.end(path === '/slack' ? 'ok' : path === '/pd' ? '{"status":"success","message":"Event processed"}' : '{}');
+      const answer = () => {
+        received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), status });
+        res.writeHead(status, { 'content-type': path === '/slack' ? 'text/plain' : 'application/json' });
+        res.end(path === '/slack' ? 'ok' : path === '/pd' ? '{"status":"success","message":"Event processed"}' : '{}');
+      };
+      const delay = delayMs[path] ?? 0;
+      if (delay > 0) setTimeout(answer, delay);
+      else answer();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -40,6 +48,7 @@ export async function startReceivers(): Promise<Receivers> {
   return {
     url,
     received,
+    delayMs,
     get hookStatus() {
       return state.hookStatus;
     },
