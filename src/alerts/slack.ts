@@ -48,6 +48,7 @@ const TITLES: Readonly<Record<Alert['kind'], string>> = {
   hold_raised: 'Sanctions hold raised',
   match_alert: 'Sanctions match (no hold)',
   hold_orphaned: 'Hold orphaned by a reorg',
+  hold_reopened: 'Hold reopened: transaction mined again',
   failed_jobs: 'Failed jobs piling up',
   list_refresh_refused: 'Sanctions list refresh refused',
   follower_lagging: 'Chain follower falling behind',
@@ -85,7 +86,8 @@ function slackFields(alert: Alert): [string, string][] {
   switch (alert.kind) {
     case 'hold_raised':
     case 'match_alert':
-    case 'hold_orphaned': {
+    case 'hold_orphaned':
+    case 'hold_reopened': {
       const d = alert.details;
       const account = d.accountId ?? `none (hot wallet ${d.exchangeAddress ?? 'unknown'})`;
       const rows: [string, string][] = [
@@ -99,6 +101,7 @@ function slackFields(alert: Alert): [string, string][] {
       ];
       if (d.exchangeAddress !== null) rows.push(['Exchange address', code(d.exchangeAddress)]);
       if (alert.kind === 'hold_orphaned') rows.push(['Why orphaned', escape(alert.details.reason)]);
+      if (alert.kind === 'hold_reopened') rows.push(['Why reopened', escape(alert.details.reason)], ['State', escape(alert.details.state)]);
       return rows;
     }
     case 'failed_jobs':

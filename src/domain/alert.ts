@@ -13,6 +13,8 @@
  *                          folded into the hold's own incident: on-call must learn the
  *                          transaction left the chain; re-mined and orphaned again in another
  *                          block, it pages again);
+ * - `hold_reopened`        `hold_reopened:<holdKey>:<new blockHash>`: an orphaned hold whose
+ *                          transaction is mined again is in force again;
  * - `failed_jobs`          `failed_jobs:<queue>:<UTC hour>`: at most one per queue per hour;
  * - `list_refresh_refused` `list_refresh_refused:<listId>:<content hash>` when the refused
  *                          download was read (the same bad file alerts once), else
@@ -38,6 +40,7 @@ export const ALERT_KINDS = [
   'hold_raised',
   'match_alert',
   'hold_orphaned',
+  'hold_reopened',
   'failed_jobs',
   'list_refresh_refused',
   'follower_lagging',
@@ -114,6 +117,13 @@ const REASON_TEXT: Readonly<Record<MatchAlertReason, string>> = {
   below_hold_threshold: "below the asset's hold threshold, no hold",
   value_less_call: 'value-less contract call, no hold',
 };
+
+export interface HoldReopenedFacts extends HoldFacts {
+  /** e.g. `transaction mined again in block #N <hash>`. */
+  readonly reason: string;
+  /** The state the hold is back in (what it had before it was orphaned). */
+  readonly state: string;
+}
 
 export interface HoldOrphanedFacts extends HoldFacts {
   /** e.g. `block 0xab… was reorganised away`. */
@@ -211,6 +221,7 @@ interface AlertOf<K extends AlertKind, D> {
 export type HoldRaisedAlert = AlertOf<'hold_raised', HoldFacts>;
 export type MatchAlert = AlertOf<'match_alert', MatchAlertFacts>;
 export type HoldOrphanedAlert = AlertOf<'hold_orphaned', HoldOrphanedFacts>;
+export type HoldReopenedAlert = AlertOf<'hold_reopened', HoldReopenedFacts>;
 export type FailedJobsAlert = AlertOf<'failed_jobs', FailedJobsFacts>;
 export type ListRefreshRefusedAlert = AlertOf<'list_refresh_refused', ListRefreshRefusedFacts>;
 export type FollowerLaggingAlert = AlertOf<'follower_lagging', FollowerLaggingFacts>;
@@ -223,6 +234,7 @@ export type Alert =
   | HoldRaisedAlert
   | MatchAlert
   | HoldOrphanedAlert
+  | HoldReopenedAlert
   | FailedJobsAlert
   | ListRefreshRefusedAlert
   | FollowerLaggingAlert
@@ -271,6 +283,20 @@ export function holdOrphanedAlert(facts: HoldOrphanedFacts, at: Date): HoldOrpha
     severity: 'error',
     summary: clip(
       `ORPHANED HOLD on account ${short(facts.accountId, 80)}: tx ${facts.txid} on ${facts.chain} is no longer canonical (${short(facts.reason, 160)}); review the hold. Was: ${legalBasis(facts)}`,
+    ),
+    at: at.toISOString(),
+    details: facts,
+  };
+}
+
+export function holdReopenedAlert(facts: HoldReopenedFacts, at: Date): HoldReopenedAlert {
+  return {
+    kind: 'hold_reopened',
+    dedupKey: `hold_reopened:${facts.holdKey}:${facts.blockHash}`,
+    // Back to open: the account is frozen again on this basis, and someone should know at once.
+    severity: facts.state === 'open' ? 'critical' : 'warning',
+    summary: clip(
+      `HOLD REOPENED (${facts.state}) on account ${short(facts.accountId, 80)}: tx ${facts.txid} on ${facts.chain} is canonical again (${short(facts.reason, 160)}): ${legalBasis(facts)}; ${movement(facts)}`,
     ),
     at: at.toISOString(),
     details: facts,
@@ -442,6 +468,7 @@ export function alertGroup(alert: Alert): 'holds' | 'screening' | 'pipeline' | '
   switch (alert.kind) {
     case 'hold_raised':
     case 'hold_orphaned':
+    case 'hold_reopened':
     case 'hook_delivery_failing':
       return 'holds';
     case 'match_alert':
@@ -465,6 +492,7 @@ export function alertComponent(alert: Alert): string {
     case 'hold_raised':
     case 'match_alert':
     case 'hold_orphaned':
+    case 'hold_reopened':
     case 'follower_lagging':
     case 'chain_stalled':
     case 'chain_recovered':

@@ -203,7 +203,7 @@ async function deliverOne(
   const fields = { component: 'exchange-hook', holdId: hold.id, holdKey: hold.holdKey, target: hookTarget(hook.url) };
 
   if (result.outcome === 'delivered') {
-    const attempt = await repo.recordHookAttempt(hold.id, { outcome: 'delivered', statusCode: result.statusCode, at });
+    const attempt = await repo.recordHookAttempt(hold.id, { outcome: 'delivered', statusCode: result.statusCode, at, revision: hold.hookRevision });
     if (attempt.attempt > 1) {
       log.info(
         { ...fields, attempt: attempt.attempt, status: result.statusCode, failedBefore: attempt.attempt - 1 },
@@ -237,6 +237,7 @@ async function deliverOne(
     at,
     hookStatus: result.outcome === 'refused' ? 'failed' : 'pending',
     nextAttemptAt,
+    revision: hold.hookRevision,
   });
   const alert = result.outcome === 'refused' || failedSoFar >= policy.alertAfterAttempts;
   const details = {

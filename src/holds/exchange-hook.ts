@@ -9,7 +9,8 @@
  * content-type: application/json
  * x-cordon-timestamp: <unix seconds>
  * x-cordon-signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>" keyed with the secret>
- * idempotency-key: <hold key>     (percent-encoded if it has characters outside printable ASCII)
+ * idempotency-key: <hold key>, or <hold key>#<revision> for a later change of the hold's state
+ *                  (percent-encoded if it has characters outside printable ASCII)
  *
  * {"version":1,"id":42,"key":"acct-7|ethereum:0x…:log:3|sdn:30518:ETH:0x…","account":"acct-7",
  *  "chain":"ethereum","txid":"0x…","transferId":"ethereum:0x…:log:3","direction":"deposit",
@@ -73,6 +74,8 @@ export interface HoldHookPayload {
   readonly block: { readonly number: string; readonly hash: string };
   readonly confirmations: number;
   readonly state: HoldState;
+  /** 0 as raised; +1 on each change of state (released, confirmed, orphaned, reopened): keep the highest. */
+  readonly revision: number;
   readonly createdAt: string;
 }
 
@@ -103,6 +106,7 @@ export function hookPayload(hold: StoredHold): HoldHookPayload {
     block: { number: hold.blockNumber.toString(), hash: hold.blockHash },
     confirmations: hold.confirmations,
     state: hold.state,
+    revision: hold.hookRevision,
     createdAt: hold.createdAt.toISOString(),
   };
 }
@@ -193,6 +197,15 @@ function describeFetchError(err: unknown, timeoutMs: number): string {
   return String(err);
 }
 
+/**
+ * What the exchange dedupes on: the hold key for the hold as raised (revision 0), and
+ * `<hold key>#<revision>` for each later change of its state, so an update is never taken for
+ * a retry of what the exchange already has.
+ */
+export function idempotencyKey(hold: Pick<StoredHold, 'holdKey' | 'hookRevision'>): string {
+  return hold.hookRevision === 0 ? hold.holdKey : `${hold.holdKey}#${hold.hookRevision}`;
+}
+
 /** `idempotency-key` must be a header-safe string; hold keys normally are. */
 function headerSafe(key: string): string {
   return /^[\x20-\x7e]*$/.test(key) ? key : encodeURIComponent(key);
@@ -216,7 +229,7 @@ export async function deliverHold(hold: StoredHold, options: DeliverOptions): Pr
         'content-type': 'application/json',
         [TIMESTAMP_HEADER]: timestamp,
         [SIGNATURE_HEADER]: signHookBody(body, timestamp, options.secret),
-        [IDEMPOTENCY_HEADER]: headerSafe(hold.holdKey),
+        [IDEMPOTENCY_HEADER]: headerSafe(idempotencyKey(hold)),
       },
       body,
       redirect: 'manual',

@@ -1,4 +1,5 @@
-import { alertForMatch, holdOrphanedAlert, type Alert, type HoldFacts } from '../domain/alert.js';
+import { alertForMatch, holdOrphanedAlert, holdReopenedAlert, type Alert, type HoldFacts } from '../domain/alert.js';
+import { minedAgainReason } from '../domain/hold.js';
 import type { NormalisedAddress } from '../domain/address.js';
 import { amountInUnits, type AssetUnits } from '../domain/amount.js';
 import { decideMatch, type Match } from '../domain/match.js';
@@ -78,6 +79,11 @@ async function actOnMatch(ctx: PipelineContext, job: Extract<ActJob, { kind: 'ma
       }
     }
     if (!raised.blockOrphaned) await queueAlert(ctx, alertForMatch(match, new Date(), decision), job.run);
+    // The hold-raised page went out when it was first raised: a reopened hold pages anew.
+    if (raised.reopened && raised.hold !== null) {
+      const reason = minedAgainReason({ number: match.transfer.blockNumber, hash: match.transfer.blockHash });
+      await queueAlert(ctx, holdReopenedAlert({ ...holdFacts(ctx, raised.hold), reason, state: raised.hold.state }, new Date()), job.run);
+    }
   } else {
     await queueAlert(ctx, alertForMatch(match, new Date(), decision), job.run);
   }

@@ -27,6 +27,8 @@ export interface StoredHold extends NewHold {
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly hookStatus: HookStatus;
+  /** 0 as raised, +1 on every change of state: what the exchange hook must deliver (again). */
+  readonly hookRevision: number;
   readonly hookDeliveredAt: Date | null;
   /** When the delivery worker tries next; null: as soon as possible (or nothing to do). */
   readonly hookNextAttemptAt: Date | null;
@@ -68,7 +70,7 @@ export interface HookAttempt {
   readonly outcome: HookAttemptOutcome;
 }
 
-export type NewHookAttempt =
+export type NewHookAttempt = (
   | { readonly outcome: 'delivered'; readonly statusCode: number; readonly at?: Date }
   | {
       readonly outcome: 'failed';
@@ -79,7 +81,11 @@ export type NewHookAttempt =
       /** `pending` while retrying a transient failure; `failed` when the exchange refused it (still retried). */
       readonly hookStatus: 'pending' | 'failed';
       readonly nextAttemptAt: Date;
-    };
+    }
+) & {
+  /** The hold's revision the attempt sent (default 0): it settles the hold only while that is still the hold's revision. */
+  readonly revision?: number;
+};
 
 export interface HoldsRepo {
   /**
@@ -171,6 +177,7 @@ interface HoldRow {
   created_at: Date;
   updated_at: Date;
   hook_status: string;
+  hook_revision: number;
   hook_delivered_at: Date | null;
   hook_next_attempt_at: Date | null;
 }
@@ -221,6 +228,7 @@ function toHold(r: HoldRow): StoredHold {
     createdAt: toDate(r.created_at, 'holds.created_at'),
     updatedAt: toDate(r.updated_at, 'holds.updated_at'),
     hookStatus: toEnum(r.hook_status, HOOK_STATUSES, 'holds.hook_status'),
+    hookRevision: r.hook_revision,
     hookDeliveredAt: r.hook_delivered_at === null ? null : toDate(r.hook_delivered_at, 'holds.hook_delivered_at'),
     hookNextAttemptAt:
       r.hook_next_attempt_at === null ? null : toDate(r.hook_next_attempt_at, 'holds.hook_next_attempt_at'),
@@ -391,23 +399,31 @@ export function holdsRepo(db: Db): HoldsRepo {
         if (!locked[0]) throw new HoldNotFound(holdId);
         const row = one(
           await tx.query<HookAttemptRow>(
-            `INSERT INTO hold_deliveries (hold_id, attempt, at, status_code, error, outcome)
-             SELECT $1, COALESCE(MAX(attempt), 0) + 1, COALESCE($2::timestamptz, now()), $3::int, $4::text, $5
+            `INSERT INTO hold_deliveries (hold_id, attempt, at, status_code, error, outcome, revision)
+             SELECT $1, COALESCE(MAX(attempt), 0) + 1, COALESCE($2::timestamptz, now()), $3::int, $4::text, $5, $6::int
              FROM hold_deliveries WHERE hold_id = $1
              RETURNING *`,
-            [holdId, a.at ?? null, a.statusCode, a.outcome === 'failed' ? a.error : null, a.outcome],
+            [holdId, a.at ?? null, a.statusCode, a.outcome === 'failed' ? a.error : null, a.outcome, a.revision ?? 0],
           ),
           'insert hold delivery',
         );
         const attempt = toHookAttempt(row);
+        // An attempt for a revision the hold has moved past (it changed state meanwhile) settles
+        // nothing: the new revision is still to be delivered.
+        const revision = a.revision ?? 0;
         if (a.outcome === 'delivered') {
-          await markDelivered(tx, holdId, attempt.at);
+          await tx.query(
+            `UPDATE holds SET hook_status = 'delivered', hook_delivered_at = COALESCE(hook_delivered_at, $2::timestamptz),
+                              hook_next_attempt_at = NULL
+             WHERE id = $1 AND hook_revision = $3`,
+            [holdId, attempt.at, revision],
+          );
         } else {
           // A late failure never undoes a delivery another worker recorded.
           await tx.query(
             `UPDATE holds SET hook_status = $2, hook_next_attempt_at = $3::timestamptz
-             WHERE id = $1 AND hook_status <> 'delivered'`,
-            [holdId, a.hookStatus, a.nextAttemptAt],
+             WHERE id = $1 AND hook_status <> 'delivered' AND hook_revision = $4`,
+            [holdId, a.hookStatus, a.nextAttemptAt, revision],
           );
         }
         return attempt;
@@ -491,6 +507,16 @@ export function holdsRepo(db: Db): HoldsRepo {
 }
 
 /**
+ * A change of state is a new revision for the exchange: delivered again as soon as possible
+ * (unless no hook was configured when the hold was raised). Delivery times of earlier revisions
+ * stay in hold_deliveries.
+ */
+const NEW_REVISION = `hook_revision = hook_revision + 1,
+  hook_status = CASE WHEN hook_status = 'not_configured' THEN hook_status ELSE 'pending' END,
+  hook_next_attempt_at = CASE WHEN hook_status = 'not_configured' THEN hook_next_attempt_at ELSE NULL END,
+  hook_delivered_at = CASE WHEN hook_status = 'not_configured' THEN hook_delivered_at ELSE NULL END`;
+
+/**
  * Moves a hold from `t.expectedFrom` to `t.to` (optionally to another block) and appends the
  * audit event, in one transaction; a hold not in the expected state is a conflict, not a no-op.
  */
@@ -504,12 +530,12 @@ function guardedTransition(
     const updated = block
       ? await tx.query<HoldRow>(
           `UPDATE holds SET state = $2, block_number = $4::bigint, block_hash = $5, confirmations = $6,
-                            updated_at = now()
+                            updated_at = now(), ${NEW_REVISION}
            WHERE id = $1 AND state = $3 RETURNING *`,
           [id, t.to, t.expectedFrom, block.number.toString(), block.hash, block.confirmations],
         )
       : await tx.query<HoldRow>(
-          `UPDATE holds SET state = $2, updated_at = now() WHERE id = $1 AND state = $3 RETURNING *`,
+          `UPDATE holds SET state = $2, updated_at = now(), ${NEW_REVISION} WHERE id = $1 AND state = $3 RETURNING *`,
           [id, t.to, t.expectedFrom],
         );
     const row = updated[0];

@@ -114,6 +114,24 @@ describe.each<[Backend, number]>([
     expect(events[2]?.reason).toContain(again.blockHash);
     // On-call heard of the orphaning once per channel, however often the reorg job ran.
     expect(receivers.on('/pd').filter((r) => r.body.includes('"hold_orphaned"'))).toHaveLength(1);
+    // …and of the reopening: the account is frozen again on this basis.
+    const reopenPage = await eventually('the hold_reopened page', async () =>
+      receivers.on('/pd').find((r) => r.body.includes(`hold_reopened:${open.holdKey}:${again.blockHash}`)),
+    );
+    expect(JSON.parse(reopenPage.body)).toMatchObject({ payload: { class: 'hold_reopened', severity: 'critical' } });
+    // The exchange hears of every revision: raised (0), orphaned (1), reopened (2), each under its own idempotency key.
+    const deliveries = await eventually('the hook deliveries of all three revisions', async () => {
+      const got = receivers.on('/hook').filter((r) => r.status === 200 && r.body.includes(open.holdKey));
+      const revisions = new Set(got.map((r) => (JSON.parse(r.body) as { revision: number }).revision));
+      return revisions.has(2) ? got : undefined;
+    });
+    const last = deliveries.find((r) => (JSON.parse(r.body) as { revision: number }).revision === 2);
+    expect(JSON.parse(last?.body ?? '{}')).toMatchObject({ key: open.holdKey, state: 'open', revision: 2, block: { hash: again.blockHash } });
+    expect(last?.headers['idempotency-key']).toBe(`${open.holdKey}#2`);
+    await eventually('the hold delivered at its latest revision', async () => {
+      const h = await store.holds.getHold(open.holdKey);
+      return h?.hookStatus === 'delivered' && h.hookRevision === 2 ? h : undefined;
+    });
   });
 
   it('a reorg that mines the same tx in the replacing block at once leaves one hold, on the new block', async () => {
