@@ -11,6 +11,8 @@ export function refreshRequestFor(list: ListConfig, overrides: { source?: string
     ...(list.ticker === undefined ? {} : { ticker: list.ticker }),
     programs: list.programs,
     timeout: list.timeout,
+    ...(list.userAgent === undefined ? {} : { userAgent: list.userAgent }),
+    ...(list.maxBytes === undefined ? {} : { maxBytes: list.maxBytes }),
     maxDropShare: list.maxDropShare,
     allowDrop: overrides.allowDrop ?? false,
   };
