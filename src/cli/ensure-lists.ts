@@ -2,6 +2,7 @@ import type { ListConfig } from '../config/schema.js';
 import { listId } from '../domain/sanction-entry.js';
 import { loadActiveLists, type ActiveLists } from '../sanctions/active-lists.js';
 import { refreshList } from '../sanctions/refresh-list.js';
+import { redactSourceUrl } from '../sanctions/source-url.js';
 import type { CliContext } from './context.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { refreshRequestFor } from './list-requests.js';
@@ -43,7 +44,7 @@ export async function ensureListsForWorkers(ctx: CliContext, opts: { readonly co
   }
   for (const f of failures) {
     ctx.log.error(
-      { list: f.list.id, source: f.list.source, reason: f.reason, loaded: [...loaded] },
+      { list: f.list.id, source: redactSourceUrl(f.list.source), reason: f.reason, loaded: [...loaded] },
       'list has no snapshot and could not be loaded; screening uses the other lists until a refresh loads it (the lists stage, or `cordon lists refresh`)',
     );
   }
@@ -56,7 +57,7 @@ async function loadMissingLists(ctx: CliContext): Promise<ListLoadFailure[]> {
   for (const list of ctx.config.lists) {
     const id = listId(list.id);
     if (await store.lists.latestSnapshot(id)) continue;
-    ctx.log.info({ list: list.id, source: list.source }, 'list has no snapshot yet; loading it');
+    ctx.log.info({ list: list.id, source: redactSourceUrl(list.source) }, 'list has no snapshot yet; loading it');
     try {
       const result = await refreshList(store.lists, ctx.log, refreshRequestFor(list));
       if (result.outcome === 'rejected') failures.push({ list, reason: result.reason });
@@ -82,7 +83,8 @@ function loadFailed(failures: readonly ListLoadFailure[], partial: boolean, cons
 
 function describeFailure({ list, reason }: ListLoadFailure): string {
   // A refused load's reason usually names the source already.
-  return `list ${list.id} could not be loaded${reason.includes(list.source) ? '' : ` from ${list.source}`}: ${reason}`;
+  const source = redactSourceUrl(list.source);
+  return `list ${list.id} could not be loaded${reason.includes(source) ? '' : ` from ${source}`}: ${reason}`;
 }
 
 function whatToDo({ list }: ListLoadFailure): string {

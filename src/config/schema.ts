@@ -15,6 +15,19 @@ const duration = z.union([
     }),
 ]);
 
+/** Sizes as `512MiB`, `200MB`, `64KiB` or bytes. Parsed to bytes. */
+const SIZE_UNITS = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 } as const;
+const byteSize = z.union([
+  z.number().int().positive(),
+  z
+    .string()
+    .regex(/^\d+(B|KB|MB|GB|KiB|MiB|GiB)$/, 'a size like "512MiB", "200MB" or a number of bytes')
+    .transform((s) => {
+      const m = /^(\d+)(B|KB|MB|GB|KiB|MiB|GiB)$/.exec(s);
+      return Number(m?.[1]) * SIZE_UNITS[m?.[2] as keyof typeof SIZE_UNITS];
+    }),
+]);
+
 const listFormat = z.enum(['ofac-advanced-xml', 'ofac-compact-json', 'ofac-sdn-csv', 'plain', 'custom-json', 'custom-csv']);
 
 export const listConfigSchema = z.strictObject({
@@ -34,6 +47,21 @@ export const listConfigSchema = z.strictObject({
   maxDropShare: z.number().min(0).max(1).default(0.1),
   /** Timeout for a download. */
   timeout: duration.default(60_000),
+  /**
+   * User-Agent of downloads. Default: `Mozilla/5.0 (compatible; Cordon/<version>; …)`, which
+   * OFAC's firewall accepts (it refuses one not starting with `Mozilla/<digit>` or shorter than
+   * 40 characters; a configured one that would be refused is used, with a warning).
+   */
+  userAgent: z
+    .string()
+    .min(1)
+    .regex(/^[\x20-\x7e]+$/, 'printable ASCII (an HTTP header value)')
+    .optional(),
+  /**
+   * Largest source in bytes, downloaded and once decompressed (a .gz or gzipped download); a
+   * larger one is refused. Unset: 512 MiB (DEFAULT_MAX_BYTES in sanctions/download.ts).
+   */
+  maxBytes: byteSize.optional(),
 });
 
 const storeSchema = z.discriminatedUnion('driver', [

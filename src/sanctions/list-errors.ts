@@ -1,12 +1,25 @@
-/** A list source that cannot be used at all (truncated, garbage, wrong format). Refused whole. */
+import { redactSourceUrl, redactUrlsIn } from './source-url.js';
+
+/**
+ * A list source that cannot be used at all (truncated, garbage, wrong format). Refused whole.
+ * Its message is logged, stored with the refused refresh and paged, so the source and any URL
+ * in the reason are redacted here (credentials in a source URL never travel further).
+ */
 export class ListParseError extends Error {
+  readonly source: string;
+  readonly reason: string;
+
   constructor(
-    readonly source: string,
-    readonly reason: string,
+    source: string,
+    reason: string,
     readonly location?: string,
   ) {
-    super(`list source ${source}${location ? ` (${location})` : ''} refused: ${reason}`);
+    const shown = redactSourceUrl(source);
+    const why = redactUrlsIn(reason);
+    super(`list source ${shown}${location ? ` (${location})` : ''} refused: ${why}`);
     this.name = 'ListParseError';
+    this.source = shown;
+    this.reason = why;
   }
 }
 

@@ -1,42 +1,49 @@
-import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { Readable } from 'node:stream';
+import { DEFAULT_MAX_BYTES, downloadToFile, openDecoded } from './download.js';
 import { ListParseError } from './list-errors.js';
+import { DEFAULT_USER_AGENT } from './user-agent.js';
 
 /**
  * Reading list sources: local files, folders and http(s) URLs. The only I/O in sanctions/.
  * A download that fails is an error here; the caller keeps the last good snapshot.
+ * A download is streamed to a temporary file, then read from there; gzip (a `.gz` file, a
+ * gzipped download or `content-encoding: gzip`) is undone while reading. Errors name the
+ * source redacted (see source-url.ts).
  */
+export interface ReadOptions {
+  /** Milliseconds for a whole download. */
+  readonly timeout: number;
+  /** Default: DEFAULT_USER_AGENT, which OFAC's firewall accepts. */
+  readonly userAgent?: string;
+  /** Largest body, downloaded and decompressed; default DEFAULT_MAX_BYTES. */
+  readonly maxBytes?: number;
+}
+
 export function isUrl(source: string): boolean {
   return /^https?:\/\//i.test(source);
 }
 
-export async function readText(source: string, timeoutMs: number): Promise<string> {
-  if (!isUrl(source)) {
-    try {
-      return await readFile(source, 'utf8');
-    } catch (err) {
-      throw new ListParseError(source, `cannot read file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  }
-  const res = await download(source, timeoutMs);
-  try {
-    return await res.text();
-  } catch (err) {
-    throw new ListParseError(source, `download broke off: ${(err as Error).message}`);
-  }
+export async function readText(source: string, opts: ReadOptions): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of await openStream(source, opts)) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** A byte stream of the source, for formats too large to hold whole (OFAC's advanced XML). */
-export async function openStream(source: string, timeoutMs: number): Promise<AsyncIterable<Uint8Array>> {
+export async function openStream(source: string, opts: ReadOptions): Promise<AsyncIterable<Uint8Array>> {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   if (!isUrl(source)) {
-    await statOrFail(source);
-    return createReadStream(source);
+    if ((await statOrFail(source)).isDirectory()) throw new ListParseError(source, 'is a folder, not a file');
+    return openDecoded(source, source, maxBytes);
   }
-  const res = await download(source, timeoutMs);
-  if (!res.body) throw new ListParseError(source, 'download has no body');
-  return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  const file = await downloadToFile(source, { timeoutMs: opts.timeout, userAgent: opts.userAgent ?? DEFAULT_USER_AGENT, maxBytes });
+  try {
+    // The open file stays readable once its folder is removed, and nothing is left behind.
+    return await openDecoded(file.path, source, maxBytes);
+  } finally {
+    await file.dispose();
+  }
 }
 
 /** Files in a folder source, sorted by name, filtered by a name test. */
@@ -75,16 +82,4 @@ async function statOrFail(path: string) {
   } catch (err) {
     throw new ListParseError(path, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-}
-
-async function download(url: string, timeoutMs: number): Promise<Response> {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
-  } catch (err) {
-    const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message;
-    throw new ListParseError(url, `download failed: ${reason}`);
-  }
-  if (!res.ok) throw new ListParseError(url, `download failed: HTTP ${res.status} ${res.statusText}`);
-  return res;
 }
