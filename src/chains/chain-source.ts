@@ -1,5 +1,6 @@
 import type { NormalisedAddress } from '../domain/address.js';
 import type { AddressFamily } from '../domain/address-family.js';
+import type { AssetUnits } from '../domain/amount.js';
 import type { BlockHash, BlockRef } from '../domain/block.js';
 import type { HexAddressLookup } from '../domain/hex-address-set.js';
 import type { Transfer } from '../domain/transfer.js';
@@ -61,6 +62,11 @@ export interface ChainSource {
    * and throws NoEndpointOnChain (chains/rpc/chain-identity.ts) when none is left.
    */
   identifyEndpoints?(): Promise<void>;
+  /**
+   * How a token of this chain reads, as its contract says (ERC-20 `symbol()`/`decimals()`), for
+   * a configured token the configuration does not describe; null when it does not say.
+   */
+  tokenUnits?(contract: NormalisedAddress): Promise<AssetUnits | null>;
   /** Requests and failures per endpoint since start (metrics); labels never carry credentials. */
   endpointStats?(): readonly EndpointStats[];
   /** Releases connections. */

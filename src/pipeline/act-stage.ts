@@ -38,7 +38,7 @@ export async function runAct(ctx: PipelineContext, job: ActJob): Promise<string>
 }
 
 async function actOnMatch(ctx: PipelineContext, job: Extract<ActJob, { kind: 'match' }>): Promise<string> {
-  const policy = ctx.assets.of(job.chain, job.match.item.transfer.asset);
+  const policy = await ctx.assets.of(job.chain, job.match.item.transfer.asset);
   const match = toMatch(job.match, policy.units);
   const key = matchKey(job.match);
   const decision = decideMatch(match, policy.minHold);

@@ -1,10 +1,13 @@
 /**
  * Per chain and asset, from the configuration: how an amount reads (symbol, decimals) and the
  * hold threshold in base units. Computed once per chain config and kept, since the act stage
- * asks for every match.
+ * asks for every match. A configured token given as a bare address reads as its contract says
+ * (`symbol()`, `decimals()`), asked once through the chain source.
  */
 import { nativeAssetOf } from '../chains/native-asset.js';
+import type { NormalisedAddress } from '../domain/address.js';
 import { parseUnits, type AssetUnits } from '../domain/amount.js';
+import type { Logger } from '../log/logger.js';
 import type { Asset } from '../domain/transfer.js';
 import type { ChainConfig } from '../config/schema.js';
 
@@ -18,16 +21,34 @@ export interface AssetPolicy {
 const ANY_VALUE: AssetPolicy = { units: null, minHold: 1n };
 
 export interface AssetPolicies {
-  of(chain: string, asset: Asset): AssetPolicy;
+  of(chain: string, asset: Asset): Promise<AssetPolicy>;
 }
 
-export function assetPolicies(chains: readonly ChainConfig[]): AssetPolicies {
+/** Where a bare configured token's units are asked: the chain's source (EVM: eth_call). */
+export type TokenUnitsLookup = (chain: string, contract: NormalisedAddress) => Promise<AssetUnits | null>;
+
+export function assetPolicies(chains: readonly ChainConfig[], lookup?: TokenUnitsLookup, log?: Logger): AssetPolicies {
   const byChain = new Map(chains.map((c) => [c.id, chainPolicies(c)] as const));
+  const asked = new Map<string, Promise<AssetPolicy>>();
   return {
-    of(chain, asset) {
+    async of(chain, asset) {
       const policies = byChain.get(chain);
       if (policies === undefined) return ANY_VALUE;
-      return asset.kind === 'native' ? policies.native : (policies.tokens.get(asset.contract) ?? ANY_VALUE);
+      if (asset.kind === 'native') return policies.native;
+      const configured = policies.tokens.get(asset.contract);
+      if (configured === undefined || configured.units !== null || lookup === undefined) return configured ?? ANY_VALUE;
+      const key = `${chain}:${asset.contract}`;
+      let found = asked.get(key);
+      if (found === undefined) {
+        found = lookup(chain, asset.contract).then((units) => ({ units, minHold: configured.minHold }));
+        asked.set(key, found);
+        // A node that could not answer is asked again next time; an answer is kept.
+        found.catch((err: unknown) => {
+          asked.delete(key);
+          log?.warn({ chain, token: asset.contract, err }, 'cannot read the token\'s symbol and decimals; amounts shown in base units');
+        });
+      }
+      return found.catch(() => configured);
     },
   };
 }

@@ -85,7 +85,11 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     lists: new ListIndexCache(store.lists, config, log.child({ component: 'sanctions' })),
     watched: createWatchedAddressIndex(store.accounts, log.child({ component: 'accounts' })),
     progress: runProgress(redis),
-    assets: assetPolicies(config.chains),
+    assets: assetPolicies(
+      config.chains,
+      async (chain, contract) => (await sources.get(chain)?.tokenUnits?.(contract)) ?? null,
+      log.child({ component: 'assets' }),
+    ),
   };
 
   const workerStages = opts.stages.filter((s): s is WorkerStage => s === 'extract' || s === 'screen' || s === 'act');

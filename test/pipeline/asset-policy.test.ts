@@ -19,25 +19,41 @@ const chain = (extra: string, id = 'eth', network: string | number = 1, family =
   `  - id: ${id}\n    family: ${family}\n    network: ${network}\n    endpoints: [{ url: "http://127.0.0.1:8545" }]\n${extra}`;
 
 describe("assets' units and hold thresholds from the chain configuration", () => {
-  it('a token with symbol, decimals and minHold reads in its units and holds from the threshold up', () => {
+  it('a token with symbol, decimals and minHold reads in its units and holds from the threshold up', async () => {
     const config = load(chain('    tokens:\n      - { address: "0xdAC17F958D2ee523a2206206994597C13D831ec7", symbol: USDT, decimals: 6, minHold: "10.5" }\n'));
     expect(config.chains[0]?.tokens).toEqual([{ address: USDT, symbol: 'USDT', decimals: 6, minHold: '10.5' }]);
-    expect(assetPolicies(config.chains).of('eth', { kind: 'token', contract: USDT })).toEqual({ units: { symbol: 'USDT', decimals: 6 }, minHold: 10_500_000n });
+    expect(await assetPolicies(config.chains).of('eth', { kind: 'token', contract: USDT })).toEqual({ units: { symbol: 'USDT', decimals: 6 }, minHold: 10_500_000n });
   });
 
-  it('a bare token address still works: credited, amounts in base units, any value holds', () => {
+  it('a bare token address still works: credited, amounts in base units, any value holds', async () => {
     const config = load(chain('    tokens: ["0xdAC17F958D2ee523a2206206994597C13D831ec7"]\n'));
-    expect(assetPolicies(config.chains).of('eth', { kind: 'token', contract: USDT })).toEqual({ units: null, minHold: 1n });
+    expect(await assetPolicies(config.chains).of('eth', { kind: 'token', contract: USDT })).toEqual({ units: null, minHold: 1n });
   });
 
-  it("the native coin defaults to the family's and the chain id's (ETH, POL, BTC), and can be given a threshold", () => {
+  it("the native coin defaults to the family's and the chain id's (ETH, POL, BTC), and can be given a threshold", async () => {
     const config = load(
       chain('    native: { minHold: "0.01" }\n') + chain('', 'polygon', 137) + chain('', 'btc', 'mainnet', 'bitcoin'),
     );
     const p = assetPolicies(config.chains);
-    expect(p.of('eth', { kind: 'native' })).toEqual({ units: { symbol: 'ETH', decimals: 18 }, minHold: 10n ** 16n });
-    expect(p.of('polygon', { kind: 'native' }).units).toEqual({ symbol: 'POL', decimals: 18 });
-    expect(p.of('btc', { kind: 'native' })).toEqual({ units: { symbol: 'BTC', decimals: 8 }, minHold: 1n });
+    expect(await p.of('eth', { kind: 'native' })).toEqual({ units: { symbol: 'ETH', decimals: 18 }, minHold: 10n ** 16n });
+    expect((await p.of('polygon', { kind: 'native' })).units).toEqual({ symbol: 'POL', decimals: 18 });
+    expect(await p.of('btc', { kind: 'native' })).toEqual({ units: { symbol: 'BTC', decimals: 8 }, minHold: 1n });
+  });
+
+  it("a bare token address reads as its contract says, asked once; a node that cannot say is asked again later", async () => {
+    const config = load(chain('    tokens: ["0xdAC17F958D2ee523a2206206994597C13D831ec7"]\n'));
+    let asked = 0;
+    let fail = true;
+    const p = assetPolicies(config.chains, async () => {
+      asked++;
+      if (fail) throw new Error('node down');
+      return { symbol: 'USDT', decimals: 6 };
+    });
+    expect(await p.of('eth', { kind: 'token', contract: USDT })).toEqual({ units: null, minHold: 1n });
+    fail = false;
+    expect(await p.of('eth', { kind: 'token', contract: USDT })).toEqual({ units: { symbol: 'USDT', decimals: 6 }, minHold: 1n });
+    expect(await p.of('eth', { kind: 'token', contract: USDT })).toEqual({ units: { symbol: 'USDT', decimals: 6 }, minHold: 1n });
+    expect(asked).toBe(2);
   });
 
   it('refuses a threshold it cannot read, saying where', () => {

@@ -25,6 +25,7 @@ import type { BlockHash, BlockRef } from '../../domain/block.js';
 import type { HexAddressLookup } from '../../domain/hex-address-set.js';
 import type { Transfer } from '../../domain/transfer.js';
 import type { Logger } from '../../log/logger.js';
+import { fetchTokenUnits } from './token-units.js';
 import { createEndpointPool, endpointLabel, type Endpoint, type EndpointPool, type EndpointStats } from '../rpc/endpoint-pool.js';
 import { RpcError, RpcNodeError, RpcRangeTooLarge, RpcUnsupported } from '../rpc/errors.js';
 import type { RpcCall, RpcOutcome } from '../rpc/json-rpc.js';
@@ -558,6 +559,7 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
     },
     transfersInRange,
     identifyEndpoints: () => pool.identifyAll(),
+    tokenUnits: (contract) => pool.run(`token units ${contract}`, (ep) => fetchTokenUnits(ep, contract)),
     endpointStats: () => pool.stats(),
     close: () => pool.close(),
   };
