@@ -12,6 +12,7 @@ import { migration007 } from './migrations/007-watched-address-pages.js';
 import { migration008 } from './migrations/008-hold-asset-units.js';
 import { migration009 } from './migrations/009-bnb-beacon-family.js';
 import { migration010 } from './migrations/010-handed-blocks.js';
+import { migration011 } from './migrations/011-list-approvals.js';
 
 export interface Migration {
   /** 1, 2, 3 … without gaps; applied in this order. */
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration008,
   migration009,
   migration010,
+  migration011,
 ];
 
 export interface AppliedMigration {
