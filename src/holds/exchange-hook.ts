@@ -18,8 +18,13 @@
  *          "programs":["CYBER2"],"authority":"US Treasury OFAC, SDN List"},
  *  "amount":"100000000000000000000","amountInUnits":"100","symbol":"ETH","decimals":18,
  *  "asset":"native","block":{"number":"14997521","hash":"0x…"},
- *  "confirmations":3,"state":"open","createdAt":"2024-05-01T12:00:00.000Z"}
+ *  "confirmations":3,"state":"open","createdAt":"2024-05-01T12:00:00.000Z",
+ *  "basis":{"state":"in_force","version":null}}
  * ```
+ *
+ * `basis` says whether the list entry is still in force: `withdrawn` (a newer list version,
+ * `basis.version`, removed it) or `changed` (its programs changed). The hold stays in its state
+ * either way: releasing it is a person's decision.
  *
  * `amount` (base units) and `block.number` are decimal strings (they exceed 2^53 on some
  * chains); `amountInUnits`, `symbol` and `decimals` say how it reads, where the chain's
@@ -30,7 +35,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { amountInUnits } from '../domain/amount.js';
 import type { Direction } from '../domain/match.js';
-import type { HoldState, StoredHold } from '../store/holds-repo.js';
+import type { HoldBasis, HoldState, StoredHold } from '../store/holds-repo.js';
 
 export const HOOK_PAYLOAD_VERSION = 1;
 export const TIMESTAMP_HEADER = 'x-cordon-timestamp';
@@ -74,6 +79,7 @@ export interface HoldHookPayload {
   readonly confirmations: number;
   readonly state: HoldState;
   readonly createdAt: string;
+  readonly basis: { readonly state: HoldBasis; readonly version: number | null };
 }
 
 export function hookPayload(hold: StoredHold): HoldHookPayload {
@@ -104,6 +110,7 @@ export function hookPayload(hold: StoredHold): HoldHookPayload {
     confirmations: hold.confirmations,
     state: hold.state,
     createdAt: hold.createdAt.toISOString(),
+    basis: { state: hold.basis, version: hold.basisVersion },
   };
 }
 
