@@ -1,9 +1,9 @@
 import type { ListConfig } from '../config/schema.js';
 import { listId } from '../domain/sanction-entry.js';
-import type { RefreshRequest } from '../sanctions/refresh-list.js';
+import type { Approver, RefreshRequest } from '../sanctions/refresh-list.js';
 
 /** The refresh a configured list asks for, optionally from another source (an import by hand). */
-export function refreshRequestFor(list: ListConfig, overrides: { source?: string; allowDrop?: boolean } = {}): RefreshRequest {
+export function refreshRequestFor(list: ListConfig, overrides: { source?: string; allowDrop?: boolean; approval?: Approver } = {}): RefreshRequest {
   return {
     listId: listId(list.id),
     format: list.format,
@@ -13,5 +13,6 @@ export function refreshRequestFor(list: ListConfig, overrides: { source?: string
     timeout: list.timeout,
     maxDropShare: list.maxDropShare,
     allowDrop: overrides.allowDrop ?? false,
+    ...(overrides.approval === undefined ? {} : { approval: overrides.approval }),
   };
 }
