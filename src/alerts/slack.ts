@@ -56,6 +56,8 @@ const TITLES: Readonly<Record<Alert['kind'], string>> = {
   chain_stalled: 'Chain node not answering',
   chain_recovered: 'Chain node answering again',
   block_failed: 'Block failed: not screened',
+  list_version_pending: 'Sanctions list version awaits approval',
+  hold_basis_changed: "A hold's legal basis was withdrawn or changed",
 };
 
 const ICONS: Readonly<Record<Alert['severity'], string>> = {
@@ -156,6 +158,33 @@ function slackFields(alert: Alert): [string, string][] {
         ['Error', escape(alert.details.error)],
         ['Fix', escape(alert.details.fix ?? 'fix the cause, then `cordon queues --retry-failed`')],
       ];
+    case 'list_version_pending': {
+      const d = alert.details;
+      const parties = (ps: typeof d.removedParties) =>
+        ps.length === 0 ? 'none' : escape(ps.slice(0, 10).map((p) => `${p.name ?? '(unnamed)'}${p.sdnId === null ? '' : `, SDN ${p.sdnId}`}: ${p.count}`).join('\n'));
+      return [
+        ['List', escape(d.listId)],
+        ['Still active', d.keptVersion === null ? '*nothing*' : `version ${d.keptVersion}`],
+        ['Awaiting approval', escape(`pending #${d.pendingId}, ${d.entries} entries, ${d.about ?? `downloaded ${d.fetchedAt}`}`)],
+        ['Changes', `+${d.added} −${d.removed} ~${d.changed}`],
+        ['Removes', parties(d.removedParties)],
+        ['Changes programs of', parties(d.changedParties)],
+        ['Why refused', escape(d.reason)],
+        ['Approve', code(`cordon lists approve ${d.listId} --by <name> --reason <text>`)],
+      ];
+    }
+    case 'hold_basis_changed': {
+      const d = alert.details;
+      return [
+        ['Hold', escape(`${d.holdId} (${d.holdState}) `) + code(d.holdKey)],
+        ['Account', escape(d.accountId)],
+        ['Basis', escape(d.basis === 'withdrawn' ? `withdrawn by ${d.listId} v${d.newVersion}` : `changed by ${d.listId} v${d.newVersion}`)],
+        ['Entry', escape(`${d.entityName ?? 'unnamed entry'}, ${d.entryUid} (raised under v${d.citedVersion})`)],
+        ['Programs', escape(`${d.programsBefore.join(', ') || '-'} → ${d.programsAfter === null ? 'no longer listed' : d.programsAfter.join(', ') || '-'}`)],
+        ['Counterparty', code(d.counterparty)],
+        ['Transaction', escape(`${d.chain} `) + code(d.txid)],
+      ];
+    }
   }
 }
 

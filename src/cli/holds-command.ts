@@ -38,7 +38,7 @@ export function registerHolds(program: Command, context: () => CliContext): void
         process.stdout.write(
           `#${h.id}  ${h.state.padEnd(9)} ${h.accountId}  ${h.direction} ${amountText(h)} on ${h.chain} ` +
             `block #${h.blockNumber}  counterparty ${h.counterparty}  ${h.entityName ?? '(unnamed)'} [${h.programs.join(', ') || '-'}]` +
-            `  ${h.listId} v${h.listVersion} ${h.entryUid} (${authorityOf(context(), h)})\n`,
+            `  ${h.listId} v${h.listVersion} ${h.entryUid} (${authorityOf(context(), h)})${basisText(h)}\n`,
         );
       }
     });
@@ -62,8 +62,10 @@ export function registerHolds(program: Command, context: () => CliContext): void
           `  legal basis:  list ${h.listId} v${h.listVersion}, entry ${h.entryUid}`,
           `                entity ${h.entityName ?? '(not named by the list)'}; programs ${h.programs.join(', ') || '(not named by the list)'}`,
           `                authority ${authorityOf(context(), h)}`,
+          `  basis:        ${h.basis === 'in_force' ? 'in force' : `${h.basis.toUpperCase()} by ${h.listId} v${h.basisVersion ?? '?'}; the hold stays ${h.state} until a person decides (release needs a reason)`}`,
           '  audit trail:',
           ...details.events.map((e) => `    ${e.at.toISOString()}  ${e.fromState ?? '-'} → ${e.toState}  by ${e.actor}${e.reason ? `: ${e.reason}` : ''}`),
+          ...details.basisEvents.map((e) => `    ${e.at.toISOString()}  basis ${e.basis} (${e.holdState}, unchanged)  by ${e.listId} v${e.listVersion}: ${e.reason}`),
           '  exchange hook:',
           ...(details.deliveries.length === 0
             ? ['    no attempt yet']
@@ -111,6 +113,11 @@ export function registerHolds(program: Command, context: () => CliContext): void
       const { hold } = await withHoldErrors(() => confirmHold(store.holds, ref(id), actorOf(opts), opts.reason));
       process.stdout.write(`hold #${hold.id} confirmed\n`);
     });
+}
+
+/** `  BASIS WITHDRAWN by ofac-sdn v2` when the entry a hold cites is no longer in force as raised. */
+function basisText(h: StoredHold): string {
+  return h.basis === 'in_force' ? '' : `  BASIS ${h.basis.toUpperCase()} by ${h.listId} v${h.basisVersion ?? '?'}`;
 }
 
 function ref(id: string): number | string {

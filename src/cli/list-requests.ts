@@ -1,6 +1,6 @@
 import type { ListConfig } from '../config/schema.js';
 import { listId } from '../domain/sanction-entry.js';
-import type { RefreshRequest } from '../sanctions/refresh-list.js';
+import type { Approver, RefreshRequest } from '../sanctions/refresh-list.js';
 import { redactSourceUrl } from '../sanctions/source-url.js';
 
 /**
@@ -8,7 +8,7 @@ import { redactSourceUrl } from '../sanctions/source-url.js';
  * A source URL with credentials travels as `sourceWithCredentials`; `source` (logged, stored
  * with the snapshot, alerted) shows it redacted.
  */
-export function refreshRequestFor(list: ListConfig, overrides: { source?: string; allowDrop?: boolean } = {}): RefreshRequest {
+export function refreshRequestFor(list: ListConfig, overrides: { source?: string; allowDrop?: boolean; approval?: Approver } = {}): RefreshRequest {
   const source = overrides.source ?? list.source;
   const shown = redactSourceUrl(source);
   return {
@@ -23,5 +23,6 @@ export function refreshRequestFor(list: ListConfig, overrides: { source?: string
     ...(list.maxBytes === undefined ? {} : { maxBytes: list.maxBytes }),
     maxDropShare: list.maxDropShare,
     allowDrop: overrides.allowDrop ?? false,
+    ...(overrides.approval === undefined ? {} : { approval: overrides.approval }),
   };
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { listRefreshRefusedAlert } from '../domain/alert.js';
+import { listRefreshRefusedAlert, type Alert } from '../domain/alert.js';
+import { afterListActivation } from '../holds/index.js';
 import { API_TOKEN_ENV, startHttpServer, type HttpServer } from '../http/index.js';
 import { checkConfiguredToken } from '../http/auth.js';
 import { jobId } from '../pipeline/jobs.js';
@@ -7,6 +8,7 @@ import { createMetrics } from '../pipeline/metrics.js';
 import { parseStages, STAGES, type Stage } from '../pipeline/queue-names.js';
 import { startPipeline } from '../pipeline/service.js';
 import { startListRefresher } from '../sanctions/list-refresher.js';
+import { pendingVersionAlert } from '../sanctions/refresh-list.js';
 import type { CliContext } from './context.js';
 import { ensureListsForWorkers } from './ensure-lists.js';
 import { CliError, EXIT } from './exit-codes.js';
@@ -73,6 +75,7 @@ async function start(ctx: CliContext, opts: { only?: string }, signals: Shutdown
   const pipeline = await startPipeline({ config: ctx.config, store, log: ctx.log, metrics, stages });
   started.push({ what: 'pipeline', stop: () => pipeline.stop() });
   const { queues } = pipeline.ctx;
+  const queueAlert = (alert: Alert) => queues.act.add('alert', { kind: 'alert', alert }, { jobId: jobId('alert', alert.dedupKey) });
   if (signals.requested()) return;
 
   if (wanted.includes('lists')) {
@@ -80,14 +83,23 @@ async function start(ctx: CliContext, opts: { only?: string }, signals: Shutdown
       store.lists,
       ctx.log.child({ component: 'sanctions' }),
       ctx.config.lists.map((list) => ({ request: refreshRequestFor(list), everyMs: list.refresh })),
-      (result) => {
+      async (result) => {
+        if (result.outcome === 'accepted' && result.previousVersion !== null) {
+          // After the new version committed: every hold citing what it removes or changes hears of it.
+          await afterListActivation(
+            store.holds,
+            { listId: result.listId, version: result.version, removed: result.diff.removed, changed: result.diff.changed },
+            queueAlert,
+            ctx.log.child({ component: 'holds' }),
+          );
+          return;
+        }
         if (result.outcome !== 'rejected') return;
-        const alert = listRefreshRefusedAlert(
-          { listId: result.listId, keptVersion: result.keptVersion, reason: result.reason, contentHash: null },
-          new Date(),
-        );
-        void queues.act.add('alert', { kind: 'alert', alert }, { jobId: jobId('alert', alert.dedupKey) }).catch((err: unknown) => {
-          log.error({ err, list: result.listId }, 'cannot queue the refused-refresh alert');
+        const alert = result.pending
+          ? pendingVersionAlert(result.listId, result.keptVersion, result.reason, result.pending, new Date())
+          : listRefreshRefusedAlert({ listId: result.listId, keptVersion: result.keptVersion, reason: result.reason, contentHash: null }, new Date());
+        await queueAlert(alert).catch((err: unknown) => {
+          log.error({ err, list: result.listId, kind: alert.kind }, 'cannot queue the list alert');
         });
       },
     );
@@ -107,6 +119,7 @@ async function start(ctx: CliContext, opts: { only?: string }, signals: Shutdown
         log: ctx.log,
         deps: {
           store,
+          queueAlert,
           chains: ctx.config.chains,
           apiToken: process.env[API_TOKEN_ENV],
           probesNeedToken: ctx.config.http.probeAuth === 'token',

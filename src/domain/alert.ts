@@ -29,6 +29,10 @@
  * - `chain_recovered`      `chain_recovered:<chain>:<stalled since>` (info: heads read again);
  * - `block_failed`         `block_failed:<chain>:<blockHash>:<queue>`: a block's job failed
  *                          past its retries (or at once, for an error configuration must fix).
+ * - `list_version_pending` `list_version_pending:<listId>:<content hash>`: a version the drop
+ *                          check refused awaits a person's approval (the same download pages once);
+ * - `hold_basis_changed`   `hold_basis_changed:<holdKey>:<listId>:<version>`: an active list
+ *                          version removed or changed the entry a hold cites (once per hold and version).
  */
 import { amountInUnits } from './amount.js';
 import type { Direction, ListPolicy, Match, MatchOutcome } from './match.js';
@@ -48,6 +52,8 @@ export const ALERT_KINDS = [
   'chain_stalled',
   'chain_recovered',
   'block_failed',
+  'list_version_pending',
+  'hold_basis_changed',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
@@ -207,6 +213,56 @@ export interface BlockFailedFacts {
   readonly fix: string | null;
 }
 
+/** A party a list version removes or changes entries of: `TORNADO CASH, SDN 39796: 90`. */
+export interface PartyCountFacts {
+  readonly name: string | null;
+  readonly sdnId: string | null;
+  readonly count: number;
+}
+
+export interface ListVersionPendingFacts {
+  readonly listId: string;
+  /** The snapshot still screening; null when the list has none. */
+  readonly keptVersion: number | null;
+  readonly pendingId: number;
+  readonly contentHash: string;
+  /** When it was downloaded, ISO 8601. */
+  readonly fetchedAt: string;
+  /** What the source says about itself (e.g. OFAC's date of issue); null if nothing. */
+  readonly about: string | null;
+  /** Why the drop check refused it. */
+  readonly reason: string;
+  readonly entries: number;
+  readonly added: number;
+  readonly removed: number;
+  readonly changed: number;
+  readonly removedParties: readonly PartyCountFacts[];
+  readonly changedParties: readonly PartyCountFacts[];
+}
+
+export interface HoldBasisChangedFacts {
+  readonly holdId: number;
+  readonly holdKey: string;
+  readonly accountId: string;
+  /** The hold's state, which this does not change. */
+  readonly holdState: string;
+  readonly chain: string;
+  readonly txid: string;
+  readonly counterparty: string;
+  readonly listId: string;
+  /** The version the hold was raised under. */
+  readonly citedVersion: number;
+  readonly entryUid: string;
+  readonly entityName: string | null;
+  /** `withdrawn`: the entry is no longer listed; `changed`: its programs changed. */
+  readonly basis: 'withdrawn' | 'changed';
+  /** The active version that removed or changed it. */
+  readonly newVersion: number;
+  readonly programsBefore: readonly string[];
+  /** Null when withdrawn. */
+  readonly programsAfter: readonly string[] | null;
+}
+
 interface AlertOf<K extends AlertKind, D> {
   readonly kind: K;
   readonly dedupKey: string;
@@ -229,6 +285,8 @@ export type HookDeliveryFailingAlert = AlertOf<'hook_delivery_failing', HookDeli
 export type ChainStalledAlert = AlertOf<'chain_stalled', ChainStalledFacts>;
 export type ChainRecoveredAlert = AlertOf<'chain_recovered', ChainRecoveredFacts>;
 export type BlockFailedAlert = AlertOf<'block_failed', BlockFailedFacts>;
+export type ListVersionPendingAlert = AlertOf<'list_version_pending', ListVersionPendingFacts>;
+export type HoldBasisChangedAlert = AlertOf<'hold_basis_changed', HoldBasisChangedFacts>;
 
 export type Alert =
   | HoldRaisedAlert
@@ -241,7 +299,9 @@ export type Alert =
   | HookDeliveryFailingAlert
   | ChainStalledAlert
   | ChainRecoveredAlert
-  | BlockFailedAlert;
+  | BlockFailedAlert
+  | ListVersionPendingAlert
+  | HoldBasisChangedAlert;
 
 // ---------------------------------------------------------------------------------------------
 // Constructors: the only way the key, severity and summary are made.
@@ -406,6 +466,46 @@ export function blockFailedAlert(facts: BlockFailedFacts, at: Date): BlockFailed
   };
 }
 
+export function listVersionPendingAlert(facts: ListVersionPendingFacts, at: Date): ListVersionPendingAlert {
+  const from = facts.about ?? `downloaded ${facts.fetchedAt.slice(0, 10)}`;
+  const parties = (ps: readonly PartyCountFacts[]) =>
+    ps.length === 0 ? '' : ` (${short(ps.slice(0, 5).map(partyText).join('; ') + (ps.length > 5 ? `; ${ps.length - 5} more parties` : ''), 400)})`;
+  const kept = facts.keptVersion === null ? 'nothing is screened for it yet' : `version ${facts.keptVersion} stays active`;
+  return {
+    kind: 'list_version_pending',
+    dedupKey: `list_version_pending:${facts.listId}:${facts.contentHash}`,
+    severity: 'error',
+    summary: clip(
+      `List ${facts.listId}: version from ${short(from, 120)} awaits approval: removes ${facts.removed} entries${parties(facts.removedParties)}, ` +
+        `changes ${facts.changed}${parties(facts.changedParties)}, adds ${facts.added}; ${kept}. ` +
+        `Review with \`cordon lists diff ${facts.listId} --pending\`, approve with \`cordon lists approve ${facts.listId} --by … --reason …\``,
+    ),
+    at: at.toISOString(),
+    details: facts,
+  };
+}
+
+export function holdBasisChangedAlert(facts: HoldBasisChangedFacts, at: Date): HoldBasisChangedAlert {
+  const entity = facts.entityName === null ? 'unnamed entry' : short(facts.entityName, 120);
+  const before = facts.programsBefore.join(', ') || 'no program stated';
+  const what =
+    facts.basis === 'withdrawn'
+      ? `BASIS WITHDRAWN for hold ${facts.holdId}: list ${facts.listId} v${facts.newVersion} no longer lists entry ${short(facts.entryUid, 120)} (${entity} [${short(before, 120)}])`
+      : `BASIS CHANGED for hold ${facts.holdId}: list ${facts.listId} v${facts.newVersion} changed the programs of entry ${short(facts.entryUid, 120)} (${entity}) from [${short(before, 120)}] to [${short((facts.programsAfter ?? []).join(', ') || 'none', 120)}]`;
+  return {
+    kind: 'hold_basis_changed',
+    dedupKey: `hold_basis_changed:${facts.holdKey}:${facts.listId}:${facts.newVersion}`,
+    // A confirmed hold (funds frozen) whose basis is gone is what compliance most needs to see.
+    severity: facts.basis === 'withdrawn' && facts.holdState === 'confirmed' ? 'critical' : 'error',
+    summary: clip(
+      `${what}; account ${short(facts.accountId, 80)}, tx ${facts.txid} on ${facts.chain}, raised under v${facts.citedVersion}. ` +
+        `The hold stays ${facts.holdState}: a person decides (\`cordon holds show ${facts.holdId}\`; release needs a reason)`,
+    ),
+    at: at.toISOString(),
+    details: facts,
+  };
+}
+
 /**
  * The alert for a screening match: a `hold_raised` when the match raises a hold
  * (`decideMatch`), else a `match_alert` saying why not (alert-only list, a withdrawal nobody
@@ -476,7 +576,10 @@ export function alertGroup(alert: Alert): 'holds' | 'screening' | 'pipeline' | '
     case 'failed_jobs':
       return 'pipeline';
     case 'list_refresh_refused':
+    case 'list_version_pending':
       return 'sanctions';
+    case 'hold_basis_changed':
+      return 'holds';
     case 'follower_lagging':
     case 'chain_stalled':
     case 'chain_recovered':
@@ -497,10 +600,12 @@ export function alertComponent(alert: Alert): string {
     case 'chain_stalled':
     case 'chain_recovered':
     case 'block_failed':
+    case 'hold_basis_changed':
       return alert.details.chain;
     case 'failed_jobs':
       return `queue:${alert.details.queue}`;
     case 'list_refresh_refused':
+    case 'list_version_pending':
       return `list:${alert.details.listId}`;
     case 'hook_delivery_failing':
       return 'exchange-hook';
@@ -519,6 +624,12 @@ function legalBasis(f: MatchFacts): string {
   const entity = f.entityName === null ? 'unnamed entry' : short(f.entityName, 160);
   const programs = f.programs.length === 0 ? 'no program stated' : short(f.programs.join(', '), 160);
   return `counterparty ${f.counterparty} is ${entity} [${programs}] on list ${f.listId} v${f.listVersion} (${short(f.authority, 80)}), entry ${short(f.entryUid, 120)}`;
+}
+
+/** `TORNADO CASH, SDN 39796: 90` */
+function partyText(p: PartyCountFacts): string {
+  const name = short(p.name ?? '(unnamed)', 80);
+  return `${p.sdnId === null ? name : `${name}, SDN ${p.sdnId}`}: ${p.count}`;
 }
 
 function movement(f: MatchFacts): string {

@@ -19,8 +19,13 @@
  *          "programs":["CYBER2"],"authority":"US Treasury OFAC, SDN List"},
  *  "amount":"100000000000000000000","amountInUnits":"100","symbol":"ETH","decimals":18,
  *  "asset":"native","block":{"number":"14997521","hash":"0x…"},
- *  "confirmations":3,"state":"open","createdAt":"2024-05-01T12:00:00.000Z"}
+ *  "confirmations":3,"state":"open","createdAt":"2024-05-01T12:00:00.000Z",
+ *  "basis":{"state":"in_force","version":null}}
  * ```
+ *
+ * `basis` says whether the list entry is still in force: `withdrawn` (a newer list version,
+ * `basis.version`, removed it) or `changed` (its programs changed). The hold stays in its state
+ * either way: releasing it is a person's decision.
  *
  * `amount` (base units) and `block.number` are decimal strings (they exceed 2^53 on some
  * chains); `amountInUnits`, `symbol` and `decimals` say how it reads, where the chain's
@@ -31,7 +36,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { amountInUnits } from '../domain/amount.js';
 import type { Direction } from '../domain/match.js';
-import type { HoldState, StoredHold } from '../store/holds-repo.js';
+import type { HoldBasis, HoldState, StoredHold } from '../store/holds-repo.js';
 
 export const HOOK_PAYLOAD_VERSION = 1;
 export const TIMESTAMP_HEADER = 'x-cordon-timestamp';
@@ -74,9 +79,10 @@ export interface HoldHookPayload {
   readonly block: { readonly number: string; readonly hash: string };
   readonly confirmations: number;
   readonly state: HoldState;
-  /** 0 as raised; +1 on each change of state (released, confirmed, orphaned, reopened): keep the highest. */
+  /** 0 as raised; +1 on each change of state (released, confirmed, orphaned, reopened) or of its legal basis: keep the highest. */
   readonly revision: number;
   readonly createdAt: string;
+  readonly basis: { readonly state: HoldBasis; readonly version: number | null };
 }
 
 export function hookPayload(hold: StoredHold): HoldHookPayload {
@@ -108,6 +114,7 @@ export function hookPayload(hold: StoredHold): HoldHookPayload {
     state: hold.state,
     revision: hold.hookRevision,
     createdAt: hold.createdAt.toISOString(),
+    basis: { state: hold.basis, version: hold.basisVersion },
   };
 }
 

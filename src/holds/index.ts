@@ -10,6 +10,13 @@ export {
   type SeenInBlock,
   type TransitionResult,
 } from './transitions.js';
+export {
+  afterListActivation,
+  applyListChangeToHolds,
+  holdBasisAlerts,
+  type HoldBasisChange,
+  type ListVersionChange,
+} from './list-change.js';
 export { listHolds, showHold, type HoldDetails, type HoldFilter } from './read-holds.js';
 export {
   classifyHookStatus,

@@ -1,5 +1,5 @@
 import { HoldNotFound } from '../store/errors.js';
-import type { HoldEvent, HoldState, HoldsRepo, HookAttempt, StoredHold } from '../store/holds-repo.js';
+import type { HoldBasisEvent, HoldEvent, HoldState, HoldsRepo, HookAttempt, StoredHold } from '../store/holds-repo.js';
 import type { HoldRef } from './transitions.js';
 
 export interface HoldFilter {
@@ -26,6 +26,8 @@ export interface HoldDetails {
   readonly events: HoldEvent[];
   /** Every attempt at delivering it to the exchange, oldest first. */
   readonly deliveries: HookAttempt[];
+  /** List versions that withdrew or changed the entry it cites, oldest first. */
+  readonly basisEvents: HoldBasisEvent[];
 }
 
 /** A hold with its audit trail and exchange-hook deliveries. Throws `HoldNotFound`. */
@@ -34,5 +36,6 @@ export async function showHold(repo: HoldsRepo, ref: HoldRef): Promise<HoldDetai
   if (hold === null) throw new HoldNotFound(ref);
   const events = await repo.holdEvents(hold.id);
   const deliveries = await repo.hookAttempts(hold.id);
-  return { hold, events, deliveries };
+  const basisEvents = await repo.holdBasisEvents(hold.id);
+  return { hold, events, deliveries, basisEvents };
 }

@@ -6,6 +6,8 @@ import type { AccountChain } from '../accounts/accounts-csv.js';
 import type { Metrics } from '../pipeline/metrics.js';
 import type { AddressIndex } from '../sanctions/address-index.js';
 import type { AccountsRepo } from '../store/accounts-repo.js';
+import type { Alert } from '../domain/alert.js';
+import type { SnapshotStore } from '../sanctions/snapshot-store.js';
 import type { HoldState, HoldsRepo } from '../store/holds-repo.js';
 
 /** What readiness needs of Redis: an ioredis client fits. */
@@ -42,7 +44,11 @@ export interface HttpDeps {
   readonly store: {
     readonly accounts: Pick<AccountsRepo, 'upsertWatchedAddress' | 'findWatchedAddress' | 'recordWithdrawal' | 'findWithdrawalByTxid'>;
     readonly holds: HoldsRepo;
+    /** The lists store, for the pending-version API; absent: those routes answer 503. */
+    readonly lists?: SnapshotStore;
   };
+  /** Hands a page to on-call (the service queues it as an act job); absent: not paged. */
+  readonly queueAlert?: (alert: Alert) => Promise<unknown>;
   /** The configured chains (id and address family). */
   readonly chains: readonly AccountChain[];
   /** `CORDON_API_TOKEN`; undefined or empty disables /v1 (503). */

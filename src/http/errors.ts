@@ -2,7 +2,8 @@
 import { InvalidTxidError } from '../accounts/txid.js';
 import { InvalidAddressError } from '../domain/address.js';
 import { HoldReasonRequired, HoldTransitionRefused } from '../domain/hold.js';
-import { HoldNotFound, HoldStateConflict, WithdrawalConflict } from '../store/errors.js';
+import { ApprovalRequired, NoPendingVersion } from '../sanctions/refresh-list.js';
+import { HoldNotFound, HoldStateConflict, PendingVersionNotFound, WithdrawalConflict } from '../store/errors.js';
 import { HttpError } from './router.js';
 
 /** The HttpError for a known error, or null for an unexpected one (a 500, logged). */
@@ -15,6 +16,9 @@ export function toHttpError(err: unknown, field?: string): HttpError | null {
   if (err instanceof HoldReasonRequired) return new HttpError(400, err.message, err.missing);
   if (err instanceof HoldTransitionRefused || err instanceof HoldStateConflict) return new HttpError(409, err.message);
   if (err instanceof WithdrawalConflict) return new HttpError(409, err.message);
+  if (err instanceof NoPendingVersion) return new HttpError(404, err.message);
+  if (err instanceof PendingVersionNotFound) return new HttpError(409, err.message);
+  if (err instanceof ApprovalRequired) return new HttpError(400, err.message, err.missing);
   return null;
 }
 

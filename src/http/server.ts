@@ -13,6 +13,7 @@ import type { HttpDeps } from './deps.js';
 import { toHttpError } from './errors.js';
 import { healthRoutes } from './health-routes.js';
 import { holdsRoutes } from './holds-routes.js';
+import { listsRoutes } from './lists-routes.js';
 import { metricsRoutes, registerHoldsCollector, registerUndeliveredHoldsCollector } from './metrics-routes.js';
 import { HttpError, resolveRoute, toJson, type Reply, type RequestContext, type Route } from './router.js';
 import { screenRoutes } from './screen-routes.js';
@@ -42,6 +43,7 @@ export function apiRoutes(deps: HttpDeps): Route[] {
     ...addressesRoutes(deps),
     ...withdrawalsRoutes(deps),
     ...holdsRoutes(deps),
+    ...listsRoutes(deps),
     ...screenRoutes(deps),
   ];
 }

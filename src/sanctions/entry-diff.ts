@@ -28,6 +28,64 @@ export function diffEntries(previous: readonly EntryDraft[], next: readonly Entr
   return { added, removed, changed };
 }
 
+/** Whether an entry's legal basis (its programs) differs between two versions. */
+export function programsChanged(change: EntryChange): boolean {
+  const a = [...change.before.programs].sort();
+  const b = [...change.after.programs].sort();
+  return a.length !== b.length || a.some((p, i) => p !== b[i]);
+}
+
+/** A listed party as on-call reads it: its name and, for OFAC, its SDN entry id. */
+export interface PartyCount {
+  readonly name: string | null;
+  /** OFAC's SDN entry id (the `<n>` of `sdn:<n>:…` uids); null for lists without one. */
+  readonly sdnId: string | null;
+  readonly count: number;
+}
+
+/** The SDN id of an OFAC entry uid (`sdn:39796:ETH:0x…` → `39796`), else null. */
+export function sdnIdOf(entryUid: string): string | null {
+  return /^sdn:(\d+):/.exec(entryUid)?.[1] ?? null;
+}
+
+/** Entries grouped by party (SDN id, else name), most entries first. */
+export function partiesOf(entries: readonly EntryDraft[]): PartyCount[] {
+  const groups = new Map<string, { name: string | null; sdnId: string | null; count: number }>();
+  for (const e of entries) {
+    const sdnId = sdnIdOf(e.entryUid);
+    const key = sdnId === null ? `name:${e.entityName ?? ''}` : `sdn:${sdnId}`;
+    const g = groups.get(key) ?? { name: e.entityName, sdnId, count: 0 };
+    g.count += 1;
+    groups.set(key, g);
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count || (a.name ?? '').localeCompare(b.name ?? ''));
+}
+
+/** `TORNADO CASH, SDN 39796: 90` */
+export function describeParty(p: PartyCount): string {
+  const name = p.name ?? '(unnamed)';
+  return `${p.sdnId === null ? name : `${name}, SDN ${p.sdnId}`}: ${p.count}`;
+}
+
+/** What a version would remove and change, by party (the summary on-call reads). */
+export interface DiffByParty {
+  readonly added: number;
+  readonly removed: number;
+  readonly changed: number;
+  readonly removedParties: PartyCount[];
+  readonly changedParties: PartyCount[];
+}
+
+export function diffByParty(diff: EntryDiff): DiffByParty {
+  return {
+    added: diff.added.length,
+    removed: diff.removed.length,
+    changed: diff.changed.length,
+    removedParties: partiesOf(diff.removed),
+    changedParties: partiesOf(diff.changed.map((c) => c.after)),
+  };
+}
+
 /**
  * A hash of what screening depends on, independent of entry order and of where in the file an
  * entry sits: a re-published file with the same entries is the same version.

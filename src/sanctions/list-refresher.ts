@@ -21,7 +21,8 @@ export function startListRefresher(
   store: SnapshotStore,
   log: Logger,
   lists: readonly ScheduledList[],
-  onResult: (result: RefreshResult) => void = () => undefined,
+  /** Runs after each refresh (its activation committed); a rejection is logged, never stops the refresher. */
+  onResult: (result: RefreshResult) => void | Promise<void> = () => undefined,
 ): ListRefresher {
   const timers = new Set<NodeJS.Timeout>();
   const inFlight = new Set<Promise<void>>();
@@ -30,7 +31,13 @@ export function startListRefresher(
   const runOnce = (item: ScheduledList) => {
     if (stopped) return;
     const p = refreshList(store, log, item.request)
-      .then(onResult)
+      .then(async (result) => {
+        try {
+          await onResult(result);
+        } catch (err) {
+          log.error({ list: item.request.listId, outcome: result.outcome, err }, 'acting on a list refresh failed: its alerts or the basis events of holds citing changed entries may be missing; check the store and the alert channels');
+        }
+      })
       .catch((err: unknown) => log.error({ list: item.request.listId, err }, 'list refresh failed; will retry'))
       .finally(() => inFlight.delete(p));
     inFlight.add(p);

@@ -4,7 +4,13 @@ import { diffEntries, entrySetHash, type EntryDiff } from './entry-diff.js';
 export type RefreshDecision =
   | { readonly kind: 'accept'; readonly hash: string; readonly diff: EntryDiff }
   | { readonly kind: 'unchanged'; readonly hash: string }
-  | { readonly kind: 'refuse'; readonly hash: string; readonly reason: string };
+  | {
+      readonly kind: 'refuse';
+      readonly hash: string;
+      readonly reason: string;
+      /** Set when only the drop check refused it: a person may approve this version. */
+      readonly diff?: EntryDiff;
+    };
 
 export interface RefreshInput {
   readonly previous: { readonly hash: string; readonly entries: readonly EntryDraft[] } | null;
@@ -44,7 +50,13 @@ export function decideRefresh(input: RefreshInput): RefreshDecision {
       reason:
         `would remove ${diff.removed.length} of ${previous.entries.length} entries ` +
         `(${(dropShare * 100).toFixed(1)}% > ${(input.maxDropShare * 100).toFixed(1)}% allowed)`,
+      diff,
     };
   }
   return { kind: 'accept', hash, diff };
+}
+
+/** Whether accepting `diff` over `previousCount` entries needs a person (the drop check would refuse it). */
+export function exceedsDropShare(diff: EntryDiff, previousCount: number, maxDropShare: number): boolean {
+  return previousCount > 0 && diff.removed.length / previousCount > maxDropShare;
 }

@@ -13,6 +13,31 @@ export interface SnapshotInfo {
   readonly fetchedAt: Date;
 }
 
+/** A version the drop check refused, waiting for a person (the store's `PendingVersion`). */
+export interface PendingInfo {
+  readonly id: number;
+  readonly listId: ListId;
+  readonly contentHash: string;
+  readonly source: string;
+  readonly about: string | null;
+  readonly reason: string;
+  readonly baseVersion: number | null;
+  readonly entryCount: number;
+  readonly fetchedAt: Date;
+}
+
+/** A person's approval, kept in the append-only audit with the version it activates. */
+export interface ApprovalInput {
+  readonly by: string;
+  readonly reason: string;
+  readonly via: 'approve' | 'allow-drop';
+  readonly pendingId?: number;
+  readonly fromVersion: number | null;
+  readonly addedCount: number;
+  readonly removedCount: number;
+  readonly changedCount: number;
+}
+
 export interface SnapshotStore {
   latestSnapshot(listId: ListId): Promise<SnapshotInfo | null>;
   listSnapshots(listId?: ListId): Promise<SnapshotInfo[]>;
@@ -24,7 +49,20 @@ export interface SnapshotStore {
     entries: readonly EntryDraft[];
     addedCount: number;
     removedCount: number;
+    approval?: ApprovalInput;
   }): Promise<number>;
+  savePendingVersion(p: {
+    listId: ListId;
+    contentHash: string;
+    source: string;
+    about: string | null;
+    reason: string;
+    baseVersion: number | null;
+    entries: readonly EntryDraft[];
+  }): Promise<{ pending: PendingInfo; created: boolean; replaced: PendingInfo | null }>;
+  pendingVersion(listId: ListId): Promise<PendingInfo | null>;
+  pendingEntries(pendingId: number): Promise<EntryDraft[]>;
+  supersedePending(listId: ListId): Promise<number>;
   recordRefreshAttempt(attempt: {
     listId: ListId;
     outcome: 'accepted' | 'unchanged' | 'rejected';

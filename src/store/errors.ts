@@ -124,3 +124,18 @@ function storeLockedMessage(
   }
   return `the embedded store ${dataDir} is in use by ${describeLockHolder(holder)}; one process at a time opens it: stop that one first; ${share}`;
 }
+
+/** A list has no version waiting for approval (none was refused, or it was approved or replaced). */
+export class PendingVersionNotFound extends Error {
+  constructor(
+    readonly listId: string,
+    readonly pendingId?: number,
+  ) {
+    super(
+      pendingId === undefined
+        ? `list ${listId} has no version awaiting approval; see \`cordon lists show ${listId}\``
+        : `list ${listId}: pending version #${pendingId} no longer awaits approval (approved, or replaced by a newer download); see \`cordon lists show ${listId}\``,
+    );
+    this.name = 'PendingVersionNotFound';
+  }
+}

@@ -2,7 +2,7 @@ import type { NormalisedAddress } from '../domain/address.js';
 import { HOLD_STATES, type HoldState, type NewHold } from '../domain/hold.js';
 import type { ListId } from '../domain/sanction-entry.js';
 import type { Db } from './db.js';
-import { HoldNotFound, HoldStateConflict } from './errors.js';
+import { HoldNotFound, HoldStateConflict, StoreDataError } from './errors.js';
 import { one, toBigInt, toDate, toEnum, toSafeNumber, toStringArray } from './convert.js';
 
 // The hold's states and its shape as raised are the domain's; the store keeps them.
@@ -21,9 +21,20 @@ export type TransferDirection = (typeof TRANSFER_DIRECTIONS)[number];
 /** The actor recorded when Cordon itself raises a hold. */
 export const CORDON_ACTOR = 'cordon';
 
+/**
+ * Whether the list entry a hold cites is still in force: `withdrawn` when a newer active version
+ * of its list removed the entry, `changed` when it changed the entry's programs. Never changes
+ * the hold's state: release stays a person's decision.
+ */
+export const HOLD_BASES = ['in_force', 'withdrawn', 'changed'] as const;
+export type HoldBasis = (typeof HOLD_BASES)[number];
+
 export interface StoredHold extends NewHold {
   readonly id: number;
   readonly state: HoldState;
+  readonly basis: HoldBasis;
+  /** The list version that withdrew or changed the basis; null while in force as raised. */
+  readonly basisVersion: number | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly hookStatus: HookStatus;
@@ -42,6 +53,33 @@ export interface HoldEvent {
   readonly toState: HoldState;
   readonly actor: string;
   readonly reason: string | null;
+}
+
+/** A list version that removed or changed the entry a hold cites (append-only, one per hold and version). */
+export interface HoldBasisEvent {
+  readonly id: number;
+  readonly holdId: number;
+  readonly at: Date;
+  readonly listId: ListId;
+  readonly listVersion: number;
+  readonly entryUid: string;
+  readonly basis: Exclude<HoldBasis, 'in_force'>;
+  /** The hold's state when it happened (unchanged by it). */
+  readonly holdState: HoldState;
+  readonly programsBefore: string[];
+  /** Null when the entry was removed. */
+  readonly programsAfter: string[] | null;
+  readonly reason: string;
+}
+
+export interface NewHoldBasisEvent {
+  readonly listId: ListId;
+  readonly listVersion: number;
+  readonly entryUid: string;
+  readonly basis: Exclude<HoldBasis, 'in_force'>;
+  readonly programsBefore: readonly string[];
+  readonly programsAfter: readonly string[] | null;
+  readonly reason: string;
 }
 
 export interface HoldTransition {
@@ -143,6 +181,16 @@ export interface HoldsRepo {
   undeliveredHolds(raisedBy: Date): Promise<UndeliveredHolds>;
   /** Every delivery attempt of a hold, oldest first. */
   hookAttempts(holdId: number): Promise<HookAttempt[]>;
+  /** Holds not released that cite one of `entryUids` of a list, by id. */
+  holdsCitingEntries(listId: ListId, entryUids: readonly string[]): Promise<StoredHold[]>;
+  /**
+   * Appends the basis event of a hold for a list version and updates the hold's `basis` (unless
+   * a later version already set it), in one transaction. Keyed on (hold, list, version): a
+   * second call returns the existing event with `created: false` and changes nothing.
+   */
+  recordBasisChange(holdId: number, e: NewHoldBasisEvent): Promise<{ hold: StoredHold; event: HoldBasisEvent; created: boolean }>;
+  /** A hold's basis events, oldest first. */
+  holdBasisEvents(holdId: number): Promise<HoldBasisEvent[]>;
 }
 
 export interface UndeliveredHolds {
@@ -180,6 +228,40 @@ interface HoldRow {
   hook_revision: number;
   hook_delivered_at: Date | null;
   hook_next_attempt_at: Date | null;
+  basis: string;
+  basis_version: number | null;
+}
+
+interface BasisEventRow {
+  id: string;
+  hold_id: string;
+  at: Date;
+  list_id: string;
+  list_version: number;
+  entry_uid: string;
+  basis: string;
+  hold_state: string;
+  programs_before: unknown;
+  programs_after: unknown;
+  reason: string;
+}
+
+function toBasisEvent(r: BasisEventRow): HoldBasisEvent {
+  const basis = toEnum(r.basis, HOLD_BASES, 'hold_basis_events.basis');
+  if (basis === 'in_force') throw new StoreDataError('hold_basis_events.basis', 'in_force is not an event');
+  return {
+    id: toSafeNumber(r.id, 'hold_basis_events.id'),
+    holdId: toSafeNumber(r.hold_id, 'hold_basis_events.hold_id'),
+    at: toDate(r.at, 'hold_basis_events.at'),
+    listId: r.list_id as ListId,
+    listVersion: r.list_version,
+    entryUid: r.entry_uid,
+    basis,
+    holdState: toEnum(r.hold_state, HOLD_STATES, 'hold_basis_events.hold_state'),
+    programsBefore: toStringArray(r.programs_before, 'hold_basis_events.programs_before'),
+    programsAfter: r.programs_after === null ? null : toStringArray(r.programs_after, 'hold_basis_events.programs_after'),
+    reason: r.reason,
+  };
 }
 
 interface HookAttemptRow {
@@ -225,6 +307,8 @@ function toHold(r: HoldRow): StoredHold {
     blockHash: r.block_hash,
     confirmations: r.confirmations,
     state: toEnum(r.state, HOLD_STATES, 'holds.state'),
+    basis: toEnum(r.basis, HOLD_BASES, 'holds.basis'),
+    basisVersion: r.basis_version,
     createdAt: toDate(r.created_at, 'holds.created_at'),
     updatedAt: toDate(r.updated_at, 'holds.updated_at'),
     hookStatus: toEnum(r.hook_status, HOOK_STATUSES, 'holds.hook_status'),
@@ -496,6 +580,65 @@ export function holdsRepo(db: Db): HoldsRepo {
       };
     },
 
+    async holdsCitingEntries(listId, entryUids) {
+      if (entryUids.length === 0) return [];
+      const rows = await db.query<HoldRow>(
+        `SELECT * FROM holds WHERE list_id = $1 AND entry_uid = ANY($2::text[]) AND state <> 'released' ORDER BY id`,
+        [listId, [...entryUids]],
+      );
+      return rows.map(toHold);
+    },
+
+    recordBasisChange(holdId, e) {
+      return db.transaction(async (tx) => {
+        const locked = await tx.query<HoldRow>('SELECT * FROM holds WHERE id = $1 FOR UPDATE', [holdId]);
+        const current = locked[0];
+        if (!current) throw new HoldNotFound(holdId);
+        const inserted = await tx.query<BasisEventRow>(
+          `INSERT INTO hold_basis_events (hold_id, list_id, list_version, entry_uid, basis, hold_state,
+                                          programs_before, programs_after, reason)
+           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9)
+           ON CONFLICT (hold_id, list_id, list_version) DO NOTHING
+           RETURNING *`,
+          [
+            holdId,
+            e.listId,
+            e.listVersion,
+            e.entryUid,
+            e.basis,
+            current.state,
+            JSON.stringify(e.programsBefore),
+            e.programsAfter === null ? null : JSON.stringify(e.programsAfter),
+            e.reason,
+          ],
+        );
+        const created = inserted[0];
+        if (!created) {
+          const existing = one(
+            await tx.query<BasisEventRow>(
+              'SELECT * FROM hold_basis_events WHERE hold_id = $1 AND list_id = $2 AND list_version = $3',
+              [holdId, e.listId, e.listVersion],
+            ),
+            `select basis event of hold ${holdId}`,
+          );
+          return { hold: toHold(current), event: toBasisEvent(existing), created: false };
+        }
+        // A later version's verdict is never overwritten by an earlier one applied late.
+        const updated = await tx.query<HoldRow>(
+          // The exchange hears of it too: a new revision for the hook.
+          `UPDATE holds SET basis = $2, basis_version = $3, updated_at = now(), ${NEW_REVISION}
+           WHERE id = $1 AND (basis_version IS NULL OR basis_version <= $3) RETURNING *`,
+          [holdId, e.basis, e.listVersion],
+        );
+        return { hold: toHold(updated[0] ?? current), event: toBasisEvent(created), created: true };
+      });
+    },
+
+    async holdBasisEvents(holdId) {
+      const rows = await db.query<BasisEventRow>('SELECT * FROM hold_basis_events WHERE hold_id = $1 ORDER BY id', [holdId]);
+      return rows.map(toBasisEvent);
+    },
+
     async hookAttempts(holdId) {
       const rows = await db.query<HookAttemptRow>(
         'SELECT * FROM hold_deliveries WHERE hold_id = $1 ORDER BY attempt',
@@ -507,7 +650,7 @@ export function holdsRepo(db: Db): HoldsRepo {
 }
 
 /**
- * A change of state is a new revision for the exchange: delivered again as soon as possible
+ * A change of state (or of the hold's legal basis) is a new revision for the exchange: delivered again as soon as possible
  * (unless no hook was configured when the hold was raised). Delivery times of earlier revisions
  * stay in hold_deliveries.
  */

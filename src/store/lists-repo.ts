@@ -9,7 +9,7 @@ import {
   type SourceLocation,
 } from '../domain/sanction-entry.js';
 import type { Db } from './db.js';
-import { DuplicateEntryUid } from './errors.js';
+import { DuplicateEntryUid, PendingVersionNotFound, StoreDataError } from './errors.js';
 import { one, toDate, toEnum, toSafeNumber, toStringArray } from './convert.js';
 
 export interface ListSnapshot {
@@ -32,6 +32,78 @@ export interface NewSnapshot {
   readonly addedCount: number;
   readonly removedCount: number;
   readonly fetchedAt?: Date;
+  /**
+   * A person's approval of this version (the drop check overridden, or a pending version
+   * approved): appended to the audit in the same transaction. With `pendingId`, that pending
+   * version must still be pending, and becomes approved.
+   */
+  readonly approval?: NewApproval;
+}
+
+export const APPROVAL_VIAS = ['approve', 'allow-drop'] as const;
+export type ApprovalVia = (typeof APPROVAL_VIAS)[number];
+
+export interface NewApproval {
+  readonly by: string;
+  readonly reason: string;
+  readonly via: ApprovalVia;
+  readonly pendingId?: number;
+  readonly fromVersion: number | null;
+  readonly addedCount: number;
+  readonly removedCount: number;
+  readonly changedCount: number;
+}
+
+/** One approval in the append-only audit (the database refuses UPDATE and DELETE on it). */
+export interface ListApproval {
+  readonly id: number;
+  readonly listId: ListId;
+  readonly at: Date;
+  readonly approvedBy: string;
+  readonly reason: string;
+  readonly via: ApprovalVia;
+  readonly pendingId: number | null;
+  readonly fromVersion: number | null;
+  readonly toVersion: number;
+  readonly contentHash: string;
+  readonly entryCount: number;
+  readonly addedCount: number;
+  readonly removedCount: number;
+  readonly changedCount: number;
+}
+
+/** A version the drop check refused, waiting for a person. Never screened until approved. */
+export interface PendingVersion {
+  readonly id: number;
+  readonly listId: ListId;
+  readonly contentHash: string;
+  readonly source: string;
+  /** What the source says about itself (e.g. OFAC's date of issue). */
+  readonly about: string | null;
+  /** Why it was refused. */
+  readonly reason: string;
+  /** The active version when it was downloaded. */
+  readonly baseVersion: number | null;
+  readonly entryCount: number;
+  readonly fetchedAt: Date;
+}
+
+export interface NewPendingVersion {
+  readonly listId: ListId;
+  readonly contentHash: string;
+  readonly source: string;
+  readonly about: string | null;
+  readonly reason: string;
+  readonly baseVersion: number | null;
+  readonly entries: readonly EntryDraft[];
+}
+
+export interface SavedPending {
+  readonly pending: PendingVersion;
+  /** False when the same content was already pending (nothing new stored). */
+  readonly created: boolean;
+  /** The older pending version this one replaced, if any. */
+  readonly replaced: PendingVersion | null;
 }
 
 export const REFRESH_OUTCOMES = ['accepted', 'unchanged', 'rejected'] as const;
@@ -75,6 +147,21 @@ export interface ListsRepo {
   recordRefreshAttempt(attempt: NewRefreshAttempt): Promise<RefreshAttempt>;
   /** Newest first. */
   refreshAttempts(listId: ListId, limit: number): Promise<RefreshAttempt[]>;
+  /**
+   * Keeps a version the drop check refused as the list's pending one. The same content already
+   * pending is kept as is; other content replaces the older pending version (superseded).
+   */
+  savePendingVersion(p: NewPendingVersion): Promise<SavedPending>;
+  /** The version of a list awaiting approval, if any. */
+  pendingVersion(listId: ListId): Promise<PendingVersion | null>;
+  /** Every version awaiting approval (of one list, or of all), by list. */
+  pendingVersions(listId?: ListId): Promise<PendingVersion[]>;
+  /** The entries of a pending version, ordered by entry uid. */
+  pendingEntries(pendingId: number): Promise<EntryDraft[]>;
+  /** Marks a list's pending version superseded (a newer download was accepted or is unchanged); returns how many. */
+  supersedePending(listId: ListId): Promise<number>;
+  /** The approval audit of a list (or of all lists), oldest first. */
+  listApprovals(listId?: ListId): Promise<ListApproval[]>;
 }
 
 /** Entries per INSERT … SELECT FROM unnest(…): one round trip per chunk. */
@@ -115,6 +202,106 @@ interface AttemptRow {
   version: number | null;
   entries_seen: number;
   rejected_lines: number;
+}
+
+interface PendingRow {
+  id: string;
+  list_id: string;
+  content_hash: string;
+  source: string;
+  about: string | null;
+  reason: string;
+  base_version: number | null;
+  entry_count: number;
+  fetched_at: Date;
+}
+
+interface ApprovalRow {
+  id: string;
+  list_id: string;
+  at: Date;
+  approved_by: string;
+  reason: string;
+  via: string;
+  pending_id: string | null;
+  from_version: number | null;
+  to_version: number;
+  content_hash: string;
+  entry_count: number;
+  added_count: number;
+  removed_count: number;
+  changed_count: number;
+}
+
+const PENDING_COLUMNS = 'id, list_id, content_hash, source, about, reason, base_version, entry_count, fetched_at';
+
+function toPending(r: PendingRow): PendingVersion {
+  return {
+    id: toSafeNumber(r.id, 'list_pending_versions.id'),
+    listId: r.list_id as ListId,
+    contentHash: r.content_hash,
+    source: r.source,
+    about: r.about,
+    reason: r.reason,
+    baseVersion: r.base_version,
+    entryCount: r.entry_count,
+    fetchedAt: toDate(r.fetched_at, 'list_pending_versions.fetched_at'),
+  };
+}
+
+function toApproval(r: ApprovalRow): ListApproval {
+  return {
+    id: toSafeNumber(r.id, 'list_approvals.id'),
+    listId: r.list_id as ListId,
+    at: toDate(r.at, 'list_approvals.at'),
+    approvedBy: r.approved_by,
+    reason: r.reason,
+    via: toEnum(r.via, APPROVAL_VIAS, 'list_approvals.via'),
+    pendingId: r.pending_id === null ? null : toSafeNumber(r.pending_id, 'list_approvals.pending_id'),
+    fromVersion: r.from_version,
+    toVersion: r.to_version,
+    contentHash: r.content_hash,
+    entryCount: r.entry_count,
+    addedCount: r.added_count,
+    removedCount: r.removed_count,
+    changedCount: r.changed_count,
+  };
+}
+
+/** A pending version's entries as stored (JSON of EntryDraft), checked field by field. */
+function toEntryDrafts(value: unknown, column: string): EntryDraft[] {
+  const raw: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  if (!Array.isArray(raw)) throw new StoreDataError(column, 'not an array');
+  return raw.map((item: unknown, i): EntryDraft => {
+    const at = `${column}[${i}]`;
+    if (typeof item !== 'object' || item === null) throw new StoreDataError(at, 'not an object');
+    const o = item as Record<string, unknown>;
+    const str = (k: string): string => {
+      const v = o[k];
+      if (typeof v !== 'string' || v === '') throw new StoreDataError(`${at}.${k}`, 'not a non-empty string');
+      return v;
+    };
+    const src = o['source'];
+    if (typeof src !== 'object' || src === null) throw new StoreDataError(`${at}.source`, 'not an object');
+    const s = src as Record<string, unknown>;
+    if (typeof s['file'] !== 'string') throw new StoreDataError(`${at}.source.file`, 'not a string');
+    const source: SourceLocation = {
+      file: s['file'],
+      ...(typeof s['line'] === 'number' ? { line: s['line'] } : {}),
+      ...(typeof s['element'] === 'string' ? { element: s['element'] } : {}),
+    };
+    const name = o['entityName'];
+    if (name !== null && typeof name !== 'string') throw new StoreDataError(`${at}.entityName`, 'not a string or null');
+    return {
+      entryUid: str('entryUid'),
+      address: str('address') as NormalisedAddress,
+      family: toEnum<AddressFamily>(o['family'], ADDRESS_FAMILIES, `${at}.family`),
+      ticker: str('ticker'),
+      entityName: name,
+      programs: toStringArray(o['programs'], `${at}.programs`),
+      source,
+    };
+  });
 }
 
 const SNAPSHOT_COLUMNS =
@@ -235,6 +422,42 @@ export function listsRepo(db: Db): ListsRepo {
           ],
         );
         await insertEntries(tx, s.listId, next, s.entries);
+        const approval = s.approval;
+        if (approval?.pendingId !== undefined) {
+          const approved = await tx.query<{ id: string }>(
+            `UPDATE list_pending_versions SET state = 'approved', resolved_at = now(), approved_version = $3
+             WHERE id = $1 AND list_id = $2 AND state = 'pending' RETURNING id`,
+            [approval.pendingId, s.listId, next],
+          );
+          if (!approved[0]) throw new PendingVersionNotFound(s.listId, approval.pendingId);
+        }
+        // A newer version is active: whatever waited for approval is out of date.
+        await tx.query(
+          `UPDATE list_pending_versions SET state = 'superseded', resolved_at = now()
+           WHERE list_id = $1 AND state = 'pending'`,
+          [s.listId],
+        );
+        if (approval) {
+          await tx.query(
+            `INSERT INTO list_approvals (list_id, approved_by, reason, via, pending_id, from_version, to_version,
+                                         content_hash, entry_count, added_count, removed_count, changed_count)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+            [
+              s.listId,
+              approval.by,
+              approval.reason,
+              approval.via,
+              approval.pendingId ?? null,
+              approval.fromVersion,
+              next,
+              s.contentHash,
+              s.entries.length,
+              approval.addedCount,
+              approval.removedCount,
+              approval.changedCount,
+            ],
+          );
+        }
         return next;
       });
     },
@@ -295,6 +518,78 @@ export function listsRepo(db: Db): ListsRepo {
         'insert refresh attempt',
       );
       return toAttempt(row);
+    },
+
+    async savePendingVersion(p) {
+      assertUniqueUids(p.listId, p.entries);
+      return db.transaction(async (tx) => {
+        await tx.query(`SELECT pg_advisory_xact_lock(hashtext('cordon.list:' || $1::text))`, [p.listId]);
+        const current = await tx.query<PendingRow>(
+          `SELECT ${PENDING_COLUMNS} FROM list_pending_versions WHERE list_id = $1 AND state = 'pending'`,
+          [p.listId],
+        );
+        const old = current[0] ? toPending(current[0]) : null;
+        if (old !== null && old.contentHash === p.contentHash) return { pending: old, created: false, replaced: null };
+        if (old !== null) {
+          await tx.query(
+            `UPDATE list_pending_versions SET state = 'superseded', resolved_at = now() WHERE id = $1`,
+            [old.id],
+          );
+        }
+        const row = one(
+          await tx.query<PendingRow>(
+            `INSERT INTO list_pending_versions (list_id, content_hash, source, about, reason, base_version, entry_count, entries)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)
+             RETURNING ${PENDING_COLUMNS}`,
+            [p.listId, p.contentHash, p.source, p.about, p.reason, p.baseVersion, p.entries.length, JSON.stringify(p.entries)],
+          ),
+          'insert pending list version',
+        );
+        return { pending: toPending(row), created: true, replaced: old };
+      });
+    },
+
+    async pendingVersion(listId) {
+      const rows = await db.query<PendingRow>(
+        `SELECT ${PENDING_COLUMNS} FROM list_pending_versions WHERE list_id = $1 AND state = 'pending'`,
+        [listId],
+      );
+      return rows[0] ? toPending(rows[0]) : null;
+    },
+
+    async pendingVersions(listId) {
+      const rows = await db.query<PendingRow>(
+        `SELECT ${PENDING_COLUMNS} FROM list_pending_versions
+         WHERE state = 'pending' AND ($1::text IS NULL OR list_id = $1) ORDER BY list_id`,
+        [listId ?? null],
+      );
+      return rows.map(toPending);
+    },
+
+    async pendingEntries(pendingId) {
+      const rows = await db.query<{ entries: unknown }>('SELECT entries FROM list_pending_versions WHERE id = $1', [pendingId]);
+      const row = rows[0];
+      if (!row) throw new StoreDataError('list_pending_versions.id', `no pending version #${pendingId}`);
+      return toEntryDrafts(row.entries, 'list_pending_versions.entries').sort((a, b) =>
+        a.entryUid < b.entryUid ? -1 : a.entryUid > b.entryUid ? 1 : 0,
+      );
+    },
+
+    async supersedePending(listId) {
+      const rows = await db.query<{ id: string }>(
+        `UPDATE list_pending_versions SET state = 'superseded', resolved_at = now()
+         WHERE list_id = $1 AND state = 'pending' RETURNING id`,
+        [listId],
+      );
+      return rows.length;
+    },
+
+    async listApprovals(listId) {
+      const rows = await db.query<ApprovalRow>(
+        `SELECT * FROM list_approvals WHERE $1::text IS NULL OR list_id = $1 ORDER BY id`,
+        [listId ?? null],
+      );
+      return rows.map(toApproval);
     },
 
     async refreshAttempts(listId, limit) {

@@ -83,7 +83,7 @@ describe('cordon lists with the two OFAC SDN CSV versions', () => {
     const shown = await cordon('lists', 'show');
     expect(shown.stdout).toMatch(/sdn .*v1, 97 entries[\s\S]*LAST REFRESH REFUSED/);
 
-    const v2 = await cordon('lists', 'import', 'sdn', SDN_CSV_MIXED, '--format', 'ofac-sdn-csv', '--allow-drop');
+    const v2 = await cordon('lists', 'import', 'sdn', SDN_CSV_MIXED, '--format', 'ofac-sdn-csv', '--allow-drop', '--by', 'A. Analyst', '--reason', 'a real new version');
     expect(v2.code).toBe(0);
     expect(v2.stdout).toContain('sdn: stored v2: 205 entries');
 

@@ -90,7 +90,7 @@ describe('list refresh keeps the last good snapshot when a source is bad', () =>
   it('stores a real new version with its diff, and reports an unchanged one as unchanged', async () => {
     const again = await refreshList(store.lists, log, request(SDN_CSV_2021));
     expect(again).toMatchObject({ outcome: 'unchanged', version: 1 });
-    const mixed = await refreshList(store.lists, log, request(SDN_CSV_MIXED, { allowDrop: true }));
+    const mixed = await refreshList(store.lists, log, request(SDN_CSV_MIXED, { allowDrop: true, approval: { by: 'A. Analyst', reason: 'a real new version' } }));
     expect(mixed.outcome).toBe('accepted');
     if (mixed.outcome !== 'accepted') return;
     expect(mixed.version).toBe(2);
