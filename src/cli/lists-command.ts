@@ -15,6 +15,7 @@ import {
   type Approver,
   type RefreshResult,
 } from '../sanctions/refresh-list.js';
+import { redactSourceUrl } from '../sanctions/source-url.js';
 import { PendingVersionNotFound, type Store } from '../store/index.js';
 import type { CliContext } from './context.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
@@ -144,7 +145,7 @@ export function registerLists(program: Command, context: () => CliContext, exit:
             version: snap?.version ?? null,
             entries: snap?.entryCount ?? 0,
             fetchedAt: snap?.fetchedAt ?? null,
-            source: snap?.source ?? cfg?.source ?? null,
+            source: snap?.source ?? (cfg === undefined ? null : redactSourceUrl(cfg.source)),
             lastAttempt: attempt ? { at: attempt.attemptedAt, outcome: attempt.outcome, reason: attempt.reason } : null,
             pending: pendings.has(lid) ? await pendingSummary(store, listId(lid)) : null,
           });
