@@ -5,17 +5,22 @@
  * size that failed; `npm run bench:lists` loads 1,000,000 and prints time and memory.
  */
 import { getAddress } from 'ethers';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { loadConfig } from '../../src/config/load.js';
 import { listId, type SanctionEntry } from '../../src/domain/sanction-entry.js';
+import { ListIndexCache } from '../../src/pipeline/list-index-cache.js';
 import { loadActiveLists } from '../../src/sanctions/active-lists.js';
 import { screenAddress } from '../../src/sanctions/screen-address.js';
 import type { Store } from '../../src/store/index.js';
+import { countingReads } from '../helpers/list-reads.js';
 import { openPostgresTestStore } from '../helpers/pg-schema.js';
 import { insertSyntheticSnapshot, syntheticEntry } from '../helpers/synthetic-list.js';
 
 const COUNT = 200_000;
 const BIG = listId('big-watchlist');
+const log = pino({ level: 'silent' });
 
 const asListed = (n: number): SanctionEntry => ({ ...syntheticEntry(n), listId: BIG, listVersion: 1 });
 
@@ -44,5 +49,16 @@ describe(`a list of ${COUNT.toLocaleString('en')} entries`, () => {
       expect(screenAddress(active.index, asListed(n).address).matches).toEqual([asListed(n)]);
     }
     expect(screenAddress(active.index, '0x0000000000000000000000000000000000000001').matches).toEqual([]);
+  });
+
+  it('nine screen jobs that find it at once share one read of the store', async () => {
+    const { config } = loadConfig({ env: {} });
+    const { lists, reads } = countingReads(store.lists);
+    const cache = new ListIndexCache(lists, config, log);
+    const loaded = await Promise.all(Array.from({ length: 9 }, () => cache.current()));
+    expect(reads).toEqual([`${BIG}@1`]);
+    for (const l of loaded) expect(l.index).toBe(loaded[0]?.index);
+    const evm = asListed(2_024);
+    expect(loaded[0]?.index.lookup({ family: 'evm', address: evm.address })).toEqual([evm]);
   });
 });
