@@ -10,7 +10,7 @@ export interface ActiveLists {
 }
 
 /** Rows per store read while a list version is indexed (a few megabytes of rows at a time). */
-export const ENTRY_PAGE_SIZE = 50_000;
+export const ENTRY_PAGE_SIZE = 10_000;
 
 /** Thrown when a list version's entries could not be read from the store. */
 export class ListIndexLoadFailed extends Error {

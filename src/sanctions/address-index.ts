@@ -6,8 +6,8 @@
  * and tables of the strings that repeat: tickers, names, programs, files), with one map per
  * address family from the normalised address to the entry's position. An entry becomes a
  * `SanctionEntry` object only when a lookup finds it, field for field what the store holds.
- * About 50 bytes an entry besides its address string (a plain object per entry took 500+), so
- * a 1,000,000-entry list fits in a few hundred megabytes (bench/list-load.ts).
+ * About 160 bytes an entry, its address string included (an object per entry with its own
+ * strings took several times that): 162 MB of heap for 1,000,000 entries (bench/list-load.ts).
  *
  * An entry uid that ends in its own `<TICKER>:<address>` (the uids of OFAC's lists, plain lists
  * and custom lists without ids) is kept as its prefix (`sdn:27307:`, or empty), shared.
@@ -24,20 +24,27 @@ const FAMILY_NUMBER = new Map<AddressFamily, number>(ADDRESS_FAMILIES.map((f, i)
 class Table<T> {
   readonly values: T[] = [];
   #ids = new Map<string, number>();
+  /** The last key asked for: neighbouring entries often share a name, a ticker, a file. */
+  #lastKey: string | undefined;
+  #lastId = NONE;
 
   id(key: string, value: T): number {
+    if (key === this.#lastKey) return this.#lastId;
     let id = this.#ids.get(key);
     if (id === undefined) {
       id = this.values.length;
       this.values.push(value);
       this.#ids.set(key, id);
     }
+    this.#lastKey = key;
+    this.#lastId = id;
     return id;
   }
 
   /** The values, once no more are added (the lookup map is dropped). */
   seal(): readonly T[] {
     this.#ids = new Map();
+    this.#lastKey = undefined;
     return this.values;
   }
 }
@@ -198,7 +205,7 @@ export class SnapshotIndexBuilder {
   #entities = new Table<string>();
   #programSets = new Table<readonly string[]>();
   #files = new Table<string>();
-  #elements = new Table<string>();
+  #elements: string[] = [];
   #byFamily: (Map<string, number> | undefined)[] = [];
   /** Per family: address → the last entry of its chain, for addresses with several entries. */
   #last = new Map<string, number>();
@@ -245,7 +252,8 @@ export class SnapshotIndexBuilder {
     this.#programs.set(i, this.#programSets.id(JSON.stringify(e.programs), [...e.programs]));
     this.#file.set(i, this.#files.id(e.source.file, e.source.file));
     this.#line.set(i, e.source.line ?? NONE);
-    this.#element.set(i, e.source.element === undefined ? NONE : this.#elements.id(e.source.element, e.source.element));
+    if (e.source.element === undefined) this.#element.set(i, NONE);
+    else this.#element.set(i, this.#elements.push(e.source.element) - 1);
     this.#next.set(i, NONE);
 
     const byAddress = (this.#byFamily[f] ??= new Map<string, number>());
@@ -282,7 +290,7 @@ export class SnapshotIndexBuilder {
       files: this.#files.seal(),
       line: this.#line.trim(n),
       element: this.#element.trim(n),
-      elements: this.#elements.seal(),
+      elements: this.#elements,
       next: this.#next.trim(n),
       byFamily: this.#byFamily,
     });
