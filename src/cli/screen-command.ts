@@ -182,10 +182,11 @@ function collectInputs(args: readonly string[], file: string | undefined): Scree
   if (stdinUses > 1) throw new CliError('screen: standard input can be read once; give "-" once (as an argument or as --file -)', EXIT.usage);
   const out: ScreenInput[] = [];
   args.forEach((arg, i) => {
-    if (arg === STDIN) out.push(...readAddressFile(STDIN));
+    if (arg === STDIN) for (const input of readAddressFile(STDIN)) out.push(input);
     else out.push({ text: arg, from: `argument ${i + 1}` });
   });
-  if (file !== undefined) out.push(...readAddressFile(file));
+  // One push per line: a spread of a file of millions of addresses would overflow the stack.
+  if (file !== undefined) for (const input of readAddressFile(file)) out.push(input);
   return out;
 }
 

@@ -42,6 +42,8 @@ export interface SnapshotStore {
   latestSnapshot(listId: ListId): Promise<SnapshotInfo | null>;
   listSnapshots(listId?: ListId): Promise<SnapshotInfo[]>;
   snapshotEntries(listId: ListId, version: number): Promise<SanctionEntry[]>;
+  /** At most `page.limit` entries ordered by entry uid, after the uid `page.after` when given. */
+  snapshotEntriesPage(listId: ListId, version: number, page: { readonly limit: number; readonly after?: string }): Promise<SanctionEntry[]>;
   insertSnapshot(snapshot: {
     listId: ListId;
     contentHash: string;

@@ -144,6 +144,12 @@ export interface ListsRepo {
   listSnapshots(listId?: ListId): Promise<ListSnapshot[]>;
   /** The entries of a snapshot, ordered by entry uid. */
   snapshotEntries(listId: ListId, version: number): Promise<SanctionEntry[]>;
+  /**
+   * A page of a snapshot's entries, ordered by entry uid: at most `page.limit`, those after the
+   * uid `page.after` when given. One primary-key range scan, so a reader takes a list of
+   * millions a page at a time and never holds more than a page of rows.
+   */
+  snapshotEntriesPage(listId: ListId, version: number, page: EntryPage): Promise<SanctionEntry[]>;
   recordRefreshAttempt(attempt: NewRefreshAttempt): Promise<RefreshAttempt>;
   /** Newest first. */
   refreshAttempts(listId: ListId, limit: number): Promise<RefreshAttempt[]>;
@@ -162,6 +168,13 @@ export interface ListsRepo {
   supersedePending(listId: ListId): Promise<number>;
   /** The approval audit of a list (or of all lists), oldest first. */
   listApprovals(listId?: ListId): Promise<ListApproval[]>;
+}
+
+/** Which entries of a snapshot `snapshotEntriesPage` returns. */
+export interface EntryPage {
+  readonly limit: number;
+  /** The last entry uid already read. */
+  readonly after?: string;
 }
 
 /** Entries per INSERT … SELECT FROM unnest(…): one round trip per chunk. */
@@ -494,6 +507,24 @@ export function listsRepo(db: Db): ListsRepo {
          FROM list_entries WHERE list_id = $1 AND version = $2 ORDER BY entry_uid`,
         [listId, version],
       );
+      return rows.map(toEntry);
+    },
+
+    async snapshotEntriesPage(listId, version, page) {
+      const columns = `list_id, version, entry_uid, family, address, ticker, entity_name, programs,
+                source_file, source_line, source_element`;
+      const rows =
+        page.after === undefined
+          ? await db.query<EntryRow>(
+              `SELECT ${columns} FROM list_entries WHERE list_id = $1 AND version = $2
+               ORDER BY entry_uid LIMIT $3`,
+              [listId, version, page.limit],
+            )
+          : await db.query<EntryRow>(
+              `SELECT ${columns} FROM list_entries WHERE list_id = $1 AND version = $2 AND entry_uid > $3
+               ORDER BY entry_uid LIMIT $4`,
+              [listId, version, page.after, page.limit],
+            );
       return rows.map(toEntry);
     },
 
