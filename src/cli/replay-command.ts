@@ -4,6 +4,7 @@ import { NoEndpointOnChain } from '../chains/rpc/chain-identity.js';
 import { createMetrics } from '../pipeline/metrics.js';
 import { enqueueReplay, ReplayFailed, waitForReplay, waitForRunAlerts, type AlertsLeft, type ReplayProgress } from '../pipeline/replay.js';
 import { PinnedListMissing } from '../pipeline/job-errors.js';
+import { createChainSources, identifyChainSources } from '../pipeline/chain-sources.js';
 import { startPipeline } from '../pipeline/service.js';
 import type { CliContext } from './context.js';
 import { ensureListsForWorkers } from './ensure-lists.js';
@@ -94,17 +95,34 @@ export function registerReplay(program: Command, context: () => CliContext, exit
       const from = blockNumber('--from', opts.from);
       const to = blockNumber('--to', opts.to);
       const listVersions = opts.lists ? parseListVersions(opts.lists) : undefined;
-      const store = await ctx.store();
-      // Before any worker starts: a job must not meet a store without the lists it screens with.
-      if (listVersions) await checkPinnedVersions(ctx, listVersions);
-      else await ensureListsForWorkers(ctx, { complete: true });
-      const pipeline = await startPipeline({
-        config: ctx.config,
-        store,
-        log: ctx.log,
-        metrics: createMetrics({ defaultMetrics: false }),
-        stages: opts.workers ? ['extract', 'screen', 'act'] : [],
-      });
+      // The chain first: a node on another chain fails the replay before lists are loaded. Only
+      // the replayed chain is read: another chain's node being down is no reason to fail.
+      const sources = createChainSources(ctx.config.chains.filter((c) => c.id === opts.chain), ctx.log);
+      try {
+        await identifyChainSources(sources);
+      } catch (err) {
+        await Promise.all([...sources.values()].map((s) => s.close().catch(() => undefined)));
+        if (err instanceof NoEndpointOnChain) throw new CliError(err.message, EXIT.failed);
+        throw err;
+      }
+      let pipeline: Awaited<ReturnType<typeof startPipeline>>;
+      try {
+        const store = await ctx.store();
+        // Before any worker starts: a job must not meet a store without the lists it screens with.
+        if (listVersions) await checkPinnedVersions(ctx, listVersions);
+        else await ensureListsForWorkers(ctx, { complete: true });
+        pipeline = await startPipeline({
+          config: ctx.config,
+          store,
+          log: ctx.log,
+          metrics: createMetrics({ defaultMetrics: false }),
+          stages: opts.workers ? ['extract', 'screen', 'act'] : [],
+          sources,
+        });
+      } catch (err) {
+        await Promise.all([...sources.values()].map((s) => s.close().catch(() => undefined)));
+        throw err;
+      }
       try {
         let runId: string;
         try {

@@ -6,6 +6,7 @@ import { checkConfiguredToken } from '../http/auth.js';
 import { jobId } from '../pipeline/jobs.js';
 import { createMetrics } from '../pipeline/metrics.js';
 import { parseStages, STAGES, type Stage } from '../pipeline/queue-names.js';
+import { createChainSources, identifyChainSources } from '../pipeline/chain-sources.js';
 import { startPipeline } from '../pipeline/service.js';
 import { startListRefresher } from '../sanctions/list-refresher.js';
 import { pendingVersionAlert } from '../sanctions/refresh-list.js';
@@ -67,12 +68,16 @@ async function start(ctx: CliContext, opts: { only?: string }, signals: Shutdown
       throw new CliError((err as Error).message, EXIT.usage);
     }
   }
+  // The chains next: a node on another chain fails the start before lists are loaded.
+  const sources = createChainSources(ctx.config.chains, ctx.log);
+  started.push({ what: 'chain sources', stop: async () => void (await Promise.all([...sources.values()].map((s) => s.close().catch(() => undefined)))) });
+  if (stages.includes('follow') || stages.includes('extract')) await identifyChainSources(sources);
   const store = await ctx.store();
   // Screen workers must not start on a store without lists: they would fail every block.
   if (stages.includes('screen')) await ensureListsForWorkers(ctx, { complete: false });
   if (signals.requested()) return;
   const metrics = createMetrics();
-  const pipeline = await startPipeline({ config: ctx.config, store, log: ctx.log, metrics, stages });
+  const pipeline = await startPipeline({ config: ctx.config, store, log: ctx.log, metrics, stages, sources });
   started.push({ what: 'pipeline', stop: () => pipeline.stop() });
   const { queues } = pipeline.ctx;
   const queueAlert = (alert: Alert) => queues.act.add('alert', { kind: 'alert', alert }, { jobId: jobId('alert', alert.dedupKey) });
