@@ -13,6 +13,7 @@ import { migration008 } from './migrations/008-hold-asset-units.js';
 import { migration009 } from './migrations/009-bnb-beacon-family.js';
 import { migration010 } from './migrations/010-handed-blocks.js';
 import { migration011 } from './migrations/011-hold-revisions.js';
+import { migration012 } from './migrations/012-attributed-transfers.js';
 
 export interface Migration {
   /** 1, 2, 3 … without gaps; applied in this order. */
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration009,
   migration010,
   migration011,
+  migration012,
 ];
 
 export interface AppliedMigration {
