@@ -23,6 +23,7 @@ export const CORDON_ACTOR = 'cordon';
 
 export interface StoredHold extends NewHold {
   readonly id: number;
+  readonly retroactive: boolean;
   readonly state: HoldState;
   readonly createdAt: Date;
   readonly updatedAt: Date;
@@ -180,6 +181,7 @@ interface HoldRow {
   hook_revision: number;
   hook_delivered_at: Date | null;
   hook_next_attempt_at: Date | null;
+  retroactive: boolean;
 }
 
 interface HookAttemptRow {
@@ -224,6 +226,7 @@ function toHold(r: HoldRow): StoredHold {
     blockNumber: toBigInt(r.block_number, 'holds.block_number'),
     blockHash: r.block_hash,
     confirmations: r.confirmations,
+    retroactive: r.retroactive,
     state: toEnum(r.state, HOLD_STATES, 'holds.state'),
     createdAt: toDate(r.created_at, 'holds.created_at'),
     updatedAt: toDate(r.updated_at, 'holds.updated_at'),
@@ -297,9 +300,10 @@ export function holdsRepo(db: Db): HoldsRepo {
         const inserted = await tx.query<HoldRow>(
           `INSERT INTO holds (hold_key, account_id, chain, txid, transfer_id, direction, counterparty,
                               list_id, list_version, entry_uid, entity_name, programs, amount, asset,
-                              block_number, block_hash, confirmations, asset_symbol, asset_decimals, list_authority)
+                              block_number, block_hash, confirmations, asset_symbol, asset_decimals, list_authority,
+                              retroactive, retro_version)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::numeric, $14,
-                   $15::bigint, $16, $17, $18, $19, $20)
+                   $15::bigint, $16, $17, $18, $19, $20, $21, $22::int)
            ON CONFLICT (hold_key) DO NOTHING
            RETURNING *`,
           [
@@ -323,6 +327,8 @@ export function holdsRepo(db: Db): HoldsRepo {
             h.units?.symbol ?? null,
             h.units?.decimals ?? null,
             h.authority,
+            h.retroactive === true,
+            h.retroactive === true ? h.listVersion : null,
           ],
         );
         const created = inserted[0];
@@ -334,7 +340,10 @@ export function holdsRepo(db: Db): HoldsRepo {
             null,
             'open',
             CORDON_ACTOR,
-            reason ?? `${h.counterparty} is ${h.listId} v${h.listVersion} entry ${h.entryUid}`,
+            reason ??
+              (h.retroactive === true
+                ? `${h.counterparty} is ${h.listId} v${h.listVersion} entry ${h.entryUid}, added by v${h.listVersion} after the transfer: raised retroactively`
+                : `${h.counterparty} is ${h.listId} v${h.listVersion} entry ${h.entryUid}`),
           );
           return { hold, created: true };
         }
