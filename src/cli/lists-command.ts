@@ -6,6 +6,7 @@ import { refreshList, type RefreshResult } from '../sanctions/refresh-list.js';
 import type { CliContext } from './context.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { refreshRequestFor } from './list-requests.js';
+import { rescreenFromCli } from './list-retro.js';
 import { registerListsCompact } from './lists-compact-command.js';
 import { storeForLocalWrite } from './service-api.js';
 
@@ -33,7 +34,9 @@ export function registerLists(program: Command, context: () => CliContext, exit:
       for (const list of chosen) {
         const result = await refreshList(store.lists, ctx.log, refreshRequestFor(list, { allowDrop: opts.allowDrop ?? false }));
         process.stdout.write(formatRefresh(result));
-        refused ||= result.outcome === 'rejected';
+        const retro = await rescreenFromCli(ctx, store, result);
+        process.stdout.write(retro.line);
+        refused ||= result.outcome === 'rejected' || !retro.ok;
       }
       if (refused) exit(EXIT.failed);
     });
@@ -59,6 +62,9 @@ export function registerLists(program: Command, context: () => CliContext, exit:
       const store = await storeForLocalWrite(ctx, WHILE_RUNNING);
       const result = await refreshList(store.lists, ctx.log, refreshRequestFor(list, { source, allowDrop: opts.allowDrop ?? false }));
       process.stdout.write(formatRefresh(result));
+      const retro = await rescreenFromCli(ctx, store, result);
+      process.stdout.write(retro.line);
+      if (!retro.ok) exit(EXIT.failed);
       if (!ctx.listConfig(id)) {
         process.stdout.write(`note: list ${id} is not in the config: it is screened, but raises no hold until configured with a policy\n`);
       }

@@ -5,6 +5,7 @@ import { checkConfiguredToken } from '../http/auth.js';
 import { jobId } from '../pipeline/jobs.js';
 import { createMetrics } from '../pipeline/metrics.js';
 import { parseStages, STAGES, type Stage } from '../pipeline/queue-names.js';
+import { rescreenAfterRefresh, retroDepsOf } from '../pipeline/retro-screen.js';
 import { startPipeline } from '../pipeline/service.js';
 import { startListRefresher } from '../sanctions/list-refresher.js';
 import type { CliContext } from './context.js';
@@ -81,6 +82,8 @@ async function start(ctx: CliContext, opts: { only?: string }, signals: Shutdown
       ctx.log.child({ component: 'sanctions' }),
       ctx.config.lists.map((list) => ({ request: refreshRequestFor(list), everyMs: list.refresh })),
       (result) => {
+        // A version that adds entries re-screens past transfers (retroactive holds, alerts).
+        if (result.outcome === 'accepted') void rescreenAfterRefresh(retroDepsOf(pipeline.ctx), result);
         if (result.outcome !== 'rejected') return;
         const alert = listRefreshRefusedAlert(
           { listId: result.listId, keptVersion: result.keptVersion, reason: result.reason, contentHash: null },
