@@ -20,6 +20,7 @@ import { PendingVersionNotFound, type Store } from '../store/index.js';
 import type { CliContext } from './context.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { refreshRequestFor } from './list-requests.js';
+import { rescreenFromCli } from './list-retro.js';
 import { registerListsCompact } from './lists-compact-command.js';
 import { storeForLocalWrite, storeOrService } from './service-api.js';
 
@@ -78,7 +79,9 @@ export function registerLists(program: Command, context: () => CliContext, exit:
         );
         process.stdout.write(formatRefresh(result));
         await afterRefresh(ctx, store, result);
-        refused ||= result.outcome === 'rejected';
+        const retro = await rescreenFromCli(ctx, store, result);
+        process.stdout.write(retro.line);
+        refused ||= result.outcome === 'rejected' || !retro.ok;
       }
       if (refused) exit(EXIT.failed);
     });
@@ -112,6 +115,9 @@ export function registerLists(program: Command, context: () => CliContext, exit:
       );
       process.stdout.write(formatRefresh(result));
       await afterRefresh(ctx, store, result);
+      const retro = await rescreenFromCli(ctx, store, result);
+      process.stdout.write(retro.line);
+      if (!retro.ok) exit(EXIT.failed);
       if (!ctx.listConfig(id)) {
         process.stdout.write(`note: list ${id} is not in the config: it is screened, but raises no hold until configured with a policy\n`);
       }

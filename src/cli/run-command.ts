@@ -7,6 +7,7 @@ import { jobId } from '../pipeline/jobs.js';
 import { createMetrics } from '../pipeline/metrics.js';
 import { parseStages, STAGES, type Stage } from '../pipeline/queue-names.js';
 import { createChainSources, identifyChainSources } from '../pipeline/chain-sources.js';
+import { rescreenAfterRefresh, retroDepsOf } from '../pipeline/retro-screen.js';
 import { startPipeline } from '../pipeline/service.js';
 import { startListRefresher } from '../sanctions/list-refresher.js';
 import { pendingVersionAlert } from '../sanctions/refresh-list.js';
@@ -89,6 +90,8 @@ async function start(ctx: CliContext, opts: { only?: string }, signals: Shutdown
       ctx.log.child({ component: 'sanctions' }),
       ctx.config.lists.map((list) => ({ request: refreshRequestFor(list), everyMs: list.refresh })),
       async (result) => {
+        // A version that adds entries re-screens past transfers (retroactive holds, alerts).
+        if (result.outcome === 'accepted') void rescreenAfterRefresh(retroDepsOf(pipeline.ctx), result);
         if (result.outcome === 'accepted' && result.previousVersion !== null) {
           // After the new version committed: every hold citing what it removes or changes hears of it.
           await afterListActivation(

@@ -62,6 +62,11 @@ export const listConfigSchema = z.strictObject({
    * larger one is refused. Unset: 512 MiB (DEFAULT_MAX_BYTES in sanctions/download.ts).
    */
   maxBytes: byteSize.optional(),
+  /**
+   * When a version of this list adds entries, past transfers with those addresses from blocks
+   * this recent are re-screened (retroactive holds). Unset: `pipeline.retroLookback`.
+   */
+  retroLookback: duration.optional(),
 });
 
 const storeSchema = z.discriminatedUnion('driver', [
@@ -219,6 +224,11 @@ const pipelineSchema = z.strictObject({
   failedJobsAlertAt: z.number().int().min(1).default(1),
   /** How long `cordon run` lets work in flight finish after SIGTERM before it exits anyway. */
   shutdownTimeout: duration.default(30_000),
+  /**
+   * How far back (by block time) a list version's added entries re-screen the deposits and
+   * withdrawals Cordon has attributed; a list's own `retroLookback` overrides it.
+   */
+  retroLookback: duration.default(365 * 86_400_000),
 });
 
 export const configSchema = z.strictObject({
@@ -256,6 +266,7 @@ export const configSchema = z.strictObject({
     lockDuration: 30_000,
     failedJobsAlertAt: 1,
     shutdownTimeout: 30_000,
+    retroLookback: 365 * 86_400_000,
   }),
   exchangeHook: z
     .strictObject({

@@ -173,7 +173,15 @@ export interface NewHold {
   readonly blockNumber: bigint;
   readonly blockHash: string;
   readonly confirmations: number;
+  /**
+   * Raised by re-screening past transfers when a list version added the entry (not when the
+   * transfer was first screened): `listVersion` is that version. Absent: false.
+   */
+  readonly retroactive?: boolean;
 }
+
+/** How a hold came to be raised: while screening the transfer, or when a later list version listed its counterparty. */
+export type HoldBasis = { readonly retroactive: false } | { readonly retroactive: true };
 
 /** A match that must not raise a hold: the caller alerts instead. */
 export class NotAHoldMatch extends Error {
@@ -197,11 +205,13 @@ const NO_HOLD_WHY: Readonly<Record<NoHoldReason, string>> = {
 
 /**
  * The hold a match raises, keyed on its payment (one hold per account, payment and entry).
+ * `basis.retroactive`: raised when the entry's list version activated, citing that version
+ * (`match.entry.listVersion`); the key is the same, so a hold raised either way is raised once.
  * Throws `NotAHoldMatch` for an `alert` list, a transfer without an account, or one that moves
  * no value (`decideMatch`): those alert or are ignored, never held. A hold threshold is the
  * caller's to apply before (it alerts instead).
  */
-export function holdFromMatch(match: Match, confirmations: number): NewHold {
+export function holdFromMatch(match: Match, confirmations: number, basis: HoldBasis = { retroactive: false }): NewHold {
   const t = match.transfer;
   const id = paymentId(t);
   const outcome = decideMatch(match);
@@ -230,5 +240,6 @@ export function holdFromMatch(match: Match, confirmations: number): NewHold {
     blockNumber: t.blockNumber,
     blockHash: t.blockHash,
     confirmations,
+    ...(basis.retroactive ? { retroactive: true } : {}),
   };
 }

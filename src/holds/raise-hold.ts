@@ -1,4 +1,4 @@
-import { holdFromMatch } from '../domain/hold.js';
+import { holdFromMatch, type HoldBasis } from '../domain/hold.js';
 import type { Match } from '../domain/match.js';
 import type { BlocksRepo } from '../store/blocks-repo.js';
 import { HoldStateConflict } from '../store/errors.js';
@@ -25,8 +25,8 @@ export interface RaisedHold {
  * The caller passes matches from canonical blocks only. Throws `NotAHoldMatch` for an `alert`
  * list or a transfer no account owns: those are routed to on-call alerts, not here.
  */
-export async function raiseHold(repo: HoldsRepo, match: Match, confirmations: number): Promise<RaisedHold> {
-  const draft = holdFromMatch(match, confirmations);
+export async function raiseHold(repo: HoldsRepo, match: Match, confirmations: number, basis?: HoldBasis): Promise<RaisedHold> {
+  const draft = holdFromMatch(match, confirmations, basis);
   const { hold, created } = await repo.insertHoldIfAbsent(draft);
   if (created || hold.state !== 'orphaned') return { hold, created, reopened: false };
   const reopened = await reopenHold(repo, hold.id, {
@@ -61,13 +61,14 @@ export async function raiseHoldInCanonicalBlock(
   repos: { readonly holds: HoldsRepo; readonly blocks: BlocksRepo },
   match: Match,
   confirmations: number,
+  basis?: HoldBasis,
 ): Promise<CanonicalRaise> {
   const { chain, blockHash } = match.transfer;
   if (await repos.blocks.isOrphaned(chain, blockHash)) {
     const existing = await repos.holds.getHold(holdFromMatch(match, confirmations).holdKey);
     return { hold: existing, created: false, reopened: false, blockOrphaned: true, moved: false };
   }
-  const raised = await raiseHold(repos.holds, match, confirmations);
+  const raised = await raiseHold(repos.holds, match, confirmations, basis);
   if (raised.created && (await repos.blocks.isOrphaned(chain, blockHash))) {
     const [orphaned] = await orphanHoldsInBlock(repos.holds, chain, blockHash, orphanReason(match.transfer.blockNumber, blockHash));
     return { hold: orphaned?.hold ?? raised.hold, created: true, reopened: false, blockOrphaned: true, moved: false };
@@ -85,7 +86,7 @@ export async function raiseHoldInCanonicalBlock(
     } catch (err) {
       // Another worker moved or orphaned it first; raising again settles it.
       if (!(err instanceof HoldStateConflict)) throw err;
-      return { ...(await raiseHold(repos.holds, match, confirmations)), blockOrphaned: false, moved: false };
+      return { ...(await raiseHold(repos.holds, match, confirmations, basis)), blockOrphaned: false, moved: false };
     }
   }
   return { ...raised, blockOrphaned: false, moved: false };

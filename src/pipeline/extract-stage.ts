@@ -3,7 +3,7 @@ import { exchangeTransfers, isBitcoinChainSource, outputsPaying, type BitcoinCha
 import type { ChainSource, TransferScope } from '../chains/chain-source.js';
 import type { NormalisedAddress } from '../domain/address.js';
 import type { BlockRef } from '../domain/block.js';
-import { transferId, type Transfer } from '../domain/transfer.js';
+import type { Transfer } from '../domain/transfer.js';
 import type { PipelineContext } from './context.js';
 import { sourceOf } from './context.js';
 import { failFastOnPermanent } from './permanent-errors.js';
@@ -138,16 +138,13 @@ async function handOn(ctx: PipelineContext, chain: string, block: BlockRef, all:
     exchangeAddress: attribution.exchangeAddress,
     counterparties: attribution.counterparties,
   }));
-  for (const { transfer } of attributed) {
-    ctx.metrics.transfers.inc({ chain, kind: transfer.kind });
-    await ctx.store.transfers.markTransferSeen({
-      chain,
-      transferId: transferId(transfer),
-      blockNumber: transfer.blockNumber,
-      blockHash: transfer.blockHash,
-      txid: transfer.txHash,
-    });
-  }
+  for (const { transfer } of attributed) ctx.metrics.transfers.inc({ chain, kind: transfer.kind });
+  // Kept for retroactive screening (retro-screen.ts): one write per block, before the block is
+  // handed on, so a list version activated later finds every transfer screened before it.
+  await ctx.store.transfers.recordAttributed(
+    block,
+    attributed.map(({ transfer, attribution }) => ({ transfer, ...attribution })),
+  );
   if (items.length === 0) {
     if (run) await ctx.progress.blockDone(run.runId, block.hash);
     // A live block with nothing touching the exchange: every stage is through with it.

@@ -31,6 +31,7 @@ export type HoldBasis = (typeof HOLD_BASES)[number];
 
 export interface StoredHold extends NewHold {
   readonly id: number;
+  readonly retroactive: boolean;
   readonly state: HoldState;
   readonly basis: HoldBasis;
   /** The list version that withdrew or changed the basis; null while in force as raised. */
@@ -230,6 +231,7 @@ interface HoldRow {
   hook_next_attempt_at: Date | null;
   basis: string;
   basis_version: number | null;
+  retroactive: boolean;
 }
 
 interface BasisEventRow {
@@ -306,6 +308,7 @@ function toHold(r: HoldRow): StoredHold {
     blockNumber: toBigInt(r.block_number, 'holds.block_number'),
     blockHash: r.block_hash,
     confirmations: r.confirmations,
+    retroactive: r.retroactive,
     state: toEnum(r.state, HOLD_STATES, 'holds.state'),
     basis: toEnum(r.basis, HOLD_BASES, 'holds.basis'),
     basisVersion: r.basis_version,
@@ -381,9 +384,10 @@ export function holdsRepo(db: Db): HoldsRepo {
         const inserted = await tx.query<HoldRow>(
           `INSERT INTO holds (hold_key, account_id, chain, txid, transfer_id, direction, counterparty,
                               list_id, list_version, entry_uid, entity_name, programs, amount, asset,
-                              block_number, block_hash, confirmations, asset_symbol, asset_decimals, list_authority)
+                              block_number, block_hash, confirmations, asset_symbol, asset_decimals, list_authority,
+                              retroactive, retro_version)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::numeric, $14,
-                   $15::bigint, $16, $17, $18, $19, $20)
+                   $15::bigint, $16, $17, $18, $19, $20, $21, $22::int)
            ON CONFLICT (hold_key) DO NOTHING
            RETURNING *`,
           [
@@ -407,6 +411,8 @@ export function holdsRepo(db: Db): HoldsRepo {
             h.units?.symbol ?? null,
             h.units?.decimals ?? null,
             h.authority,
+            h.retroactive === true,
+            h.retroactive === true ? h.listVersion : null,
           ],
         );
         const created = inserted[0];
@@ -418,7 +424,10 @@ export function holdsRepo(db: Db): HoldsRepo {
             null,
             'open',
             CORDON_ACTOR,
-            reason ?? `${h.counterparty} is ${h.listId} v${h.listVersion} entry ${h.entryUid}`,
+            reason ??
+              (h.retroactive === true
+                ? `${h.counterparty} is ${h.listId} v${h.listVersion} entry ${h.entryUid}, added by v${h.listVersion} after the transfer: raised retroactively`
+                : `${h.counterparty} is ${h.listId} v${h.listVersion} entry ${h.entryUid}`),
           );
           return { hold, created: true };
         }

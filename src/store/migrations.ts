@@ -14,6 +14,7 @@ import { migration009 } from './migrations/009-bnb-beacon-family.js';
 import { migration010 } from './migrations/010-handed-blocks.js';
 import { migration011 } from './migrations/011-hold-revisions.js';
 import { migration012 } from './migrations/012-list-approvals.js';
+import { migration013 } from './migrations/013-attributed-transfers.js';
 
 export interface Migration {
   /** 1, 2, 3 … without gaps; applied in this order. */
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration010,
   migration011,
   migration012,
+  migration013,
 ];
 
 export interface AppliedMigration {

@@ -1,4 +1,10 @@
+import type { NormalisedAddress } from '../domain/address.js';
+import type { BlockHash } from '../domain/block.js';
+import type { Direction } from '../domain/match.js';
+import type { Asset, Transfer, TransferKind } from '../domain/transfer.js';
+import { transferId } from '../domain/transfer.js';
 import type { Db } from './db.js';
+import { toBigInt, toDate, toEnum } from './convert.js';
 
 export interface SeenTransfer {
   readonly chain: string;
@@ -8,9 +14,95 @@ export interface SeenTransfer {
   readonly txid: string;
 }
 
+/** A deposit or withdrawal as the extract stage attributed it, kept for retroactive screening. */
+export interface AttributedRecord {
+  readonly transfer: Transfer;
+  readonly direction: Direction;
+  readonly accountId: string | null;
+  readonly exchangeAddress: string;
+  /** Normalised, as screened: one stored row per counterparty. */
+  readonly counterparties: readonly string[];
+}
+
+/** One stored row: a transfer and one of its counterparties. */
+export interface StoredAttributedTransfer {
+  readonly transfer: Transfer;
+  readonly blockTime: Date;
+  readonly direction: Direction;
+  readonly accountId: string | null;
+  readonly exchangeAddress: NormalisedAddress;
+  readonly counterparty: NormalisedAddress;
+}
+
+export interface AttributedLookup {
+  /** Normalised counterparties (one index probe each). */
+  readonly counterparties: readonly string[];
+  /** Only rows on these chains (those of the entries' address family). */
+  readonly chains: readonly string[];
+  /** Only rows of blocks at or after this time. */
+  readonly since: Date;
+}
+
 export interface TransfersRepo {
   /** Records a transfer as seen; true the first time, false on every repeat (replay, retry). */
   markTransferSeen(transfer: SeenTransfer): Promise<boolean>;
+  /**
+   * Records a block's attributed transfers: each as seen, and one `attributed_transfers` row
+   * per counterparty, in one statement however many transfers the block has. Idempotent: a
+   * retried or replayed block adds nothing. Returns how many transfers were new.
+   */
+  recordAttributed(block: { readonly timestamp: number }, records: readonly AttributedRecord[]): Promise<number>;
+  /** Stored transfers with one of `counterparties` as counterparty, oldest block first. */
+  attributedWith(lookup: AttributedLookup): Promise<StoredAttributedTransfer[]>;
+}
+
+const KINDS: readonly TransferKind[] = ['native', 'erc20', 'internal', 'call', 'utxo'];
+const DIRECTIONS: readonly Direction[] = ['deposit', 'withdrawal'];
+
+interface AttributedRow {
+  chain: string;
+  counterparty: string;
+  block_time: Date;
+  block_number: string;
+  block_hash: string;
+  txid: string;
+  position: string;
+  payment: string | null;
+  kind: string;
+  asset: string;
+  amount: string;
+  from_address: string;
+  to_address: string | null;
+  tx_from: string;
+  direction: string;
+  account_id: string | null;
+  exchange_address: string;
+}
+
+function toStored(r: AttributedRow): StoredAttributedTransfer {
+  const asset: Asset = r.asset === 'native' ? { kind: 'native' } : { kind: 'token', contract: r.asset as NormalisedAddress };
+  const transfer: Transfer = {
+    chain: r.chain,
+    blockNumber: toBigInt(r.block_number, 'attributed_transfers.block_number'),
+    blockHash: r.block_hash as BlockHash,
+    txHash: r.txid,
+    position: r.position,
+    kind: toEnum(r.kind, KINDS, 'attributed_transfers.kind'),
+    asset,
+    from: r.from_address as NormalisedAddress,
+    to: r.to_address as NormalisedAddress | null,
+    amount: toBigInt(r.amount, 'attributed_transfers.amount'),
+    txFrom: r.tx_from as NormalisedAddress,
+    ...(r.payment === null ? {} : { payment: r.payment }),
+  };
+  return {
+    transfer,
+    blockTime: toDate(r.block_time, 'attributed_transfers.block_time'),
+    direction: toEnum(r.direction, DIRECTIONS, 'attributed_transfers.direction'),
+    accountId: r.account_id,
+    exchangeAddress: r.exchange_address as NormalisedAddress,
+    counterparty: r.counterparty as NormalisedAddress,
+  };
 }
 
 export function transfersRepo(db: Db): TransfersRepo {
@@ -24,6 +116,74 @@ export function transfersRepo(db: Db): TransfersRepo {
         [t.chain, t.transferId, t.blockNumber.toString(), t.blockHash, t.txid],
       );
       return rows.length === 1;
+    },
+
+    async recordAttributed(block, records) {
+      if (records.length === 0) return 0;
+      // One row per (transfer, counterparty); a transfer without counterparties to screen is
+      // still recorded as seen. Data-modifying CTEs run once each: one round trip per block.
+      const rows = records.flatMap((r) => [...new Set(r.counterparties)].map((counterparty) => ({ r, counterparty })));
+      const col = <T>(f: (x: (typeof rows)[number]) => T): T[] => rows.map(f);
+      const seen = await db.query<{ n: string }>(
+        `WITH seen AS (
+           INSERT INTO transfers_seen (chain, transfer_id, block_number, block_hash, txid)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[])
+           ON CONFLICT (chain, transfer_id) DO NOTHING
+           RETURNING 1
+         ), attributed AS (
+           INSERT INTO attributed_transfers (chain, counterparty, block_time, block_number, block_hash, txid, position,
+                                             payment, kind, asset, amount, from_address, to_address, tx_from,
+                                             direction, account_id, exchange_address)
+           SELECT u.chain, u.counterparty, to_timestamp($6::double precision), u.block_number, u.block_hash, u.txid,
+                  u.position, u.payment, u.kind, u.asset, u.amount, u.from_address, u.to_address, u.tx_from,
+                  u.direction, u.account_id, u.exchange_address
+           FROM unnest($7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[],
+                       $14::text[], $15::text[], $16::numeric[], $17::text[], $18::text[], $19::text[], $20::text[],
+                       $21::text[], $22::text[])
+             AS u(chain, counterparty, block_number, block_hash, txid, position, payment, kind, asset, amount,
+                  from_address, to_address, tx_from, direction, account_id, exchange_address)
+           ON CONFLICT DO NOTHING
+         )
+         SELECT count(*) AS n FROM seen`,
+        [
+          records.map((r) => r.transfer.chain),
+          records.map((r) => transferId(r.transfer)),
+          records.map((r) => r.transfer.blockNumber.toString()),
+          records.map((r) => r.transfer.blockHash),
+          records.map((r) => r.transfer.txHash),
+          block.timestamp,
+          col((x) => x.r.transfer.chain),
+          col((x) => x.counterparty),
+          col((x) => x.r.transfer.blockNumber.toString()),
+          col((x) => x.r.transfer.blockHash),
+          col((x) => x.r.transfer.txHash),
+          col((x) => x.r.transfer.position),
+          col((x) => x.r.transfer.payment ?? null),
+          col((x) => x.r.transfer.kind),
+          col((x) => (x.r.transfer.asset.kind === 'native' ? 'native' : x.r.transfer.asset.contract)),
+          col((x) => x.r.transfer.amount.toString()),
+          col((x) => x.r.transfer.from),
+          col((x) => x.r.transfer.to),
+          col((x) => x.r.transfer.txFrom),
+          col((x) => x.r.direction),
+          col((x) => x.r.accountId),
+          col((x) => x.r.exchangeAddress),
+        ],
+      );
+      return Number(seen[0]?.n ?? 0);
+    },
+
+    async attributedWith(q) {
+      if (q.counterparties.length === 0 || q.chains.length === 0) return [];
+      const rows = await db.query<AttributedRow>(
+        `SELECT chain, counterparty, block_time, block_number, block_hash, txid, position, payment, kind, asset,
+                amount::text AS amount, from_address, to_address, tx_from, direction, account_id, exchange_address
+         FROM attributed_transfers
+         WHERE counterparty = ANY($1::text[]) AND block_time >= $2 AND chain = ANY($3::text[])
+         ORDER BY block_time, chain, txid, position, counterparty`,
+        [[...new Set(q.counterparties)], q.since, [...q.chains]],
+      );
+      return rows.map(toStored);
     },
   };
 }

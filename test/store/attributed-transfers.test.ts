@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NormalisedAddress } from '../../src/domain/address.js';
+import type { BlockHash } from '../../src/domain/block.js';
+import type { Transfer } from '../../src/domain/transfer.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import type { AttributedRecord } from '../../src/store/transfers-repo.js';
+import { openPostgresTestStore } from '../helpers/pg-schema.js';
+
+const a = (n: number) => `0x${n.toString(16).padStart(40, '0')}` as NormalisedAddress;
+const DEPOSIT = a(0xd);
+const BLOCK = { number: 100n, hash: '0xb100' as BlockHash, timestamp: 1_700_000_000 };
+
+function record(i: number, counterparties: NormalisedAddress[], extra: Partial<Transfer> = {}): AttributedRecord {
+  return {
+    transfer: {
+      chain: 'eth',
+      blockNumber: BLOCK.number,
+      blockHash: BLOCK.hash,
+      txHash: `0xtx${i}`,
+      position: 'tx',
+      kind: 'native',
+      asset: { kind: 'native' },
+      from: counterparties[0] ?? a(0),
+      to: DEPOSIT,
+      amount: BigInt(i) * 10n ** 18n,
+      txFrom: counterparties[0] ?? a(0),
+      ...extra,
+    },
+    direction: 'deposit',
+    accountId: i % 2 === 0 ? `acct-${i}` : null,
+    exchangeAddress: DEPOSIT,
+    counterparties,
+  };
+}
+
+describe.each(['pglite', 'postgres'] as const)('attributed transfers on %s', (backend) => {
+  let store: Store;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    if (backend === 'pglite') {
+      store = await openStore({ driver: 'pglite', dataDir: 'memory://' });
+      close = () => store.close();
+    } else {
+      ({ store, close } = await openPostgresTestStore('cordon_attributed', 2));
+    }
+  });
+  afterAll(async () => {
+    await close?.();
+  });
+
+  it("a block's transfers are written in one statement, one row per counterparty, and a repeat adds nothing", async () => {
+    const statements: string[] = [];
+    const query = store.db.query.bind(store.db);
+    const counting = { ...store.db, query: <R>(sql: string, params?: readonly unknown[]) => (statements.push(sql), query<R>(sql, params)) };
+    const { transfersRepo } = await import('../../src/store/transfers-repo.js');
+    const repo = transfersRepo(counting);
+    const token = a(0x70c);
+    const records = [
+      record(1, [a(1)]),
+      record(2, [a(2), a(3)], { position: 'out:0', payment: 'out:0', kind: 'utxo' }),
+      record(3, [a(1)], { position: 'log:4', kind: 'erc20', asset: { kind: 'token', contract: token } }),
+    ];
+    expect(await repo.recordAttributed(BLOCK, records)).toBe(3);
+    expect(statements).toHaveLength(1);
+    expect(await repo.recordAttributed(BLOCK, records)).toBe(0);
+    const rows = await store.db.query<{ n: string }>('SELECT count(*) AS n FROM attributed_transfers');
+    expect(Number(rows[0]?.n)).toBe(4);
+    expect(await store.transfers.markTransferSeen({ chain: 'eth', transferId: 'eth:0xtx1:tx', blockNumber: 100n, blockHash: BLOCK.hash, txid: '0xtx1' })).toBe(false);
+  });
+
+  it('looks up by counterparty (with the index), chain and block time, and reads back what was stored', async () => {
+    const found = await store.transfers.attributedWith({ counterparties: [a(1), a(3)], chains: ['eth'], since: new Date(1_600_000_000_000) });
+    expect(found.map((f) => [f.counterparty, f.transfer.position])).toEqual([
+      [a(1), 'tx'],
+      [a(3), 'out:0'],
+      [a(1), 'log:4'],
+    ]);
+    const token = found.find((f) => f.transfer.position === 'log:4');
+    expect(token).toMatchObject({
+      blockTime: new Date(1_700_000_000_000),
+      direction: 'deposit',
+      accountId: null,
+      exchangeAddress: DEPOSIT,
+      transfer: { chain: 'eth', blockNumber: 100n, blockHash: BLOCK.hash, txHash: '0xtx3', kind: 'erc20', asset: { kind: 'token', contract: a(0x70c) }, amount: 3n * 10n ** 18n, to: DEPOSIT },
+    });
+    expect(found.find((f) => f.transfer.position === 'out:0')?.transfer.payment).toBe('out:0');
+    expect(await store.transfers.attributedWith({ counterparties: [a(1)], chains: ['eth'], since: new Date(1_800_000_000_000) })).toEqual([]);
+    expect(await store.transfers.attributedWith({ counterparties: [a(1)], chains: ['base'], since: new Date(0) })).toEqual([]);
+
+    await store.db.query('SET enable_seqscan = off');
+    try {
+      const plan = await store.db.query<Record<string, string>>(
+        `EXPLAIN SELECT * FROM attributed_transfers WHERE counterparty = ANY($1::text[]) AND block_time >= $2 AND chain = ANY($3::text[])`,
+        [[a(1)], new Date(0), ['eth']],
+      );
+      expect(plan.map((r) => Object.values(r).join(' ')).join('\n')).toContain('attributed_transfers_counterparty_idx');
+    } finally {
+      await store.db.query('SET enable_seqscan = on');
+    }
+  });
+});
