@@ -1,11 +1,7 @@
-import { Queue } from 'bullmq';
 import type { Alert } from '../domain/alert.js';
 import { assetPolicies } from '../pipeline/asset-policy.js';
-import { jobId, type ActJob } from '../pipeline/jobs.js';
-import { jobOptions } from '../pipeline/queues.js';
-import { QUEUE } from '../pipeline/queue-names.js';
-import { probeRedis, redisOptions } from '../pipeline/redis-connection.js';
-import { rescreenAfterRefresh } from '../pipeline/retro-screen.js';
+import { queueAlertsFromCommand } from '../pipeline/queue-alerts.js';
+import { rescreenActivated, type ActivatedVersion } from '../pipeline/retro-screen.js';
 import type { RefreshResult } from '../sanctions/refresh-list.js';
 import type { Store } from '../store/index.js';
 import type { CliContext } from './context.js';
@@ -17,9 +13,16 @@ import type { CliContext } from './context.js';
  * whether everything that had to happen did.
  */
 export async function rescreenFromCli(ctx: CliContext, store: Store, result: RefreshResult): Promise<{ line: string; ok: boolean }> {
-  if (result.outcome !== 'accepted' || result.diff.added.length === 0) return { line: '', ok: true };
+  if (result.outcome !== 'accepted') return { line: '', ok: true };
+  return rescreenActivatedFromCli(ctx, store, { listId: result.listId, version: result.version, added: result.diff.added });
+}
+
+/** The same for a version a person approved. */
+export async function rescreenActivatedFromCli(ctx: CliContext, store: Store, activation: ActivatedVersion): Promise<{ line: string; ok: boolean }> {
+  const result = activation;
+  if (activation.added.length === 0) return { line: '', ok: true };
   const alerts: Alert[] = [];
-  const retro = await rescreenAfterRefresh(
+  const retro = await rescreenActivated(
     {
       config: ctx.config,
       store,
@@ -31,7 +34,7 @@ export async function rescreenFromCli(ctx: CliContext, store: Store, result: Ref
         return cursor && cursor.number >= blockNumber ? Number(cursor.number - blockNumber) : 0;
       },
     },
-    result,
+    activation,
   );
   if (retro === null) {
     return { line: `${result.listId}: v${result.version}: retroactive screening FAILED (see the log)\n`, ok: false };
@@ -41,21 +44,12 @@ export async function rescreenFromCli(ctx: CliContext, store: Store, result: Ref
     `${retro.transfersFound} past transfers, ${retro.holdsCreated} new holds, ${retro.alerted} alerts, ${retro.ignored} ignored (no value)\n`;
   if (alerts.length === 0) return { line, ok: true };
   try {
-    await probeRedis(ctx.config.redis.url, 5_000);
+    await queueAlertsFromCommand(ctx.config, alerts);
   } catch (err) {
     return {
       line: `${line}    ${alerts.length} on-call alerts NOT queued: ${(err as Error).message}; the holds are stored and reach the exchange when the service runs, but tell on-call\n`,
       ok: false,
     };
-  }
-  const queue = new Queue<ActJob>(QUEUE.act, {
-    connection: redisOptions(ctx.config.redis.url),
-    defaultJobOptions: jobOptions({ attempts: ctx.config.pipeline.attempts, backoffMs: ctx.config.pipeline.backoff }),
-  });
-  try {
-    await queue.addBulk(alerts.map((alert) => ({ name: 'alert', data: { kind: 'alert', alert }, opts: { jobId: jobId('alert', alert.dedupKey) } })));
-  } finally {
-    await queue.close();
   }
   return { line: `${line}    ${alerts.length} on-call alerts queued\n`, ok: true };
 }

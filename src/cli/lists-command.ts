@@ -20,7 +20,7 @@ import { PendingVersionNotFound, type Store } from '../store/index.js';
 import type { CliContext } from './context.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { refreshRequestFor } from './list-requests.js';
-import { rescreenFromCli } from './list-retro.js';
+import { rescreenActivatedFromCli, rescreenFromCli } from './list-retro.js';
 import { registerListsCompact } from './lists-compact-command.js';
 import { storeForLocalWrite, storeOrService } from './service-api.js';
 
@@ -287,6 +287,10 @@ export function registerLists(program: Command, context: () => CliContext, exit:
           `(${approved.entries} entries, +${d.added.length} -${d.removed.length} ~${d.changed.length}; was v${approved.previousVersion ?? '-'})\n`,
       );
       await activated(ctx, store, lid, approved.version, d);
+      // What the approved version adds re-screens the past, as an accepted refresh does.
+      const retro = await rescreenActivatedFromCli(ctx, store, { listId: lid, version: approved.version, added: d.added });
+      process.stdout.write(retro.line);
+      if (!retro.ok) exit(EXIT.failed);
     });
 
   registerListsCompact(lists, exit);

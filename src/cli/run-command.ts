@@ -7,7 +7,7 @@ import { jobId } from '../pipeline/jobs.js';
 import { createMetrics } from '../pipeline/metrics.js';
 import { parseStages, STAGES, type Stage } from '../pipeline/queue-names.js';
 import { createChainSources, identifyChainSources } from '../pipeline/chain-sources.js';
-import { rescreenAfterRefresh, retroDepsOf } from '../pipeline/retro-screen.js';
+import { rescreenActivated, rescreenAfterRefresh, retroDepsOf } from '../pipeline/retro-screen.js';
 import { startPipeline } from '../pipeline/service.js';
 import { startListRefresher } from '../sanctions/list-refresher.js';
 import { pendingVersionAlert } from '../sanctions/refresh-list.js';
@@ -128,6 +128,7 @@ async function start(ctx: CliContext, opts: { only?: string }, signals: Shutdown
         deps: {
           store,
           queueAlert,
+          rescreen: (activation) => rescreenActivated(retroDepsOf(pipeline.ctx), activation),
           chains: ctx.config.chains,
           apiToken: process.env[API_TOKEN_ENV],
           probesNeedToken: ctx.config.http.probeAuth === 'token',

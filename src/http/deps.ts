@@ -2,6 +2,7 @@
  * Everything the HTTP API needs, passed in (the pipeline wires the real ones; tests pass
  * their own). Nothing here opens a connection of its own.
  */
+import type { ActivatedVersion, RetroScreenResult } from '../pipeline/retro-screen.js';
 import type { AccountChain } from '../accounts/accounts-csv.js';
 import type { Metrics } from '../pipeline/metrics.js';
 import type { AddressIndex } from '../sanctions/address-index.js';
@@ -52,6 +53,8 @@ export interface HttpDeps {
   /** The configured chains (id and address family). */
   readonly chains: readonly AccountChain[];
   /** `CORDON_API_TOKEN`; undefined or empty disables /v1 (503). */
+  /** Re-screens past transfers against what an approved version adds (retroactive holds); absent: not done here. */
+  readonly rescreen?: (activation: ActivatedVersion) => Promise<RetroScreenResult | null>;
   readonly apiToken: string | undefined;
   /** /readyz and /metrics need the API token too (config `http.probeAuth: token`). */
   readonly probesNeedToken?: boolean;

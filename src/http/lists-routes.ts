@@ -73,11 +73,14 @@ export function listsRoutes(deps: HttpDeps): Route[] {
           (alert) => deps.queueAlert?.(alert) ?? Promise.resolve(),
           ctx.log,
         );
+        // What it adds re-screens the past (retroactive holds), as an accepted refresh does.
+        const retro = (await deps.rescreen?.({ listId: id, version: approved.version, added: approved.diff.added })) ?? null;
         return {
           status: 200,
           json: {
             listId: id,
             version: approved.version,
+            retroactive: retro,
             previousVersion: approved.previousVersion,
             pendingId: approved.pendingId,
             entries: approved.entries,

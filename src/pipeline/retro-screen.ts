@@ -179,12 +179,26 @@ export function retroDepsOf(ctx: PipelineContext): RetroScreenDeps {
  * a failure is logged at error level with what to do (the holds it did raise stay raised).
  */
 export async function rescreenAfterRefresh(deps: RetroScreenDeps, result: RefreshResult): Promise<RetroScreenResult | null> {
-  if (result.outcome !== 'accepted' || result.diff.added.length === 0) return null;
+  if (result.outcome !== 'accepted') return null;
+  return rescreenActivated(deps, { listId: result.listId, version: result.version, added: result.diff.added });
+}
+
+/** A version that became active, by a refresh or a person's approval, and what it added. */
+export interface ActivatedVersion {
+  readonly listId: ListId;
+  readonly version: number;
+  readonly added: readonly EntryDraft[];
+}
+
+/** `rescreenAfterRefresh` for any activation (an approval too). Never throws. */
+export async function rescreenActivated(deps: RetroScreenDeps, activation: ActivatedVersion): Promise<RetroScreenResult | null> {
+  const { listId, version, added } = activation;
+  if (added.length === 0) return null;
   try {
-    return await rescreenAddedEntries(deps, result.listId, result.version, result.diff.added);
+    return await rescreenAddedEntries(deps, listId, version, added);
   } catch (err) {
     deps.log.error(
-      { err, list: result.listId, version: result.version, added: result.diff.added.length },
+      { err, list: listId, version, added: added.length },
       'retroactive screening of the new list version failed: past transfers with its added addresses are not all re-screened (holds already raised stay); fix the cause (store, Redis) and tell compliance which version to re-screen',
     );
     return null;
