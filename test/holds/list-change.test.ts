@@ -48,6 +48,9 @@ async function holdOn(entries: readonly SanctionEntry[], sdnId: string, nth = 0)
   return hold;
 }
 
+/** What the API handed to the re-screen of past transfers on approval. */
+const rescreened: { listId: string; version: number; added: number }[] = [];
+
 beforeAll(async () => {
   const dates: Publication[] = ['2025-03-04', '2025-03-21'];
   const [results] = await Promise.all([Promise.all(dates.map((d) => parsePublication(d))), openTestStore('pglite').then((s) => (ts = s))]);
@@ -55,6 +58,10 @@ beforeAll(async () => {
   const deps: HttpDeps = {
     store: ts.store,
     queueAlert: async (alert) => void paged.push(alert),
+    rescreen: async (activation) => {
+      rescreened.push({ listId: activation.listId, version: activation.version, added: activation.added.length });
+      return null;
+    },
     chains: [{ id: 'ethereum', family: 'evm' }],
     apiToken: TOKEN,
     redis: { ping: async () => 'PONG' },
@@ -101,6 +108,8 @@ describe('a delisting approved through the API reaches the holds citing it', () 
     const approved = await call('POST', `/v1/lists/${SDN}/pending/approve`, { by: 'A. Analyst', reason: 'OFAC delisted Tornado Cash on 2025-03-21' });
     expect(approved.status).toBe(200);
     expect(approved.json).toMatchObject({ version: 2, previousVersion: 1, removed: 90, changed: 8, holdsAffected: 3 });
+    // The approved version goes to the retroactive re-screen like an accepted refresh (it adds nothing here).
+    expect(rescreened).toEqual([{ listId: SDN, version: 2, added: 0 }]);
     expect(await ts.store.lists.listApprovals(SDN)).toEqual([expect.objectContaining({ approvedBy: 'A. Analyst', via: 'approve', toVersion: 2 })]);
 
     // The open hold: withdrawn basis, same state, one event naming the version.
