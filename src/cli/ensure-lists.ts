@@ -29,7 +29,7 @@ export async function activeListsForScreening(ctx: CliContext): Promise<ActiveLi
 /**
  * Before `replay` or `run` start screen workers: loads every configured list that has no
  * snapshot yet, as `screen` does, so that a job never meets an empty store (the workers fail
- * such a job at once, see NoListLoaded). `complete` (replay): any list that cannot be loaded
+ * such a job at once, see NoListLoaded). `complete` (replay): a list that cannot be loaded
  * stops the command, since a replay against part of the lists would miss holds. Otherwise
  * (run): a list that fails is logged and retried by the refresher on its schedule, and only
  * a store with no list at all stops the command.
