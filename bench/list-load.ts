@@ -155,7 +155,7 @@ async function prepare(driver: 'postgres' | 'pglite', entries: number): Promise<
   const t0 = performance.now();
   const store: Store = await openStore(config);
   try {
-    await insertSyntheticSnapshot(store.db, LIST, syntheticEntries(entries));
+    await insertSyntheticSnapshot(store, LIST, syntheticEntries(entries));
   } finally {
     await store.close();
   }

@@ -31,7 +31,7 @@ describe(`a list of ${COUNT.toLocaleString('en')} entries`, () => {
   beforeAll(async () => {
     ({ store, close } = await openPostgresTestStore('cordon_biglist', 4));
     const entries = Array.from({ length: COUNT }, (_, n) => syntheticEntry(n));
-    await insertSyntheticSnapshot(store.db, BIG, entries);
+    await insertSyntheticSnapshot(store, BIG, entries);
   });
   afterAll(async () => close?.());
 
