@@ -38,7 +38,7 @@ export function registerHolds(program: Command, context: () => CliContext): void
         process.stdout.write(
           `#${h.id}  ${h.state.padEnd(9)} ${h.accountId}  ${h.direction} ${amountText(h)} on ${h.chain} ` +
             `block #${h.blockNumber}  counterparty ${h.counterparty}  ${h.entityName ?? '(unnamed)'} [${h.programs.join(', ') || '-'}]` +
-            `  ${h.listId} v${h.listVersion} ${h.entryUid} (${authorityOf(context(), h)})${basisText(h)}\n`,
+            `  ${h.listId} v${h.listVersion} ${h.entryUid} (${authorityOf(context(), h)})${h.retroactive ? '  RETROACTIVE' : ''}${basisText(h)}\n`,
         );
       }
     });
@@ -59,7 +59,8 @@ export function registerHolds(program: Command, context: () => CliContext): void
           `  account:      ${h.accountId} (${h.direction})`,
           `  transfer:     ${amountText(h)} on ${h.chain}, tx ${h.txid}, block #${h.blockNumber} ${h.blockHash}`,
           `  counterparty: ${h.counterparty}`,
-          `  legal basis:  list ${h.listId} v${h.listVersion}, entry ${h.entryUid}`,
+          `  legal basis:  list ${h.listId} v${h.listVersion}, entry ${h.entryUid}` +
+            (h.retroactive ? ` (RETROACTIVE: v${h.listVersion} added the entry after the transfer)` : ''),
           `                entity ${h.entityName ?? '(not named by the list)'}; programs ${h.programs.join(', ') || '(not named by the list)'}`,
           `                authority ${authorityOf(context(), h)}`,
           `  basis:        ${h.basis === 'in_force' ? 'in force' : `${h.basis.toUpperCase()} by ${h.listId} v${h.basisVersion ?? '?'}; the hold stays ${h.state} until a person decides (release needs a reason)`}`,

@@ -7,6 +7,7 @@ import { jobId } from '../pipeline/jobs.js';
 import { createMetrics } from '../pipeline/metrics.js';
 import { parseStages, STAGES, type Stage } from '../pipeline/queue-names.js';
 import { createChainSources, identifyChainSources } from '../pipeline/chain-sources.js';
+import { ListVersionEffects } from '../pipeline/list-version-effects.js';
 import { rescreenActivated, rescreenAfterRefresh, retroDepsOf } from '../pipeline/retro-screen.js';
 import { startPipeline } from '../pipeline/service.js';
 import { startListRefresher } from '../sanctions/list-refresher.js';
@@ -83,6 +84,12 @@ async function start(ctx: CliContext, opts: { only?: string }, signals: Shutdown
   const { queues } = pipeline.ctx;
   const queueAlert = (alert: Alert) => queues.act.add('alert', { kind: 'alert', alert }, { jobId: jobId('alert', alert.dedupKey) });
   if (signals.requested()) return;
+
+  if (wanted.includes('lists') || stages.includes('act')) {
+    // What an activation must do is redone from the store if the process that activated a version did not finish it.
+    const effects = new ListVersionEffects({ store, retro: retroDepsOf(pipeline.ctx), tellHolds: queueAlert, log: ctx.log.child({ component: 'list-effects' }) });
+    started.push({ what: 'list version effects', stop: effects.start() });
+  }
 
   if (wanted.includes('lists')) {
     const refresher = startListRefresher(

@@ -92,6 +92,8 @@ export interface MatchFacts {
   /** Block number, decimal. */
   readonly block: string;
   readonly blockHash: string;
+  /** Present (true) only when the match was found by re-screening the past after a list version added the entry. */
+  readonly retroactive?: true;
 }
 
 export interface HoldFacts extends MatchFacts {

@@ -83,6 +83,8 @@ export interface HoldHookPayload {
   readonly revision: number;
   readonly createdAt: string;
   readonly basis: { readonly state: HoldBasis; readonly version: number | null };
+  /** True when raised by re-screening past transfers after a list version added the entry (the version `list.version`). */
+  readonly retroactive: boolean;
 }
 
 export function hookPayload(hold: StoredHold): HoldHookPayload {
@@ -115,6 +117,7 @@ export function hookPayload(hold: StoredHold): HoldHookPayload {
     revision: hold.hookRevision,
     createdAt: hold.createdAt.toISOString(),
     basis: { state: hold.basis, version: hold.basisVersion },
+    retroactive: hold.retroactive,
   };
 }
 

@@ -69,6 +69,7 @@ export async function rescreenAddedEntries(
   listId: ListId,
   version: number,
   added: readonly EntryDraft[],
+  options: { readonly attributedBy?: Date } = {},
 ): Promise<RetroScreenResult> {
   const log = deps.log.child({ component: 'retro-screen', list: listId, version });
   const listConfig = deps.config.lists.find((l) => l.id === listId);
@@ -82,7 +83,12 @@ export async function rescreenAddedEntries(
     if (chains.length === 0) continue;
     for (let start = 0; start < entries.length; start += LOOKUP_CHUNK) {
       const chunk = entries.slice(start, start + LOOKUP_CHUNK);
-      const stored = await deps.store.transfers.attributedWith({ counterparties: chunk.map((e) => e.address), chains, since });
+      const stored = await deps.store.transfers.attributedWith({
+        counterparties: chunk.map((e) => e.address),
+        chains,
+        since,
+        ...(options.attributedBy ? { attributedBy: options.attributedBy } : {}),
+      });
       counts.transfersFound += stored.length;
       // The assets' policies are asked first (a bare configured token may need its contract read).
       const policies = new Map<string, AssetPolicy>();
@@ -129,19 +135,25 @@ async function act(
       await deps.onHoldCreated?.();
     } else {
       counts.holdsExisting++;
+      // A hold the screen stage raised is paged by the act stage, as itself (not "retroactive").
+      if (raised.hold?.retroactive !== true) return;
     }
   } else {
     counts.alerted++;
   }
-  // Queued whether or not the hold is new (a crash between the two loses no alert); the
-  // alert's key (the hold key) keeps it to one page per channel.
+  // Queued whether or not the retroactive hold is new (a crash between the two loses no alert);
+  // the alert's key (the hold key) keeps it to one page per channel.
   await deps.queueAlert(retroactiveAlert(alertForMatch(match, new Date(), decision), match.entry.listVersion));
 }
 
 /** The act stage's alert for the match, its summary saying it is retroactive and which version listed the entry. */
 export function retroactiveAlert<A extends Alert>(alert: A, version: number): A {
   const summary = `RETROACTIVE (entry added by list v${version}, after the transfer) ${alert.summary}`;
-  return { ...alert, summary: summary.length > MAX_SUMMARY_LENGTH ? `${summary.slice(0, MAX_SUMMARY_LENGTH - 1)}…` : summary };
+  return {
+    ...alert,
+    summary: summary.length > MAX_SUMMARY_LENGTH ? `${summary.slice(0, MAX_SUMMARY_LENGTH - 1)}…` : summary,
+    details: { ...alert.details, retroactive: true },
+  };
 }
 
 function rulesOf(config: Pick<CordonConfig, 'lists'>, id: string): { policy: ListPolicy; authority: string } {
@@ -191,11 +203,15 @@ export interface ActivatedVersion {
 }
 
 /** `rescreenAfterRefresh` for any activation (an approval too). Never throws. */
-export async function rescreenActivated(deps: RetroScreenDeps, activation: ActivatedVersion): Promise<RetroScreenResult | null> {
+export async function rescreenActivated(
+  deps: RetroScreenDeps,
+  activation: ActivatedVersion,
+  options: { readonly attributedBy?: Date } = {},
+): Promise<RetroScreenResult | null> {
   const { listId, version, added } = activation;
   if (added.length === 0) return null;
   try {
-    return await rescreenAddedEntries(deps, listId, version, added);
+    return await rescreenAddedEntries(deps, listId, version, added, options);
   } catch (err) {
     deps.log.error(
       { err, list: listId, version, added: added.length },

@@ -72,6 +72,26 @@ export interface ListApproval {
   readonly changedCount: number;
 }
 
+/** What a version's activation must do after it commits (migration 014). */
+export const VERSION_EFFECTS = ['hold-basis', 'rescreen'] as const;
+export type VersionEffect = (typeof VERSION_EFFECTS)[number];
+
+/** A stored version with effects not yet recorded as finished. */
+export interface VersionAwaitingEffects {
+  readonly listId: ListId;
+  readonly version: number;
+  /** When it was stored, i.e. became active. */
+  readonly activatedAt: Date;
+  readonly missing: readonly VersionEffect[];
+}
+
+/** What a version changed against the one before it, by entry uid (as `diffEntries`). */
+export interface StoredVersionDiff {
+  readonly added: SanctionEntry[];
+  readonly removed: SanctionEntry[];
+  readonly changed: { readonly before: SanctionEntry; readonly after: SanctionEntry }[];
+}
+
 /** A version the drop check refused, waiting for a person. Never screened until approved. */
 export interface PendingVersion {
   readonly id: number;
@@ -168,6 +188,15 @@ export interface ListsRepo {
   supersedePending(listId: ListId): Promise<number>;
   /** The approval audit of a list (or of all lists), oldest first. */
   listApprovals(listId?: ListId): Promise<ListApproval[]>;
+  /** Versions whose activation effects are not all recorded as finished, oldest first. */
+  versionsAwaitingEffects(): Promise<VersionAwaitingEffects[]>;
+  /** Records that an effect of a version finished (again: nothing changes). */
+  recordVersionEffect(listId: ListId, version: number, effect: VersionEffect, summary: Readonly<Record<string, number>>): Promise<void>;
+  /**
+   * What `version` added, removed and changed against `version - 1` (everything added for the
+   * first), computed by the store: the rows that differ are all that is read.
+   */
+  versionDiff(listId: ListId, version: number): Promise<StoredVersionDiff>;
 }
 
 /** Which entries of a snapshot `snapshotEntriesPage` returns. */
@@ -353,6 +382,39 @@ function toEntry(r: EntryRow): SanctionEntry {
     entityName: r.entity_name,
     programs: toStringArray(r.programs, 'list_entries.programs'),
     source,
+  };
+}
+
+/** A list_entries row read back as JSON (to_jsonb), checked as toEntry checks a row. */
+function entryRowOf(value: unknown): EntryRow {
+  const raw: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  if (typeof raw !== 'object' || raw === null) throw new StoreDataError('list_entries', 'row is not an object');
+  const o = raw as Record<string, unknown>;
+  const text = (k: string): string => {
+    const v = o[k];
+    if (typeof v !== 'string') throw new StoreDataError(`list_entries.${k}`, 'not a string');
+    return v;
+  };
+  const nullable = <T>(k: string, type: 'string' | 'number'): T | null => {
+    const v = o[k];
+    if (v === null || v === undefined) return null;
+    if (typeof v !== type) throw new StoreDataError(`list_entries.${k}`, `not a ${type}`);
+    return v as T;
+  };
+  const version = o['version'];
+  if (typeof version !== 'number') throw new StoreDataError('list_entries.version', 'not a number');
+  return {
+    list_id: text('list_id'),
+    version,
+    entry_uid: text('entry_uid'),
+    family: text('family'),
+    address: text('address'),
+    ticker: text('ticker'),
+    entity_name: nullable<string>('entity_name', 'string'),
+    programs: o['programs'],
+    source_file: text('source_file'),
+    source_line: nullable<number>('source_line', 'number'),
+    source_element: nullable<string>('source_element', 'string'),
   };
 }
 
@@ -625,6 +687,68 @@ export function listsRepo(db: Db): ListsRepo {
         [listId ?? null],
       );
       return rows.map(toApproval);
+    },
+
+    async versionsAwaitingEffects() {
+      const rows = await db.query<{ list_id: string; version: number; fetched_at: Date; done: unknown }>(
+        `SELECT s.list_id, s.version, s.fetched_at,
+                COALESCE((SELECT jsonb_agg(e.effect) FROM list_version_effects e
+                          WHERE e.list_id = s.list_id AND e.version = s.version), '[]'::jsonb) AS done
+         FROM list_snapshots s
+         WHERE (SELECT count(*) FROM list_version_effects e WHERE e.list_id = s.list_id AND e.version = s.version) < $1
+         ORDER BY s.fetched_at, s.list_id, s.version`,
+        [VERSION_EFFECTS.length],
+      );
+      return rows.map((r) => {
+        const done = new Set(toStringArray(r.done, 'list_version_effects.effect'));
+        return {
+          listId: r.list_id as ListId,
+          version: r.version,
+          activatedAt: toDate(r.fetched_at, 'list_snapshots.fetched_at'),
+          missing: VERSION_EFFECTS.filter((e) => !done.has(e)),
+        };
+      });
+    },
+
+    async recordVersionEffect(listId, version, effect, summary) {
+      await db.query(
+        `INSERT INTO list_version_effects (list_id, version, effect, summary) VALUES ($1, $2, $3, $4::jsonb)
+         ON CONFLICT (list_id, version, effect) DO NOTHING`,
+        [listId, version, effect, JSON.stringify(summary)],
+      );
+    },
+
+    async versionDiff(listId, version) {
+      const columns = (t: string) =>
+        ['list_id', 'version', 'entry_uid', 'family', 'address', 'ticker', 'entity_name', 'programs', 'source_file', 'source_line', 'source_element']
+          .map((c) => `${t}.${c}`)
+          .join(', ');
+      const only = (a: number, b: number) =>
+        db.query<EntryRow>(
+          `SELECT ${columns('x')} FROM list_entries x
+           WHERE x.list_id = $1 AND x.version = $2
+             AND NOT EXISTS (SELECT 1 FROM list_entries y WHERE y.list_id = $1 AND y.version = $3 AND y.entry_uid = x.entry_uid)
+           ORDER BY x.entry_uid`,
+          [listId, a, b],
+        );
+      const added = (await only(version, version - 1)).map(toEntry);
+      const removed = version > 1 ? (await only(version - 1, version)).map(toEntry) : [];
+      // Same uid, and what screening depends on differs (sanctions/entry-diff.ts's fingerprint).
+      const sorted = (t: string) => `(SELECT COALESCE(jsonb_agg(p ORDER BY p), '[]'::jsonb) FROM jsonb_array_elements_text(${t}.programs) p)`;
+      const pairs =
+        version > 1
+          ? await db.query<Record<string, unknown>>(
+              `SELECT to_jsonb(b) AS before, to_jsonb(a) AS after
+               FROM list_entries a JOIN list_entries b ON b.list_id = a.list_id AND b.version = $3 AND b.entry_uid = a.entry_uid
+               WHERE a.list_id = $1 AND a.version = $2
+                 AND (a.family, a.address, a.ticker, a.entity_name, ${sorted('a')})
+                     IS DISTINCT FROM (b.family, b.address, b.ticker, b.entity_name, ${sorted('b')})
+               ORDER BY a.entry_uid`,
+              [listId, version, version - 1],
+            )
+          : [];
+      const changed = pairs.map((p) => ({ before: toEntry(entryRowOf(p['before'])), after: toEntry(entryRowOf(p['after'])) }));
+      return { added, removed, changed };
     },
 
     async refreshAttempts(listId, limit) {

@@ -15,6 +15,7 @@ import { migration010 } from './migrations/010-handed-blocks.js';
 import { migration011 } from './migrations/011-hold-revisions.js';
 import { migration012 } from './migrations/012-list-approvals.js';
 import { migration013 } from './migrations/013-attributed-transfers.js';
+import { migration014 } from './migrations/014-list-version-effects.js';
 
 export interface Migration {
   /** 1, 2, 3 … without gaps; applied in this order. */
@@ -38,6 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration011,
   migration012,
   migration013,
+  migration014,
 ];
 
 export interface AppliedMigration {

@@ -41,6 +41,8 @@ export interface AttributedLookup {
   readonly chains: readonly string[];
   /** Only rows of blocks at or after this time. */
   readonly since: Date;
+  /** Only rows the extract stage recorded at or before this time (all when absent). */
+  readonly attributedBy?: Date;
 }
 
 export interface TransfersRepo {
@@ -180,8 +182,9 @@ export function transfersRepo(db: Db): TransfersRepo {
                 amount::text AS amount, from_address, to_address, tx_from, direction, account_id, exchange_address
          FROM attributed_transfers
          WHERE counterparty = ANY($1::text[]) AND block_time >= $2 AND chain = ANY($3::text[])
+           AND ($4::timestamptz IS NULL OR attributed_at <= $4)
          ORDER BY block_time, chain, txid, position, counterparty`,
-        [[...new Set(q.counterparties)], q.since, [...q.chains]],
+        [[...new Set(q.counterparties)], q.since, [...q.chains], q.attributedBy ?? null],
       );
       return rows.map(toStored);
     },

@@ -12,6 +12,9 @@ import { refreshRequestFor } from '../../src/cli/list-requests.js';
 import { normaliseForFamily } from '../../src/domain/address.js';
 import { freePort } from '../../src/demo/anvil-node.js';
 import { listId } from '../../src/domain/sanction-entry.js';
+import type { Alert } from '../../src/domain/alert.js';
+import { jobId } from '../../src/pipeline/jobs.js';
+import { EFFECTS_SETTLE_MS, ListVersionEffects } from '../../src/pipeline/list-version-effects.js';
 import { rescreenAddedEntries, rescreenAfterRefresh, retroDepsOf } from '../../src/pipeline/retro-screen.js';
 import { refreshList } from '../../src/sanctions/refresh-list.js';
 import { DEV_ACCOUNTS } from '../helpers/anvil.js';
@@ -24,6 +27,8 @@ const UNRELATED = normaliseForFamily(DEV_ACCOUNTS[9], 'evm');
 const OLD_SENDER = '0x00000000000000000000000000000000000a11ce';
 const LATER_SENDER = '0x0000000000000000000000000000000000000b0b';
 const ZERO_SENDER = '0x000000000000000000000000000000000000ca11';
+/** Added by a version whose activating process "crashed" before re-screening. */
+const CRASH_SENDER = '0x0000000000000000000000000000000000c0ffee';
 const ETHER = 10n ** 18n;
 const LIST = 'retro-test';
 const log = pino({ level: 'silent' });
@@ -59,6 +64,7 @@ describe('retroactive screening on anvil, Redis and PGlite', () => {
     await e2e.anvil.rpc('anvil_setTime', [now]);
     await sendEth(e2e.anvil, LATER_SENDER, DEPOSIT, 2n * ETHER);
     await sendEth(e2e.anvil, ZERO_SENDER, DEPOSIT, 0n);
+    await sendEth(e2e.anvil, CRASH_SENDER, DEPOSIT, 3n * ETHER);
     await e2e.start();
   }, 60_000);
   afterAll(async () => {
@@ -71,8 +77,8 @@ describe('retroactive screening on anvil, Redis and PGlite', () => {
     await eventually('the follower at the head and its blocks recorded', async () => {
       const cursor = await e2e.store.cursors.getCursor('anvil');
       if (!cursor || cursor.number < head) return undefined;
-      const rows = await e2e.store.transfers.attributedWith({ counterparties: [OLD_SENDER, LATER_SENDER], chains: ['anvil'], since: new Date(0) });
-      return rows.length >= 2 ? rows : undefined;
+      const rows = await e2e.store.transfers.attributedWith({ counterparties: [OLD_SENDER, LATER_SENDER, CRASH_SENDER], chains: ['anvil'], since: new Date(0) });
+      return rows.length >= 3 ? rows : undefined;
     });
     expect(await e2e.store.holds.listHolds({ limit: 10 })).toEqual([]);
   });
@@ -137,5 +143,43 @@ describe('retroactive screening on anvil, Redis and PGlite', () => {
     const holds = await e2e.store.holds.listHolds({ limit: 10 });
     expect(holds.map((h) => h.counterparty)).toEqual([LATER_SENDER]);
     expect(e2e.receivers.received.some((r) => r.body.includes(OLD_SENDER))).toBe(false);
+  });
+
+  it('a version whose re-screen a crash cut short is re-screened by the service once it settles, and recorded', async () => {
+    if (!e2e.pipeline) throw new Error('set-up incomplete');
+    // v3 adds CRASH_SENDER and drops LATER_SENDER; nobody re-screens or tells the holds (the process died).
+    writeList(listFile, [UNRELATED, OLD_SENDER, ZERO_SENDER, CRASH_SENDER]);
+    const list = e2e.config.lists.find((l) => l.id === LIST);
+    if (!list) throw new Error('set-up incomplete');
+    const result = await refreshList(e2e.store.lists, log, { ...refreshRequestFor(list), maxDropShare: 1 });
+    expect(result).toMatchObject({ outcome: 'accepted', version: 3 });
+    expect((await e2e.store.holds.listHolds({ limit: 10 })).map((h) => h.counterparty)).toEqual([LATER_SENDER]);
+
+    const queueAlert = (alert: Alert) => e2e.pipeline?.ctx.queues.act.add('alert', { kind: 'alert', alert }, { jobId: jobId('alert', alert.dedupKey) }) ?? Promise.resolve();
+    const effects = new ListVersionEffects({
+      store: e2e.store,
+      retro: retroDepsOf(e2e.pipeline.ctx),
+      tellHolds: queueAlert,
+      log,
+      now: () => new Date(Date.now() + EFFECTS_SETTLE_MS),
+    });
+    const pass = await effects.catchUp();
+    expect(pass.failed).toBe(0);
+    expect(pass.finished).toContainEqual({ listId: LIST, version: 3 });
+
+    const holds = await e2e.store.holds.listHolds({ limit: 10 });
+    const crash = holds.find((h) => h.counterparty === CRASH_SENDER);
+    expect(crash).toMatchObject({ accountId: 'acct-retro', listVersion: 3, retroactive: true, amount: 3n * ETHER, state: 'open' });
+    expect(holds.find((h) => h.counterparty === LATER_SENDER)).toMatchObject({ basis: 'withdrawn', basisVersion: 3, state: 'open' });
+    const hook = await eventually('the retroactive hold delivered to the exchange', async () =>
+      e2e.receivers.on('/hook').find((r) => (JSON.parse(r.body) as { key: string }).key === crash?.holdKey),
+    );
+    expect(JSON.parse(hook.body)).toMatchObject({ retroactive: true, list: { version: 3 } });
+    await eventually('the basis page and the retroactive page', async () => {
+      const keys = e2e.receivers.on('/pd').map((r) => (JSON.parse(r.body) as { dedup_key: string }).dedup_key);
+      return keys.includes(crash?.holdKey ?? '') && keys.some((k) => k.startsWith('hold_basis_changed:')) ? true : undefined;
+    });
+    expect(await e2e.store.lists.versionsAwaitingEffects()).toEqual([]);
+    expect((await effects.catchUp()).finished).toEqual([]);
   });
 });

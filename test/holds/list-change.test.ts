@@ -11,7 +11,11 @@ import { listId, type ParseResult, type SanctionEntry } from '../../src/domain/s
 import { applyListChangeToHolds, confirmHold, hookPayload, raiseHold, releaseHold, showHold } from '../../src/holds/index.js';
 import type { HttpDeps } from '../../src/http/deps.js';
 import { startHttpServer, type HttpServer } from '../../src/http/server.js';
+import { loadConfig } from '../../src/config/load.js';
+import { assetPolicies } from '../../src/pipeline/asset-policy.js';
+import { ListVersionEffects } from '../../src/pipeline/list-version-effects.js';
 import { createMetrics } from '../../src/pipeline/metrics.js';
+import type { RetroScreenDeps } from '../../src/pipeline/retro-screen.js';
 import { sdnIdOf } from '../../src/sanctions/entry-diff.js';
 import { refreshFromParsed, type RefreshRequest } from '../../src/sanctions/refresh-list.js';
 import type { StoredHold } from '../../src/store/holds-repo.js';
@@ -171,5 +175,46 @@ describe('a delisting approved through the API reaches the holds citing it', () 
     // The basis events are append-only.
     await expect(ts.store.db.query(`UPDATE hold_basis_events SET reason = 'x'`)).rejects.toThrow(/hold_basis_events is append-only: UPDATE refused/);
     await expect(ts.store.db.query('DELETE FROM hold_basis_events')).rejects.toThrow(/append-only: DELETE refused/);
+  });
+});
+
+describe('a version whose activation did not finish its effects (a crash after the commit)', () => {
+  it("is caught up by the service from the store's own diff: the holds hear of it once, and it is recorded", async () => {
+    const own = await openTestStore('pglite');
+    try {
+      const first = await refreshFromParsed(own.store.lists, log, request('2025-03-04'), parsed.get('2025-03-04') ?? null);
+      expect(first).toMatchObject({ outcome: 'accepted', version: 1 });
+      const open = (await raiseHold(own.store.holds, depositMatch({ entry: (await own.store.lists.snapshotEntries(SDN, 1)).find((e) => sdnIdOf(e.entryUid) === '39796' && e.family === 'evm') as SanctionEntry, txHash: freshTx() }), 3)).hold;
+      // Activated with nobody left to tell the holds: the process "crashed" after the commit.
+      const second = await refreshFromParsed(own.store.lists, log, { ...request('2025-03-21'), maxDropShare: 1 }, parsed.get('2025-03-21') ?? null);
+      expect(second).toMatchObject({ outcome: 'accepted', version: 2 });
+      if (second.outcome !== 'accepted') throw new Error('not accepted');
+
+      // The store's diff is the refresh's diff.
+      const stored = await own.store.lists.versionDiff(SDN, 2);
+      const uids = (xs: readonly { entryUid: string }[]) => xs.map((e) => e.entryUid).sort();
+      expect([stored.added.length, stored.removed.length, stored.changed.length]).toEqual([0, 90, 8]);
+      expect(uids(stored.removed)).toEqual(uids(second.diff.removed));
+      expect(uids(stored.changed.map((c) => c.after))).toEqual(uids(second.diff.changed.map((c) => c.after)));
+      expect((await own.store.lists.versionDiff(SDN, 1)).added).toHaveLength(first.outcome === 'accepted' ? first.diff.added.length : -1);
+
+      const told: Alert[] = [];
+      const { config } = loadConfig({ env: {} });
+      const retro: RetroScreenDeps = { config, store: own.store, assets: assetPolicies(config.chains), log, queueAlert: async () => undefined };
+      const settling = new ListVersionEffects({ store: own.store, retro, tellHolds: async (a) => void told.push(a), log });
+      expect(await settling.catchUp()).toEqual({ finished: [], settling: 2, failed: 0 });
+      expect(told).toEqual([]);
+
+      const later = new ListVersionEffects({ store: own.store, retro, tellHolds: async (a) => void told.push(a), log, now: () => new Date(Date.now() + 120_000) });
+      const pass = await later.catchUp();
+      expect(pass).toEqual({ finished: [{ listId: SDN, version: 1 }, { listId: SDN, version: 2 }], settling: 0, failed: 0 });
+      expect((await showHold(own.store.holds, open.id)).hold).toMatchObject({ state: 'open', basis: 'withdrawn', basisVersion: 2 });
+      expect(told.map((a) => a.dedupKey)).toEqual([`hold_basis_changed:${open.holdKey}:ofac-sdn:2`]);
+      expect(await own.store.lists.versionsAwaitingEffects()).toEqual([]);
+      expect(await later.catchUp()).toEqual({ finished: [], settling: 0, failed: 0 });
+      expect(told).toHaveLength(1);
+    } finally {
+      await own.close();
+    }
   });
 });

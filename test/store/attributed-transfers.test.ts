@@ -87,6 +87,9 @@ describe.each(['pglite', 'postgres'] as const)('attributed transfers on %s', (ba
     expect(found.find((f) => f.transfer.position === 'out:0')?.transfer.payment).toBe('out:0');
     expect(await store.transfers.attributedWith({ counterparties: [a(1)], chains: ['eth'], since: new Date(1_800_000_000_000) })).toEqual([]);
     expect(await store.transfers.attributedWith({ counterparties: [a(1)], chains: ['base'], since: new Date(0) })).toEqual([]);
+    // attributedBy: only what the extract stage had recorded by then (the settled re-screen's bound).
+    expect(await store.transfers.attributedWith({ counterparties: [a(1)], chains: ['eth'], since: new Date(0), attributedBy: new Date(Date.now() - 3_600_000) })).toEqual([]);
+    expect(await store.transfers.attributedWith({ counterparties: [a(1)], chains: ['eth'], since: new Date(0), attributedBy: new Date(Date.now() + 60_000) })).toHaveLength(2);
 
     await store.db.query('SET enable_seqscan = off');
     try {
