@@ -19,7 +19,7 @@ import { pino } from 'pino';
 
 import { loadConfig } from '../src/config/load.js';
 import { readAddress, type ParsedAddress } from '../src/domain/address.js';
-import { listId } from '../src/domain/sanction-entry.js';
+import { listId, type ListId } from '../src/domain/sanction-entry.js';
 import { ListIndexCache } from '../src/pipeline/list-index-cache.js';
 import { loadList } from '../src/sanctions/load-list.js';
 import { parseOfacCsv } from '../src/sanctions/ofac-csv.js';
@@ -31,6 +31,8 @@ import { insertSyntheticSnapshot, syntheticEntries, syntheticEntry } from '../te
 import { stringFlag } from './flags.js';
 
 const LIST = listId('bench-list');
+/** How a version is loaded: its index image (as stored by a refresh), or its rows a page at a time (versions stored before images). */
+type LoadFrom = 'image' | 'rows';
 const PROBES = 2_000;
 
 interface ChildResult {
@@ -80,13 +82,23 @@ function nsPer(runs: number, fn: () => void): number {
 }
 
 /** In the child: load the stored list as nine screen jobs would, and measure. */
-async function child(config: StoreConfig, entries: number): Promise<ChildResult> {
+async function child(config: StoreConfig, entries: number, from: LoadFrom): Promise<ChildResult> {
   const store = await openStore(config);
   let storeReads = 0;
+  const { indexImage, saveIndexImage, ...withoutImages } = store.lists;
   const lists: SnapshotStore = {
-    ...store.lists,
+    ...withoutImages,
+    ...(from === 'image'
+      ? {
+          indexImage: (id: ListId, version: number) => {
+            storeReads++;
+            return indexImage(id, version);
+          },
+          saveIndexImage,
+        }
+      : {}),
     snapshotEntriesPage: (id, version, page) => {
-      if (page.after === undefined) storeReads++;
+      if (page.after === undefined && from === 'rows') storeReads++;
       return store.lists.snapshotEntriesPage(id, version, page);
     },
   };
@@ -134,9 +146,9 @@ async function child(config: StoreConfig, entries: number): Promise<ChildResult>
   };
 }
 
-async function runChild(config: StoreConfig, entries: number): Promise<ChildResult> {
+async function runChild(config: StoreConfig, entries: number, from: LoadFrom): Promise<ChildResult> {
   const script = fileURLToPath(import.meta.url);
-  const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, '--child', JSON.stringify({ config, entries })], {
+  const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, '--child', JSON.stringify({ config, entries, from })], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -205,7 +217,7 @@ async function main(): Promise<void> {
   console.log(`load average at start: ${load()} (${process.env['CORDON_BENCH_PG_URL'] ?? PG_URL} for PostgreSQL)`);
   await parseNumbers();
   console.log('');
-  console.log('driver    entries  store   load  reads  RSS before  peak  after GC  heap | lookup listed  unlisted  screen (normalise+lookup)  load avg');
+  console.log('driver    entries from   store   load  reads  RSS before  peak  after GC  heap | lookup listed  unlisted  screen (normalise+lookup)  load avg');
   for (const driver of drivers) {
     if (driver === 'postgres' && !postgresAnswers()) {
       console.log('postgres: not answering; skipped');
@@ -214,25 +226,28 @@ async function main(): Promise<void> {
     for (const entries of sizes) {
       const { config, storeMs, cleanup } = await prepare(driver, entries);
       try {
-        const r = await runChild(config, entries);
-        console.log(
-          `${driver.padEnd(8)} ${entries.toLocaleString('en').padStart(9)} ${(storeMs / 1000).toFixed(1).padStart(5)}s ${(r.loadMs / 1000).toFixed(2).padStart(5)}s ${String(r.storeReads).padStart(6)}` +
-            ` ${String(r.rssBeforeMb).padStart(8)} MB ${String(r.peakRssMb).padStart(5)} ${String(r.rssAfterGcMb).padStart(6)} MB ${String(r.heapAfterGcMb).padStart(4)} MB` +
-            ` | ${r.lookupListedNs.toFixed(0).padStart(9)} ns ${r.lookupUnlistedNs.toFixed(0).padStart(6)} ns ${r.screenUs.toFixed(2).padStart(12)} µs              ${load()}`,
-        );
+        for (const from of ['image', 'rows'] as const) {
+          const r = await runChild(config, entries, from);
+          console.log(
+            `${driver.padEnd(8)} ${entries.toLocaleString('en').padStart(9)} ${from.padEnd(5)} ${(storeMs / 1000).toFixed(1).padStart(5)}s ${(r.loadMs / 1000).toFixed(2).padStart(5)}s ${String(r.storeReads).padStart(6)}` +
+              ` ${String(r.rssBeforeMb).padStart(8)} MB ${String(r.peakRssMb).padStart(5)} ${String(r.rssAfterGcMb).padStart(6)} MB ${String(r.heapAfterGcMb).padStart(4)} MB` +
+              ` | ${r.lookupListedNs.toFixed(0).padStart(9)} ns ${r.lookupUnlistedNs.toFixed(0).padStart(6)} ns ${r.screenUs.toFixed(2).padStart(12)} µs              ${load()}`,
+          );
+        }
       } finally {
         await cleanup();
       }
     }
   }
-  console.log('\nstore: writing the synthetic list (not part of the load); load: nine screen jobs asking at once until all have the index;');
+  console.log('\nfrom: image = the index image stored with the version (what a refresh writes); rows = its rows a page at a time (versions stored before images);');
+  console.log('store: writing the synthetic list with its image (not part of the load); load: nine screen jobs asking at once until all have the index;');
   console.log('reads: store reads of the list (1 = shared); peak: the load process\'s peak RSS; lookup: one index lookup of a normalised address.');
 }
 
 const at = process.argv.indexOf('--child');
 if (at >= 0) {
-  const { config, entries } = JSON.parse(process.argv[at + 1] ?? '') as { config: StoreConfig; entries: number };
-  process.stdout.write(`${JSON.stringify(await child(config, entries))}\n`);
+  const { config, entries, from } = JSON.parse(process.argv[at + 1] ?? '') as { config: StoreConfig; entries: number; from: LoadFrom };
+  process.stdout.write(`${JSON.stringify(await child(config, entries, from))}\n`);
 } else {
   await main();
 }

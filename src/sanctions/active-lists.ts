@@ -1,5 +1,6 @@
 import type { ListId } from '../domain/sanction-entry.js';
 import { AddressIndex, SnapshotIndexBuilder, type SnapshotIndex } from './address-index.js';
+import { decodeIndexImage, encodeIndexImage, IndexImageUnreadable } from './index-image.js';
 import type { SnapshotInfo, SnapshotStore } from './snapshot-store.js';
 
 export interface ActiveLists {
@@ -34,6 +35,28 @@ export class ListIndexLoadFailed extends Error {
  * rows of a list of millions are never all held at once.
  */
 export async function loadSnapshotIndex(store: SnapshotStore, snap: SnapshotInfo, pageSize = ENTRY_PAGE_SIZE): Promise<SnapshotIndex> {
+  // The image stored with the version: one value to read (index-image.ts).
+  let image: string | null = null;
+  try {
+    image = (await store.indexImage?.(snap.listId, snap.version)) ?? null;
+  } catch (err) {
+    throw new ListIndexLoadFailed(snap.listId, snap.version, 0, err);
+  }
+  if (image !== null) {
+    try {
+      return decodeIndexImage(snap.listId, snap.version, image, snap.entryCount);
+    } catch (err) {
+      if (!(err instanceof IndexImageUnreadable)) throw err;
+      // Derived data: read the entries, and write a good image over the bad one below.
+    }
+  }
+  const index = await loadIndexFromEntries(store, snap, pageSize);
+  // A version stored before images were (or by a path that wrote none): the next load is fast.
+  await store.saveIndexImage?.(snap.listId, snap.version, encodeIndexImage(index)).catch(() => undefined);
+  return index;
+}
+
+async function loadIndexFromEntries(store: SnapshotStore, snap: SnapshotInfo, pageSize: number): Promise<SnapshotIndex> {
   const builder = new SnapshotIndexBuilder(snap.listId, snap.version, snap.entryCount);
   let after: string | undefined;
   try {

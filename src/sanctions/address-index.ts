@@ -72,8 +72,8 @@ class IntColumn {
   }
 }
 
-/** The columns of a built SnapshotIndex. */
-interface Columns {
+/** The columns of a built SnapshotIndex (index-image.ts writes and reads them). */
+export interface Columns {
   readonly addresses: readonly NormalisedAddress[];
   readonly family: Uint8Array;
   /** ≥ 0: the uid is `uidPrefixes[n] + ticker + ':' + address`; < 0: it is `uids[-n - 1]`. */
@@ -111,13 +111,41 @@ export class SnapshotIndex {
     private readonly c: Columns,
   ) {}
 
-  /** The entries listing this address, in the order they were added; [] if none. */
+  /**
+   * The entries listing this address, by entry uid (code-unit order, whatever order the store
+   * or the image gave them in); [] if none.
+   */
   lookup(address: ParsedAddress): readonly SanctionEntry[] {
     const first = this.#first(address);
     if (first === NONE) return EMPTY;
     const out: SanctionEntry[] = [];
     for (let i = first; i !== NONE; i = this.c.next[i] as number) out.push(this.entry(i));
+    if (out.length > 1) out.sort((a, b) => (a.entryUid < b.entryUid ? -1 : a.entryUid > b.entryUid ? 1 : 0));
     return out;
+  }
+
+  /** @internal The columns, for index-image.ts. */
+  get columns(): Columns {
+    return this.c;
+  }
+
+  /**
+   * @internal An index of columns read back from an image (index-image.ts): the address maps
+   * are rebuilt from `addresses`, `family` and `next` (each address's first entry heads its chain).
+   */
+  static fromColumns(listId: ListId, listVersion: number, entryCount: number, c: Omit<Columns, 'byFamily'>): SnapshotIndex {
+    const byFamily: Map<string, number>[] = [];
+    const chained = new Uint8Array(entryCount);
+    for (let i = 0; i < entryCount; i++) {
+      const next = c.next[i] as number;
+      if (next !== NONE) chained[next] = 1;
+    }
+    for (let i = 0; i < entryCount; i++) {
+      if (chained[i] === 1) continue;
+      const f = c.family[i] as number;
+      (byFamily[f] ??= new Map<string, number>()).set(c.addresses[i] as string, i);
+    }
+    return new SnapshotIndex(listId, listVersion, entryCount, { ...c, byFamily });
   }
 
   /** Is this address listed? (No entry is built.) */
@@ -299,7 +327,7 @@ export class SnapshotIndexBuilder {
 
 /**
  * "Is this address listed, and by which entries?" over several list versions: the entries of
- * each in turn (lists in the order given, each list's entries in the order added).
+ * each in turn (lists in the order given, each list's entries by entry uid).
  */
 export class AddressIndex {
   #parts: readonly SnapshotIndex[];

@@ -5,6 +5,7 @@ import type { Logger } from '../log/logger.js';
 import type { PendingInfo, SnapshotStore } from './snapshot-store.js';
 import { diffByParty, diffEntries, type DiffByParty, type EntryDiff } from './entry-diff.js';
 import { ListParseError } from './list-errors.js';
+import { indexImageOf } from './index-image.js';
 import { loadList, type ListSourceSpec } from './load-list.js';
 import { decideRefresh, exceedsDropShare } from './refresh-policy.js';
 
@@ -241,6 +242,7 @@ export async function refreshFromParsed(
     contentHash: decision.hash,
     source: req.source,
     entries: parsed.entries,
+    indexImage: indexImageOf(parsed.entries),
     addedCount: decision.diff.added.length,
     removedCount: decision.diff.removed.length,
     ...(overridden
@@ -352,6 +354,7 @@ export async function approvePendingVersion(
     contentHash: pending.contentHash,
     source: pending.source,
     entries,
+    indexImage: indexImageOf(entries),
     addedCount: diff.added.length,
     removedCount: diff.removed.length,
     approval: {

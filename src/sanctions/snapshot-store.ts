@@ -52,7 +52,11 @@ export interface SnapshotStore {
     addedCount: number;
     removedCount: number;
     approval?: ApprovalInput;
+    indexImage?: string;
   }): Promise<number>;
+  /** A version's index image (index-image.ts); absent: this store keeps none. */
+  indexImage?(listId: ListId, version: number): Promise<string | null>;
+  saveIndexImage?(listId: ListId, version: number, image: string): Promise<void>;
   savePendingVersion(p: {
     listId: ListId;
     contentHash: string;

@@ -32,6 +32,8 @@ export interface NewSnapshot {
   readonly addedCount: number;
   readonly removedCount: number;
   readonly fetchedAt?: Date;
+  /** The version's index image (sanctions/index-image.ts), stored with it so that loading it reads one value. */
+  readonly indexImage?: string;
   /**
    * A person's approval of this version (the drop check overridden, or a pending version
    * approved): appended to the audit in the same transaction. With `pendingId`, that pending
@@ -188,6 +190,10 @@ export interface ListsRepo {
   supersedePending(listId: ListId): Promise<number>;
   /** The approval audit of a list (or of all lists), oldest first. */
   listApprovals(listId?: ListId): Promise<ListApproval[]>;
+  /** The index image stored with a version (sanctions/index-image.ts), or null. */
+  indexImage(listId: ListId, version: number): Promise<string | null>;
+  /** Stores (or replaces) a version's index image. */
+  saveIndexImage(listId: ListId, version: number, image: string): Promise<void>;
   /** Versions whose activation effects are not all recorded as finished, oldest first. */
   versionsAwaitingEffects(): Promise<VersionAwaitingEffects[]>;
   /** Records that an effect of a version finished (again: nothing changes). */
@@ -385,6 +391,32 @@ function toEntry(r: EntryRow): SanctionEntry {
   };
 }
 
+/** One entry of a page read by snapshotEntriesPage (a JSON array in its SELECT's column order). */
+function pageRowOf(row: unknown, listId: ListId, version: number): EntryRow {
+  if (!Array.isArray(row) || row.length !== 9) throw new StoreDataError('list_entries', `page row is not a 9-column array: ${JSON.stringify(row)}`);
+  const [uid, family, address, ticker, name, programs, file, line, element] = row as unknown[];
+  const text = (v: unknown, column: string): string => {
+    if (typeof v !== 'string') throw new StoreDataError(`list_entries.${column}`, `not a string: ${JSON.stringify(v)}`);
+    return v;
+  };
+  if (name !== null && typeof name !== 'string') throw new StoreDataError('list_entries.entity_name', 'not a string or null');
+  if (line !== null && typeof line !== 'number') throw new StoreDataError('list_entries.source_line', 'not a number or null');
+  if (element !== null && typeof element !== 'string') throw new StoreDataError('list_entries.source_element', 'not a string or null');
+  return {
+    list_id: listId,
+    version,
+    entry_uid: text(uid, 'entry_uid'),
+    family: text(family, 'family'),
+    address: text(address, 'address'),
+    ticker: text(ticker, 'ticker'),
+    entity_name: name,
+    programs,
+    source_file: text(file, 'source_file'),
+    source_line: line,
+    source_element: element,
+  };
+}
+
 /** A list_entries row read back as JSON (to_jsonb), checked as toEntry checks a row. */
 function entryRowOf(value: unknown): EntryRow {
   const raw: unknown = typeof value === 'string' ? JSON.parse(value) : value;
@@ -440,6 +472,20 @@ function assertUniqueUids(listId: ListId, entries: readonly EntryDraft[]): void 
       throw new DuplicateEntryUid(listId, e.entryUid, [describeLocation(first), describeLocation(e.source)]);
     }
     seen.set(e.entryUid, e.source);
+  }
+}
+
+/**
+ * Characters per stored part of an index image. The embedded store grows its memory to the
+ * largest value it handles and keeps it: a 100 MB image read whole left a process 800 MB larger.
+ */
+const IMAGE_PART = 4_000_000;
+
+/** Writes an image in parts; it must be ASCII (index-image.ts escapes the rest), so a cut never splits a character. */
+async function writeIndexImage(tx: Db, listId: ListId, version: number, image: string): Promise<void> {
+  if (!/^[\x00-\x7f]*$/.test(image)) throw new StoreDataError('list_index_images.image', 'an index image must be ASCII');
+  for (let part = 0, at = 0; at < image.length || part === 0; part++, at += IMAGE_PART) {
+    await tx.query('INSERT INTO list_index_images (list_id, version, part, image) VALUES ($1, $2, $3, $4)', [listId, version, part, image.slice(at, at + IMAGE_PART)]);
   }
 }
 
@@ -501,6 +547,7 @@ export function listsRepo(db: Db): ListsRepo {
           ],
         );
         await insertEntries(tx, s.listId, next, s.entries);
+        if (s.indexImage !== undefined) await writeIndexImage(tx, s.listId, next, s.indexImage);
         const approval = s.approval;
         if (approval?.pendingId !== undefined) {
           const approved = await tx.query<{ id: string }>(
@@ -577,21 +624,22 @@ export function listsRepo(db: Db): ListsRepo {
     },
 
     async snapshotEntriesPage(listId, version, page) {
-      const columns = `list_id, version, entry_uid, family, address, ticker, entity_name, programs,
-                source_file, source_line, source_element`;
-      const rows =
-        page.after === undefined
-          ? await db.query<EntryRow>(
-              `SELECT ${columns} FROM list_entries WHERE list_id = $1 AND version = $2
-               ORDER BY entry_uid LIMIT $3`,
-              [listId, version, page.limit],
-            )
-          : await db.query<EntryRow>(
-              `SELECT ${columns} FROM list_entries WHERE list_id = $1 AND version = $2 AND entry_uid > $3
-               ORDER BY entry_uid LIMIT $4`,
-              [listId, version, page.after, page.limit],
-            );
-      return rows.map(toEntry);
+      // One row a page: the page as one JSON text built by the server, parsed by one JSON.parse.
+      // A row per entry costs the driver an object and a parse per column (PGlite most), which
+      // was most of the load of a list of millions.
+      const rows = await db.query<{ page: string | null }>(
+        `SELECT json_agg(json_build_array(entry_uid, family, address, ticker, entity_name, programs,
+                                          source_file, source_line, source_element) ORDER BY entry_uid)::text AS page
+         FROM (SELECT * FROM list_entries
+               WHERE list_id = $1 AND version = $2 AND ($3::text IS NULL OR entry_uid > $3)
+               ORDER BY entry_uid LIMIT $4) p`,
+        [listId, version, page.after ?? null, page.limit],
+      );
+      const text = rows[0]?.page ?? null;
+      if (text === null) return [];
+      const parsed: unknown = JSON.parse(text);
+      if (!Array.isArray(parsed)) throw new StoreDataError('list_entries', 'page is not a JSON array');
+      return parsed.map((row: unknown) => toEntry(pageRowOf(row, listId, version)));
     },
 
     async recordRefreshAttempt(a) {
@@ -687,6 +735,28 @@ export function listsRepo(db: Db): ListsRepo {
         [listId ?? null],
       );
       return rows.map(toApproval);
+    },
+
+    async indexImage(listId, version) {
+      // A part a query: no answer is larger than a part (see IMAGE_PART).
+      const parts: string[] = [];
+      for (;;) {
+        const rows = await db.query<{ image: string }>(
+          'SELECT image FROM list_index_images WHERE list_id = $1 AND version = $2 AND part = $3',
+          [listId, version, parts.length],
+        );
+        const part = rows[0]?.image;
+        if (part === undefined) break;
+        parts.push(part);
+      }
+      return parts.length === 0 ? null : parts.join('');
+    },
+
+    async saveIndexImage(listId, version, image) {
+      await db.transaction(async (tx) => {
+        await tx.query('DELETE FROM list_index_images WHERE list_id = $1 AND version = $2', [listId, version]);
+        await writeIndexImage(tx, listId, version, image);
+      });
     },
 
     async versionsAwaitingEffects() {

@@ -8,7 +8,7 @@ export interface CountedLists {
   failNext(n: number): void;
 }
 
-/** The store's lists, recording every read of a snapshot's entries (a whole read, or its first page). */
+/** The store's lists, recording every load of a snapshot (its index image, a whole read, or the first page where no image is kept). */
 export function countingReads(lists: SnapshotStore): CountedLists {
   const reads: string[] = [];
   let failing = 0;
@@ -18,8 +18,10 @@ export function countingReads(lists: SnapshotStore): CountedLists {
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         const page = args[2] as { after?: string } | undefined;
-        const reading = prop === 'snapshotEntries' || prop === 'snapshotEntriesPage';
-        if (reading && page?.after === undefined) reads.push(`${String(args[0])}@${String(args[1])}`);
+        // A load starts with the version's index image (then, without one, its entries' pages).
+        const starts = prop === 'snapshotEntries' || prop === 'indexImage' || (prop === 'snapshotEntriesPage' && !('indexImage' in target));
+        const reading = starts || prop === 'snapshotEntriesPage';
+        if (starts && page?.after === undefined) reads.push(`${String(args[0])}@${String(args[1])}`);
         if (reading && failing > 0) {
           failing--;
           return Promise.reject(new Error('connection terminated unexpectedly'));

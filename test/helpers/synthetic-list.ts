@@ -9,6 +9,7 @@ import { bech32 } from 'bech32';
 import type { AddressFamily } from '../../src/domain/address-family.js';
 import type { NormalisedAddress } from '../../src/domain/address.js';
 import type { EntryDraft, ListId } from '../../src/domain/sanction-entry.js';
+import { indexImageOf } from '../../src/sanctions/index-image.js';
 import type { Store } from '../../src/store/index.js';
 
 const PROGRAMS: readonly (readonly string[])[] = [['CYBER2'], ['DPRK3'], ['CYBER2', 'RUSSIA-EO14024'], ['SDNTK'], []];
@@ -44,13 +45,17 @@ export function syntheticEntries(count: number, salt = 'cordon'): EntryDraft[] {
   return out;
 }
 
-/** Stores `entries` as version 1 of `list`, through the store's own bulk write. */
-export async function insertSyntheticSnapshot(store: Store, list: ListId, entries: readonly EntryDraft[]): Promise<number> {
+/**
+ * Stores `entries` as version 1 of `list`, through the store's own bulk write, with its index
+ * image as a refresh writes it (`withImage: false`: without, as versions stored before images).
+ */
+export async function insertSyntheticSnapshot(store: Store, list: ListId, entries: readonly EntryDraft[], withImage = true): Promise<number> {
   return store.lists.insertSnapshot({
     listId: list,
     contentHash: `sha256:synthetic-${entries.length}`,
     source: 'synthetic',
     entries,
+    ...(withImage ? { indexImage: indexImageOf(entries) } : {}),
     addedCount: entries.length,
     removedCount: 0,
   });
