@@ -8,7 +8,7 @@ import { describeLocation, type SanctionEntry } from '../../domain/sanction-entr
 import type { HoldDetails } from '../../holds/index.js';
 import type { StoredHold } from '../../store/holds-repo.js';
 import { html, type SafeHtml } from './html.js';
-import { amountText, holdPath, stateBadge } from './hold-view.js';
+import { amountText, holdPath, shortAmount, stateBadge } from './hold-view.js';
 import { CONSOLE_ROOT, csrfField, layout, notice, utc } from './layout.js';
 import type { ConsoleSession } from './session.js';
 
@@ -36,6 +36,7 @@ function transfer(h: StoredHold): SafeHtml {
     <dt>Amount</dt><dd>${amountText(h)}</dd>
     <dt>Asset</dt><dd class="mono">${h.asset}</dd>
     <dt>Account</dt><dd>${h.accountId}</dd>
+    <dt>Hold key</dt><dd class="mono">${h.holdKey}</dd>
   </dl></section>`;
 }
 
@@ -87,7 +88,8 @@ function decisionForm(v: HoldView, decision: HoldDecision): SafeHtml {
   const typed = v.error?.decision === decision ? v.error.reason : '';
   const label = decision === 'release' ? 'Release hold' : 'Confirm hold';
   const help = decision === 'release' ? 'The funds are freed: say why (e.g. false positive, case number).' : 'The match is the sanctioned party: the funds stay frozen.';
-  return html`<form method="post" action="${holdPath(v.details.hold.id)}/${decision}">
+  return html`<form method="post" action="${holdPath(v.details.hold.id)}/${decision}" aria-labelledby="${id}-title">
+    <h3 id="${id}-title">${decision === 'release' ? 'Release' : 'Confirm'}</h3>
     ${csrfField(v.session)}
     <label for="${id}">Reason for the audit trail <span class="muted">(${help})</span>
       <textarea id="${id}" name="reason" required maxlength="2000">${typed}</textarea>
@@ -112,9 +114,9 @@ export function holdPage(v: HoldView): SafeHtml {
   const h = v.details.hold;
   const main = html`<p><a href="${CONSOLE_ROOT}/holds">← All holds</a></p>
   <h1>Hold #${h.id} ${stateBadge(h.state)}</h1>
-  <p class="muted">Raised ${utc(h.createdAt)} on account <strong>${h.accountId}</strong>; key <span class="mono">${h.holdKey}</span></p>
-  ${decide(v)}
+  <p class="summary"><strong>${h.entityName ?? 'Unnamed party'}</strong> (${h.programs.join(', ') || 'no programs'}) · ${h.direction} of ${shortAmount(h)} on ${h.chain} · account <strong>${h.accountId}</strong> · raised ${utc(h.createdAt)}</p>
   <div class="columns">${transfer(h)}${listEntry(h, v.entry)}</div>
+  ${decide(v)}
   ${basisEvents(v.details)}
   ${auditTrail(v.details)}
   ${deliveries(v.details)}`;

@@ -17,6 +17,12 @@ export function amountText(hold: StoredHold): string {
     : `${inUnits} ${hold.units.symbol} (${hold.amount} base units)`;
 }
 
+/** `3 ETH`, or the base units when the units are unknown (the queue's short form). */
+export function shortAmount(hold: StoredHold): string {
+  const inUnits = amountInUnits(hold.amount, hold.units);
+  return inUnits === null || hold.units === null ? `${hold.amount} base units` : `${inUnits} ${hold.units.symbol}`;
+}
+
 export function holdPath(id: number): string {
   return `${CONSOLE_ROOT}/holds/${id}`;
 }

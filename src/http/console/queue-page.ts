@@ -1,7 +1,7 @@
 /** The queue: holds newest first, counts by state, filters by state, chain, account and list. */
 import { HOLD_STATES, type HoldState, type StoredHold } from '../../store/holds-repo.js';
 import { html, type SafeHtml } from './html.js';
-import { amountText, holdPath, shortHex, stateBadge } from './hold-view.js';
+import { holdPath, shortAmount, shortHex, stateBadge } from './hold-view.js';
 import { CONSOLE_ROOT, layout, utc } from './layout.js';
 import type { ConsoleSession } from './session.js';
 
@@ -52,10 +52,10 @@ function counts(v: QueueView): SafeHtml {
 
 function filters(v: QueueView): SafeHtml {
   return html`<form class="filters" method="get" action="${CONSOLE_ROOT}/holds" aria-label="Filter holds">
-    <label for="f-state">State<select id="f-state" name="state">${options(HOLD_STATES, v.filter.state, 'any state')}</select></label>
-    <label for="f-chain">Chain<select id="f-chain" name="chain">${options(v.chains, v.filter.chain, 'any chain')}</select></label>
-    <label for="f-account">Account<input id="f-account" name="account" value="${v.filter.account ?? ''}" placeholder="account id"></label>
-    <label for="f-list">List<select id="f-list" name="list">${options(v.lists, v.filter.list, 'any list')}</select></label>
+    <div><label for="f-state">State</label><select id="f-state" name="state">${options(HOLD_STATES, v.filter.state, 'any state')}</select></div>
+    <div><label for="f-chain">Chain</label><select id="f-chain" name="chain">${options(v.chains, v.filter.chain, 'any chain')}</select></div>
+    <div><label for="f-account">Account</label><input id="f-account" name="account" value="${v.filter.account ?? ''}" placeholder="account id"></div>
+    <div><label for="f-list">List</label><select id="f-list" name="list">${options(v.lists, v.filter.list, 'any list')}</select></div>
     <button type="submit">Filter</button>
     <a href="${CONSOLE_ROOT}/holds">Clear</a>
   </form>`;
@@ -69,7 +69,7 @@ function row(h: StoredHold): SafeHtml {
     <td>${h.chain}</td>
     <td>${h.accountId}</td>
     <td>${h.direction}</td>
-    <td class="num">${amountText(h)}</td>
+    <td class="num" title="${h.amount} base units">${shortAmount(h)}</td>
     <td><span class="mono" title="${h.counterparty}">${shortHex(h.counterparty)}</span></td>
     <td>${h.entityName ?? html`<span class="muted">unnamed</span>`}<br><span class="muted">${h.programs.join(', ')}</span></td>
     <td>${h.listId} v${h.listVersion}</td>
@@ -83,7 +83,7 @@ export function queuePage(v: QueueView): SafeHtml {
   ${v.holds.length === 0
     ? html`<p>No holds match.</p>`
     : html`<table>
-    <caption class="muted">${v.holds.length === v.limit ? `The newest ${v.limit} holds that match` : `${v.holds.length} holds, newest first`}</caption>
+    <caption class="muted">${v.holds.length === v.limit ? `The newest ${v.limit} holds that match` : `${v.holds.length} ${v.holds.length === 1 ? 'hold' : 'holds'}, newest first`}</caption>
     <thead><tr><th scope="col">Hold</th><th scope="col">Raised</th><th scope="col">State</th><th scope="col">Chain</th><th scope="col">Account</th>
       <th scope="col">Direction</th><th scope="col">Amount</th><th scope="col">Counterparty</th><th scope="col">Entity and programs</th><th scope="col">List</th></tr></thead>
     <tbody>${v.holds.map(row)}</tbody>

@@ -25,9 +25,10 @@ h2 { font-size: 1.1rem; margin: 1.6rem 0 .5rem; border-bottom: 1px solid var(--l
 table { border-collapse: collapse; width: 100%; font-size: .92rem; }
 th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--bg); font-weight: 600; }
+caption { text-align: left; padding: .25rem 0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85rem; overflow-wrap: anywhere; }
-dl { display: grid; grid-template-columns: 14rem 1fr; gap: .3rem 1rem; margin: 0; }
+dl { display: grid; grid-template-columns: 12rem 1fr; gap: .3rem 1rem; margin: 0; }
 dt { color: var(--muted); }
 dd { margin: 0; overflow-wrap: anywhere; }
 .columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(28rem, 1fr)); gap: 0 2rem; }
@@ -37,8 +38,9 @@ dd { margin: 0; overflow-wrap: anywhere; }
 .counts { display: flex; gap: .5rem; list-style: none; padding: 0; margin: 0 0 1rem; flex-wrap: wrap; }
 .counts a { display: inline-block; padding: .25rem .75rem; border: 1px solid var(--line); border-radius: 1rem; text-decoration: none; }
 .counts a[aria-current="true"] { background: var(--accent); color: #fff; border-color: var(--accent); }
+form.filters label { font-size: .85rem; color: var(--muted); }
 form.filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; margin-bottom: 1rem; padding: .75rem; background: var(--bg); border: 1px solid var(--line); }
-form.filters label, .decide label, .sign-in label { display: flex; flex-direction: column; gap: .2rem; font-size: .85rem; color: var(--muted); }
+form.filters div, .decide label, .sign-in label { display: flex; flex-direction: column; gap: .2rem; font-size: .85rem; color: var(--muted); }
 input, select, textarea, button { font: inherit; }
 input, select, textarea { padding: .35rem .5rem; border: 1px solid #8c959f; border-radius: 4px; color: var(--ink); }
 button { padding: .4rem .9rem; border-radius: 4px; border: 1px solid #1f2937; background: #1f2937; color: #fff; cursor: pointer; }
@@ -47,6 +49,8 @@ header button { background: transparent; border-color: #94a3b8; }
 .decide { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5rem; }
 .decide form { border: 1px solid var(--line); padding: .75rem; border-radius: 6px; display: flex; flex-direction: column; gap: .5rem; }
 .decide textarea { min-height: 4.5rem; }
+.decide h3 { margin: 0; font-size: 1rem; }
+.summary { font-size: 1.05rem; }
 .notice { padding: .6rem .8rem; border-radius: 4px; }
 .notice.error { background: #fee2e2; border: 1px solid #b91c1c; }
 .notice.done { background: #dcfce7; border: 1px solid #15803d; }
