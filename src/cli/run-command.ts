@@ -8,7 +8,7 @@ import { createMetrics } from '../pipeline/metrics.js';
 import { parseStages, STAGES, type Stage } from '../pipeline/queue-names.js';
 import { createChainSources, identifyChainSources } from '../pipeline/chain-sources.js';
 import { ListVersionEffects } from '../pipeline/list-version-effects.js';
-import { rescreenActivated, rescreenAfterRefresh, retroDepsOf } from '../pipeline/retro-screen.js';
+import { rescreenAfterRefresh, retroDepsOf } from '../pipeline/retro-screen.js';
 import { startPipeline } from '../pipeline/service.js';
 import { startListRefresher } from '../sanctions/list-refresher.js';
 import { pendingVersionAlert } from '../sanctions/refresh-list.js';
@@ -16,6 +16,7 @@ import type { CliContext } from './context.js';
 import { ensureListsForWorkers } from './ensure-lists.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { refreshRequestFor } from './list-requests.js';
+import { serviceHttpDeps } from './service-http.js';
 import { watchShutdownSignals, type ShutdownSignals } from './shutdown-signals.js';
 
 /**
@@ -132,28 +133,14 @@ async function start(ctx: CliContext, opts: { only?: string }, signals: Shutdown
         host: ctx.config.http.host,
         port: ctx.config.http.port,
         log: ctx.log,
-        deps: {
-          store,
-          queueAlert,
-          rescreen: (activation) => rescreenActivated(retroDepsOf(pipeline.ctx), activation),
-          chains: ctx.config.chains,
-          apiToken: process.env[API_TOKEN_ENV],
-          probesNeedToken: ctx.config.http.probeAuth === 'token',
-          redis: pipeline.ctx.redis,
-          storePing: () => store.db.query('SELECT 1'),
-          chainLags: () => pipeline.follow?.readiness() ?? [],
-          metrics,
-          holdCounts: () => store.holds.countHoldsByState(),
-          addressIndex: () => pipeline.ctx.lists.lastIndex(),
-          hookDelivery: ctx.config.exchangeHook ? { maxUndeliveredAgeMs: ctx.config.exchangeHook.maxUndeliveredAge } : null,
-        },
+        deps: serviceHttpDeps({ config: ctx.config, store, pipeline, metrics, queueAlert, apiToken: process.env[API_TOKEN_ENV] }),
       });
     } catch (err) {
       throw new CliError(`cannot serve HTTP on ${ctx.config.http.host}:${ctx.config.http.port}: ${(err as Error).message}; free the port or set http.port`, EXIT.failed);
     }
     started.push({ what: 'http server', stop: () => http.close() });
     await ctx.announceApi(http.url); // in the embedded store's lock: other commands send writes here
-    log.info({ url: http.url }, 'serving /healthz, /readyz, /metrics and the API');
+    log.info({ url: http.url, console: `${http.url}/console` }, 'serving /healthz, /readyz, /metrics, the API and the console');
   }
   log.info({ stages: wanted, chains: ctx.config.chains.map((c) => c.id), store: store.kind }, 'service started');
 }

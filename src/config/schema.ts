@@ -246,8 +246,13 @@ export const configSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).default(8080),
       /** `token`: /readyz and /metrics need `Authorization: Bearer $CORDON_API_TOKEN` like the API (/healthz stays open). */
       probeAuth: z.enum(['none', 'token']).default('none'),
+      /**
+       * The console's session cookie is Secure (sent over TLS only): `auto` when the proxy in
+       * front says the request came over https (X-Forwarded-Proto), `always` for every request.
+       */
+      secureCookie: z.enum(['auto', 'always']).default('auto'),
     })
-    .default({ host: '127.0.0.1', port: 8080, probeAuth: 'none' }),
+    .default({ host: '127.0.0.1', port: 8080, probeAuth: 'none', secureCookie: 'auto' }),
   lists: z.array(listConfigSchema).default([]),
   chains: z.array(chainSchema).default([]),
   alerts: z

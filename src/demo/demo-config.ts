@@ -15,6 +15,8 @@ export interface DemoSettings {
   readonly anvilUrl: string;
   readonly receiverUrl: string;
   readonly pollIntervalMs: number;
+  /** The API and console; 0 picks a free port. */
+  readonly httpPort: number;
 }
 
 /**
@@ -30,7 +32,7 @@ export function demoConfig(s: DemoSettings): CordonConfig {
     log: { level: 'warn', pretty: false },
     store: { driver: 'pglite', dataDir: join(s.dir, 'store') },
     redis: { url: s.redisUrl },
-    http: { host: '127.0.0.1', port: 0 },
+    http: { host: '127.0.0.1', port: s.httpPort },
     lists: defaults.lists,
     chains: [
       {

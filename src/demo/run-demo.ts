@@ -8,18 +8,25 @@
  * to a listed address and an ordinary deposit, and shows the holds, the alerts on-call received
  * and the holds the exchange received. Everything runs through the product's own code.
  *
+ * It serves the API and the analysts' console meanwhile, and ends by saying where and how to
+ * sign in; `--keep` leaves everything running (the console, the pipeline, anvil) until Ctrl-C.
+ *
  * Environment: CORDON_DEMO_REDIS_URL (default redis://127.0.0.1:6379/9), CORDON_DEMO_DIR
- * (default ./data/demo of the repository), CORDON_DEMO_ANVIL (an anvil binary instead of npm's).
+ * (default ./data/demo of the repository), CORDON_DEMO_ANVIL (an anvil binary instead of npm's),
+ * CORDON_DEMO_HTTP_PORT (default: a free port), CORDON_API_TOKEN (default: a new random one).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { importAccounts, parseAccountsCsv } from '../accounts/index.js';
 import { refreshRequestFor } from '../cli/list-requests.js';
+import { serviceHttpDeps } from '../cli/service-http.js';
 import type { CordonConfig } from '../config/schema.js';
 import { normaliseForFamily } from '../domain/address.js';
 import { listHolds } from '../holds/index.js';
+import { API_TOKEN_ENV, startHttpServer, type HttpServer } from '../http/index.js';
 import { createLogger } from '../log/logger.js';
 import { createMetrics } from '../pipeline/metrics.js';
 import { startPipeline, type Pipeline } from '../pipeline/service.js';
@@ -60,7 +67,11 @@ const step = (title: string) => out(`\n[${++stepNo}] ${title}  (${elapsed()})`);
 const hex = (n: bigint) => `0x${n.toString(16)}`;
 const shortAddr = (a: string) => `${a.slice(0, 10)}…${a.slice(-4)}`;
 
+/** `--keep`: leave everything running after the demo, until Ctrl-C. */
+const KEEP = process.argv.slice(2).includes('--keep');
+
 interface Running {
+  http?: HttpServer;
   anvil?: AnvilNode;
   receiver?: Receiver;
   store?: Store;
@@ -96,7 +107,9 @@ async function main(run: Running): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const receiver = (run.receiver = await startReceiver({ alertSecret: DEMO_ALERT_SECRET, hookSecret: DEMO_HOOK_SECRET, onDelivery: printDelivery }));
-  const config = demoConfig({ dir, redisUrl, anvilUrl: anvil.url, receiverUrl: receiver.url, pollIntervalMs: 200 });
+  const httpPort = Number(process.env['CORDON_DEMO_HTTP_PORT'] || '0');
+  if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65_535) throw new DemoError(`CORDON_DEMO_HTTP_PORT must be a port number, got "${process.env['CORDON_DEMO_HTTP_PORT']}"`);
+  const config = demoConfig({ dir, redisUrl, anvilUrl: anvil.url, receiverUrl: receiver.url, pollIntervalMs: 200, httpPort });
   out(`  store: embedded PostgreSQL (PGlite) in ${shownDir}/store (wiped first; its first start takes a few seconds)`);
   const store = (run.store = await openStore(config.store));
   out(`  alerts for on-call (generic signed webhook) → ${receiver.url}/alerts`);
@@ -138,14 +151,19 @@ async function main(run: Running): Promise<void> {
   out(`  → ${imported.added} addresses watched`);
 
   step('Cordon\'s pipeline: follow → extract → screen → act, and the exchange hook');
-  const pipeline = (run.pipeline = await startPipeline({
-    config,
-    store,
-    log,
-    metrics: createMetrics({ defaultMetrics: false }),
-    stages: ['follow', 'extract', 'screen', 'act', 'hook'],
-  }));
+  const metrics = createMetrics({ defaultMetrics: false });
+  const pipeline = (run.pipeline = await startPipeline({ config, store, log, metrics, stages: ['follow', 'extract', 'screen', 'act', 'hook'] }));
   out(`  following chain "${DEMO_CHAIN}" from block 0, polling every 200 ms; logs at level warn below`);
+  // The http stage as `cordon run` serves it: the API and the analysts' console.
+  const apiToken = process.env[API_TOKEN_ENV] || randomBytes(16).toString('hex');
+  const queueAlert = () => Promise.resolve(); // nothing in the demo raises an alert through the API
+  const http = (run.http = await startHttpServer({
+    host: config.http.host,
+    port: config.http.port,
+    log,
+    deps: serviceHttpDeps({ config, store, pipeline, metrics, queueAlert, apiToken }),
+  }));
+  out(`  the API and the analysts' console: ${http.url}/console`);
 
   step('Transactions on the chain');
   const sent: Sent[] = [];
@@ -219,13 +237,29 @@ async function main(run: Running): Promise<void> {
   ].filter((p): p is string => p !== null);
   if (problems.length > 0) throw new DemoError(`the demo did not end as expected: ${problems.join('; ')}`);
 
+  const signIn = (tokenShown: string) => [
+    `  sign in with any name and the API token ${tokenShown}`,
+    '  (the holds: the queue, then a hold: its entity, programs and audit trail; release or confirm it with a reason)',
+  ];
+  const tokenShown = process.env[API_TOKEN_ENV] ? `from ${API_TOKEN_ENV}` : apiToken;
+  if (KEEP) {
+    step('The analysts\' console (--keep: everything keeps running until Ctrl-C)');
+    out(`  anvil ${anvil.url} and the pipeline keep running: send more transactions and watch them arrive.`);
+    out(`\nConsole: ${http.url}/console`);
+    for (const line of signIn(tokenShown)) out(line);
+    out('Serving until Ctrl-C.');
+    return;
+  }
+
   step('Stopping');
   await shutdown(run);
-  out('  pipeline stopped, store closed, anvil stopped.');
+  out('  console and pipeline stopped, store closed, anvil stopped.');
   out(`\nDone in ${elapsed()}: 2 holds (deposit + withdrawal), ${alerts.length} alerts to on-call, ${receiver.hooks().length} holds delivered to the exchange.`);
   out('Look again (the store is kept until the next run):');
   out(`  npx cordon --config ${shownDir}/cordon.yaml holds list`);
   out(`  npx cordon --config ${shownDir}/cordon.yaml holds show 1`);
+  out(`\nConsole: ${http.url}/console (served while the demo ran; \`npm run demo -- --keep\` keeps it serving until Ctrl-C)`);
+  for (const line of signIn(tokenShown)) out(line);
 }
 
 function printDelivery(d: Delivery): void {
@@ -258,11 +292,13 @@ function writeInspectConfig(dir: string, config: CordonConfig): void {
 }
 
 async function shutdown(run: Running): Promise<void> {
-  const { pipeline, store, receiver, anvil } = run;
+  const { http, pipeline, store, receiver, anvil } = run;
+  delete run.http;
   delete run.pipeline;
   delete run.store;
   delete run.receiver;
   delete run.anvil;
+  await http?.close().catch(() => undefined);
   await pipeline?.stop().catch(() => undefined);
   await store?.close().catch(() => undefined);
   await receiver?.close().catch(() => undefined);
@@ -271,16 +307,19 @@ async function shutdown(run: Running): Promise<void> {
 
 const running: Running = {};
 let interrupted = false;
+let demoDone = false;
 process.once('SIGINT', () => {
   interrupted = true;
-  out('\ninterrupted: stopping');
-  void shutdown(running).finally(() => process.exit(130));
+  // After a --keep demo, Ctrl-C is how it is meant to end: exit 0.
+  out(demoDone ? '\nstopping' : '\ninterrupted: stopping');
+  void shutdown(running).finally(() => process.exit(demoDone ? 0 : 130));
 });
 
 try {
   await main(running);
+  demoDone = true;
   // Everything is closed, so the process ends by itself; should a stray handle keep it alive, do not hang.
-  setTimeout(() => process.exit(0), 2_000).unref();
+  if (!KEEP) setTimeout(() => process.exit(0), 2_000).unref();
 } catch (err) {
   if (!interrupted) {
     const message = err instanceof DemoError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);

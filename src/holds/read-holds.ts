@@ -5,6 +5,8 @@ import type { HoldRef } from './transitions.js';
 export interface HoldFilter {
   readonly state?: HoldState;
   readonly accountId?: string;
+  readonly chain?: string;
+  readonly listId?: string;
   /** Default 100. */
   readonly limit?: number;
 }
@@ -17,6 +19,8 @@ export function listHolds(repo: HoldsRepo, filter: HoldFilter = {}): Promise<Sto
     limit,
     ...(filter.state === undefined ? {} : { state: filter.state }),
     ...(filter.accountId === undefined ? {} : { accountId: filter.accountId }),
+    ...(filter.chain === undefined ? {} : { chain: filter.chain }),
+    ...(filter.listId === undefined ? {} : { listId: filter.listId }),
   });
 }
 

@@ -1,15 +1,39 @@
-/** Reading and checking JSON request bodies: size-limited, JSON only, fields named in errors. */
+/** Reading and checking request bodies (JSON, and the console's HTML forms): size-limited, fields named in errors. */
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './router.js';
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
+function contentType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
 /** Reads the body of a JSON request. 415 for another content type, 413 past `limit` bytes. */
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const type = contentType(req);
   if (type !== 'application/json') {
     throw new HttpError(415, `send the body as JSON with content-type application/json (got ${type === '' ? 'none' : type})`);
   }
+  const text = await readText(req, limit);
+  if (text.trim() === '') throw new HttpError(400, 'empty body; send a JSON object');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new HttpError(400, `body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Reads an HTML form's body (`application/x-www-form-urlencoded`). 415 for another type, 413 past `limit` bytes. */
+export async function readFormBody(req: IncomingMessage, limit: number): Promise<URLSearchParams> {
+  const type = contentType(req);
+  if (type !== 'application/x-www-form-urlencoded') {
+    throw new HttpError(415, `send the form as application/x-www-form-urlencoded (got ${type === '' ? 'none' : type})`);
+  }
+  return new URLSearchParams(await readText(req, limit));
+}
+
+/** The body as UTF-8 text, at most `limit` bytes (413 past it). */
+async function readText(req: IncomingMessage, limit: number): Promise<string> {
   const tooLarge = () => new HttpError(413, `body larger than ${limit} bytes`, undefined, { connection: 'close' });
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge();
@@ -41,13 +65,7 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
       reject(new HttpError(400, `request body aborted: ${err.message}`));
     });
   });
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') throw new HttpError(400, 'empty body; send a JSON object');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new HttpError(400, `body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The body as an object with only `allowed` keys (a typo like `account_id` is named, not ignored). */

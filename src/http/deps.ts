@@ -56,6 +56,12 @@ export interface HttpDeps {
   /** Re-screens past transfers against what an approved version adds (retroactive holds); absent: not done here. */
   readonly rescreen?: (activation: ActivatedVersion) => Promise<RetroScreenResult | null>;
   readonly apiToken: string | undefined;
+  /**
+   * When the console's session cookie is marked Secure: `auto` when the proxy in front says the
+   * request came over https (X-Forwarded-Proto), `always` when TLS is in front whatever it says
+   * (config `http.secureCookie`). Default `auto`.
+   */
+  readonly secureCookie?: 'auto' | 'always';
   /** /readyz and /metrics need the API token too (config `http.probeAuth: token`). */
   readonly probesNeedToken?: boolean;
   readonly redis: RedisPing;

@@ -41,6 +41,8 @@ export function holdsRoutes(deps: HttpDeps): Route[] {
           throw new HttpError(400, `state must be one of ${HOLD_STATES.join(', ')}`, 'state');
         }
         const account = ctx.query.get('account') ?? undefined;
+        const chain = ctx.query.get('chain') ?? undefined;
+        const list = ctx.query.get('list') ?? undefined;
         const rawLimit = ctx.query.get('limit');
         const limit = rawLimit === null ? 100 : Number(rawLimit);
         if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
@@ -50,6 +52,8 @@ export function holdsRoutes(deps: HttpDeps): Route[] {
           limit,
           ...(state === undefined ? {} : { state }),
           ...(account === undefined || account === '' ? {} : { accountId: account }),
+          ...(chain === undefined || chain === '' ? {} : { chain }),
+          ...(list === undefined || list === '' ? {} : { listId: list }),
         });
         return { status: 200, json: { holds: holds.map(holdJson) } };
       },

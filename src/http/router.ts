@@ -23,12 +23,20 @@ export interface RequestContext {
   readonly headers: IncomingHttpHeaders;
   /** The JSON body (POST only; content type and size checked). */
   body(): Promise<unknown>;
+  /** An HTML form's body (`application/x-www-form-urlencoded`; size checked). */
+  form(): Promise<URLSearchParams>;
   readonly log: Logger;
 }
 
 export type Reply =
   | { readonly status: number; readonly json: unknown; readonly headers?: Readonly<Record<string, string>> }
-  | { readonly status: number; readonly text: string; readonly contentType: string };
+  | {
+      readonly status: number;
+      readonly text: string;
+      readonly contentType: string;
+      /** e.g. `set-cookie`, `location`, `content-security-policy`; `cache-control` overrides no-store. */
+      readonly headers?: Readonly<Record<string, string>>;
+    };
 
 export interface Route {
   readonly method: Method;

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.js';
 import { addressesRoutes } from './addresses-routes.js';
 import { checkConfiguredToken, requireToken } from './auth.js';
-import { DEFAULT_BODY_LIMIT, readJsonBody } from './body.js';
+import { DEFAULT_BODY_LIMIT, readFormBody, readJsonBody } from './body.js';
+import { consoleRoutes } from './console/console-routes.js';
 import type { HttpDeps } from './deps.js';
 import { toHttpError } from './errors.js';
 import { healthRoutes } from './health-routes.js';
@@ -45,6 +46,7 @@ export function apiRoutes(deps: HttpDeps): Route[] {
     ...holdsRoutes(deps),
     ...listsRoutes(deps),
     ...screenRoutes(deps),
+    ...consoleRoutes(deps),
   ];
 }
 
@@ -52,6 +54,7 @@ function send(res: ServerResponse, reply: Reply): void {
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
   let payload: string;
   if ('text' in reply) {
+    Object.assign(headers, reply.headers);
     headers['content-type'] = reply.contentType;
     payload = reply.text;
   } else {
@@ -106,6 +109,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         query: url.searchParams,
         headers: req.headers,
         body: () => readJsonBody(req, bodyLimit),
+        form: () => readFormBody(req, bodyLimit),
         log,
       };
       reply = await route.handle(ctx);

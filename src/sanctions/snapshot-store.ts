@@ -44,6 +44,8 @@ export interface SnapshotStore {
   snapshotEntries(listId: ListId, version: number): Promise<SanctionEntry[]>;
   /** At most `page.limit` entries ordered by entry uid, after the uid `page.after` when given. */
   snapshotEntriesPage(listId: ListId, version: number, page: { readonly limit: number; readonly after?: string }): Promise<SanctionEntry[]>;
+  /** One entry of a snapshot by its uid, or null (e.g. the entry a hold cites, with where it was read). */
+  snapshotEntry(listId: ListId, version: number, entryUid: string): Promise<SanctionEntry | null>;
   insertSnapshot(snapshot: {
     listId: ListId;
     contentHash: string;

@@ -134,8 +134,8 @@ export interface HoldsRepo {
   insertHoldIfAbsent(hold: NewHold, reason?: string): Promise<{ hold: StoredHold; created: boolean }>;
   /** By numeric id or by hold key. */
   getHold(idOrKey: number | string): Promise<StoredHold | null>;
-  /** Newest first. */
-  listHolds(filter: { state?: HoldState; accountId?: string; limit: number }): Promise<StoredHold[]>;
+  /** Newest first; each filter given narrows the result. */
+  listHolds(filter: { state?: HoldState; accountId?: string; chain?: string; listId?: string; limit: number }): Promise<StoredHold[]>;
   /**
    * Moves a hold from `expectedFrom` to `to` and appends the audit event, atomically.
    * Throws `HoldStateConflict` if the hold is not in `expectedFrom`, `HoldNotFound` if absent.
@@ -447,12 +447,13 @@ export function holdsRepo(db: Db): HoldsRepo {
       return rows[0] ? toHold(rows[0]) : null;
     },
 
-    async listHolds({ state, accountId, limit }) {
+    async listHolds({ state, accountId, chain, listId, limit }) {
       const rows = await db.query<HoldRow>(
         `SELECT * FROM holds
          WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR account_id = $2)
-         ORDER BY id DESC LIMIT $3`,
-        [state ?? null, accountId ?? null, limit],
+           AND ($3::text IS NULL OR chain = $3) AND ($4::text IS NULL OR list_id = $4)
+         ORDER BY id DESC LIMIT $5`,
+        [state ?? null, accountId ?? null, chain ?? null, listId ?? null, limit],
       );
       return rows.map(toHold);
     },

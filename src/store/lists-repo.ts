@@ -172,6 +172,8 @@ export interface ListsRepo {
    * millions a page at a time and never holds more than a page of rows.
    */
   snapshotEntriesPage(listId: ListId, version: number, page: EntryPage): Promise<SanctionEntry[]>;
+  /** One entry of a snapshot by its uid (e.g. the one a hold cites), or null. */
+  snapshotEntry(listId: ListId, version: number, entryUid: string): Promise<SanctionEntry | null>;
   recordRefreshAttempt(attempt: NewRefreshAttempt): Promise<RefreshAttempt>;
   /** Newest first. */
   refreshAttempts(listId: ListId, limit: number): Promise<RefreshAttempt[]>;
@@ -621,6 +623,16 @@ export function listsRepo(db: Db): ListsRepo {
         [listId, version],
       );
       return rows.map(toEntry);
+    },
+
+    async snapshotEntry(listId, version, entryUid) {
+      const rows = await db.query<EntryRow>(
+        `SELECT list_id, version, entry_uid, family, address, ticker, entity_name, programs,
+                source_file, source_line, source_element
+         FROM list_entries WHERE list_id = $1 AND version = $2 AND entry_uid = $3`,
+        [listId, version, entryUid],
+      );
+      return rows[0] ? toEntry(rows[0]) : null;
     },
 
     async snapshotEntriesPage(listId, version, page) {

@@ -30,7 +30,7 @@ describe('npm run demo', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('runs end to end: two holds (deposit + withdrawal) with their legal basis, two alerts, two hook deliveries, exit 0', async () => {
-    const { code, stdout, stderr } = await runDemo({ CORDON_DEMO_REDIS_URL: REDIS_URL, CORDON_DEMO_DIR: dir });
+    const { code, stdout, stderr } = await runDemo({ CORDON_DEMO_REDIS_URL: REDIS_URL, CORDON_DEMO_DIR: dir, CORDON_API_TOKEN: '' });
     expect(code, `${stdout}\n${stderr}`).toBe(0);
     expect(stdout).toContain('using redis://127.0.0.1:6379/10: database 10, flushed now');
     expect(stdout).toContain('ofac-sdn v1: 760 addresses from lists/ofac-sdn-digital-currency.json');
@@ -46,6 +46,54 @@ describe('npm run demo', () => {
     expect(stdout).toContain('raised nothing, as it should');
     expect(stdout).toContain('anvil stopped');
     expect(existsSync(join(dir, 'cordon.yaml'))).toBe(true);
+    // It ends by saying where the console was and how to sign in.
+    expect(stdout.trimEnd().split('\n').slice(-3).join('\n')).toMatch(
+      /^Console: http:\/\/127\.0\.0\.1:\d+\/console \(served while the demo ran; `npm run demo -- --keep` keeps it serving until Ctrl-C\)\n {2}sign in with any name and the API token [0-9a-f]{32}\n/,
+    );
+  }, 120_000);
+
+  it('with --keep, keeps serving the console with both holds until Ctrl-C, then exits 0', async () => {
+    if (!existsSync(DEMO)) throw new Error(`${DEMO} is missing: run \`npm run build\` first (npm test does)`);
+    const child = spawn(process.execPath, [DEMO, '--keep'], {
+      cwd: ROOT,
+      env: { ...process.env, CORDON_DEMO_REDIS_URL: REDIS_URL, CORDON_DEMO_DIR: join(dir, 'keep'), CORDON_API_TOKEN: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 90_000;
+      while (!stdout.includes('Serving until Ctrl-C.')) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the demo did not get to serving:\n${stdout}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const url = /Console: (http:\/\/127\.0\.0\.1:\d+)\/console/.exec(stdout)?.[1];
+      const token = /the API token ([0-9a-f]{32})/.exec(stdout)?.[1];
+      expect(url, stdout).toBeDefined();
+      expect(token, stdout).toBeDefined();
+      // Well after the demo's own steps: still serving.
+      await new Promise((r) => setTimeout(r, 1_000));
+      const signIn = await fetch(`${url}/console/sign-in`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ analyst: 'Demo Analyst', token: token ?? '', next: '/console/holds' }).toString(),
+      });
+      expect(signIn.status).toBe(303);
+      const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      const queue = await fetch(`${url}/console/holds`, { headers: { cookie } });
+      expect(queue.status).toBe(200);
+      const page = await queue.text();
+      expect(page).toContain('acct-alice');
+      expect(page).toContain('acct-bob');
+      expect(page).toContain('Lazarus Group');
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   }, 120_000);
 
   it('says plainly how to start Redis when it is not answering, and exits 3', async () => {

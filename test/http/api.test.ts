@@ -449,6 +449,10 @@ describe('http api', () => {
       // The amount in the asset's units next to the base units, and the list's authority.
       expect(holds[0]).toMatchObject({ amountInUnits: '100', units: { symbol: 'ETH', decimals: 18 }, authority: 'OFAC', entityName: 'TORNADO CASH' });
       expect((await call('GET', '/v1/holds?state=nope')).json).toMatchObject({ field: 'state' });
+      // The console's filters, in the API too.
+      expect((await call('GET', '/v1/holds?account=acct-holds&chain=ethereum&list=ofac-sdn')).json['holds']).toHaveLength(2);
+      expect((await call('GET', '/v1/holds?account=acct-holds&chain=bitcoin')).json['holds']).toHaveLength(0);
+      expect((await call('GET', '/v1/holds?account=acct-holds&list=other')).json['holds']).toHaveLength(0);
 
       const shown = await call('GET', `/v1/holds/${hold.id}`);
       expect(shown.status).toBe(200);

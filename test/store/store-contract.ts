@@ -456,6 +456,19 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect((await store.holds.listHolds({ state: 'released', limit: 10 })).every((h) => h.state === 'released')).toBe(true);
     });
 
+    it('lists holds by chain and by list, newest first, and finds the entry a hold cites with where it was read', async () => {
+      const a = (await store.holds.insertHoldIfAbsent(holdFor({ holdKey: 'filter-eth', accountId: 'acct-filter', chain: 'ethereum' }))).hold;
+      const b = (await store.holds.insertHoldIfAbsent(holdFor({ holdKey: 'filter-poly', accountId: 'acct-filter', chain: 'polygon' }))).hold;
+      const ids = async (f: { chain?: string; listId?: string }) => (await store.holds.listHolds({ accountId: 'acct-filter', limit: 10, ...f })).map((h) => h.id);
+      expect(await ids({})).toEqual([b.id, a.id]);
+      expect(await ids({ chain: 'polygon' })).toEqual([b.id]);
+      expect(await ids({ listId: sdn })).toEqual([b.id, a.id]);
+      expect(await ids({ listId: 'no-such-list', chain: 'ethereum' })).toEqual([]);
+      const entry = await store.lists.snapshotEntry(sdn, sdnVersion, tornadoEntry.entryUid);
+      expect(entry).toMatchObject({ entryUid: tornadoEntry.entryUid, listId: sdn, listVersion: sdnVersion, source: tornadoEntry.source });
+      expect(await store.lists.snapshotEntry(sdn, sdnVersion, 'sdn:0:ETH:0xnone')).toBeNull();
+    });
+
     it('refuses UPDATE, DELETE and TRUNCATE on the audit trail', async () => {
       const { hold } = await store.holds.insertHoldIfAbsent(holdFor({ holdKey: 'audit-key' }));
       await expect(store.db.query(`UPDATE hold_events SET actor = 'someone-else' WHERE hold_id = $1`, [hold.id])).rejects.toThrow(
