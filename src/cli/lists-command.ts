@@ -17,6 +17,7 @@ import {
 } from '../sanctions/refresh-list.js';
 import { redactSourceUrl } from '../sanctions/source-url.js';
 import { PendingVersionNotFound, type Store } from '../store/index.js';
+import type { RefreshAttempt } from '../store/lists-repo.js';
 import type { CliContext } from './context.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { refreshRequestFor } from './list-requests.js';
@@ -194,7 +195,7 @@ export function registerLists(program: Command, context: () => CliContext, exit:
       }
       process.stdout.write('  recent refreshes:\n');
       for (const a of attempts) {
-        process.stdout.write(`    ${a.attemptedAt.toISOString()}  ${a.outcome}${a.version ? ` v${a.version}` : ''}  ${a.entriesSeen} entries, ${a.rejectedLines} rejected${a.reason ? `  ${a.reason}` : ''}\n`);
+        process.stdout.write(`    ${a.attemptedAt.toISOString()}  ${attemptText(a)}  ${a.entriesSeen} entries read, ${a.rejectedLines} lines rejected${a.reason ? `  ${a.reason}` : ''}\n`);
       }
       if (entries) {
         process.stdout.write(`  entries of v${version}:\n`);
@@ -464,5 +465,18 @@ function formatRefresh(r: RefreshResult): string {
         `${r.listId}: REFUSED, ${r.keptVersion === null ? 'no snapshot yet' : `v${r.keptVersion} stays active`}: ${r.reason}\n` +
         details.join('')
       );
+  }
+}
+
+/** What a refresh attempt did, said so that the version it names is not taken for what was refused. */
+export function attemptText(a: Pick<RefreshAttempt, 'outcome' | 'version'>): string {
+  const kept = a.version === null ? 'no version active' : `v${a.version} kept active`;
+  switch (a.outcome) {
+    case 'accepted':
+      return `accepted as v${a.version ?? '?'}`;
+    case 'unchanged':
+      return `unchanged (${kept})`;
+    case 'rejected':
+      return `REFUSED (${kept})`;
   }
 }

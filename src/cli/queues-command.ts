@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { createMetrics } from '../pipeline/metrics.js';
-import { startPipeline } from '../pipeline/service.js';
+import { createQueues } from '../pipeline/queues.js';
+import { probeRedis, redisOptions } from '../pipeline/redis-connection.js';
 import type { CliContext } from './context.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 
@@ -12,19 +12,14 @@ export function registerQueues(program: Command, context: () => CliContext, exit
     .option('--retry-failed', 'move every failed job back to waiting')
     .option('--json', 'print as JSON')
     .action(async (opts: { retryFailed?: boolean; json?: boolean }) => {
-      const ctx = context();
-      const pipeline = await startPipeline({
-        config: ctx.config,
-        store: await ctx.store(),
-        log: ctx.log,
-        metrics: createMetrics({ defaultMetrics: false }),
-        stages: [],
-        sources: new Map(),
-      });
+      const { config } = context();
+      // The queues only: no store, no workers (this command reads and retries, nothing more).
+      await probeRedis(config.redis.url, 5_000);
+      const queues = createQueues(redisOptions(config.redis.url), { attempts: config.pipeline.attempts, backoffMs: config.pipeline.backoff });
       try {
         const report = [];
         let failedTotal = 0;
-        for (const queue of pipeline.ctx.queues.all) {
+        for (const queue of queues.all) {
           const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
           const failed = await queue.getFailed(0, 49);
           failedTotal += counts['failed'] ?? 0;
@@ -47,7 +42,7 @@ export function registerQueues(program: Command, context: () => CliContext, exit
         }
         if (failedTotal > 0 && !opts.retryFailed) exit(EXIT.finding);
       } finally {
-        await pipeline.stop();
+        await queues.close();
       }
     });
 }

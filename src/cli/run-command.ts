@@ -10,6 +10,7 @@ import { createChainSources, identifyChainSources } from '../pipeline/chain-sour
 import { ListVersionEffects } from '../pipeline/list-version-effects.js';
 import { rescreenAfterRefresh, retroDepsOf } from '../pipeline/retro-screen.js';
 import { startPipeline } from '../pipeline/service.js';
+import { NO_CHAIN_WARNING } from '../http/health-routes.js';
 import { startListRefresher } from '../sanctions/list-refresher.js';
 import { pendingVersionAlert } from '../sanctions/refresh-list.js';
 import type { CliContext } from './context.js';
@@ -143,4 +144,5 @@ async function start(ctx: CliContext, opts: { only?: string }, signals: Shutdown
     log.info({ url: http.url, console: `${http.url}/console` }, 'serving /healthz, /readyz, /metrics, the API and the console');
   }
   log.info({ stages: wanted, chains: ctx.config.chains.map((c) => c.id), store: store.kind }, 'service started');
+  if (ctx.config.chains.length === 0) log.warn({ chains: [] }, NO_CHAIN_WARNING);
 }

@@ -84,6 +84,23 @@ const SEGWIT_HRPS: ReadonlyMap<string, 'bitcoin' | 'litecoin'> = new Map([
 ] as const);
 
 /** What an address of a family looks like, for errors. */
+/** How a family is named in a message: `not an EVM address`, `not a Bitcoin address`. */
+const FAMILY_NAME: Readonly<Record<AddressFamily, string>> = {
+  evm: 'an EVM',
+  tron: 'a Tron',
+  bitcoin: 'a Bitcoin',
+  litecoin: 'a Litecoin',
+  'bitcoin-cash': 'a Bitcoin Cash',
+  'bitcoin-sv': 'a Bitcoin SV',
+  'bitcoin-gold': 'a Bitcoin Gold',
+  dash: 'a Dash',
+  zcash: 'a Zcash',
+  dogecoin: 'a Dogecoin',
+  verge: 'a Verge',
+  'bnb-beacon': 'a BNB Beacon Chain',
+  unverified: 'an unverified',
+};
+
 const EXPECTED_FORMAT: Readonly<Record<AddressFamily, string>> = {
   evm: '0x followed by 40 hex digits',
   tron: 'a base58check T… address or its 0x/41 hex form',
@@ -322,7 +339,7 @@ export function normaliseForFamily(raw: string, family: AddressFamily): Normalis
   }
   if (family === 'tron' && TRON_HEX_SHAPE.test(s)) return tronFromBytes(hexToBytes(s.slice(2))) as NormalisedAddress;
   const a = decode(s);
-  if (a === undefined) throw new InvalidAddressError(raw, `not a ${family} address (expected ${EXPECTED_FORMAT[family]})`);
+  if (a === undefined) throw new InvalidAddressError(raw, `not ${FAMILY_NAME[family]} address (expected ${EXPECTED_FORMAT[family]})`);
   if (!a.ok) throw new InvalidAddressError(raw, a.reason);
   const families = familiesOf(a.decoded);
   if (!families.includes(family) && !(family === 'tron' && a.decoded.format === 'evm')) {

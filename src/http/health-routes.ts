@@ -32,6 +32,8 @@ export interface HookCheck extends CheckResult {
 
 export interface Readiness {
   readonly status: 'ready' | 'not_ready';
+  /** What is not wrong enough to fail readiness but needs a person (e.g. no chain configured). */
+  readonly warnings?: readonly string[];
   readonly checks: {
     readonly redis: CheckResult;
     readonly store: CheckResult;
@@ -42,6 +44,11 @@ export interface Readiness {
 }
 
 const DEFAULT_CHECK_TIMEOUT_MS = 2_000;
+
+/** Said at start and in /readyz when the configuration follows no chain. */
+export const NO_CHAIN_WARNING =
+  'no chain is configured (chains: []): Cordon follows no deposits or withdrawals and raises no holds; ' +
+  'add an EVM endpoint or a Bitcoin Core node under chains (see the README quick start)';
 
 async function timed(what: string, fn: () => Promise<unknown>, timeoutMs: number): Promise<CheckResult> {
   const started = performance.now();
@@ -136,7 +143,12 @@ export async function readiness(deps: HttpDeps): Promise<Readiness> {
     chains['*'] = { ok: false, lag: null, maxLag: 0, error: `cannot read follower lag: ${err instanceof Error ? err.message : String(err)}` };
   }
   const ready = redis.ok && store.ok && chainsOk && (hook?.ok ?? true);
-  return { status: ready ? 'ready' : 'not_ready', checks: { redis, store, chains, ...(hook === undefined ? {} : { hook }) } };
+  const warnings = deps.chains.length === 0 ? [NO_CHAIN_WARNING] : [];
+  return {
+    status: ready ? 'ready' : 'not_ready',
+    ...(warnings.length > 0 ? { warnings } : {}),
+    checks: { redis, store, chains, ...(hook === undefined ? {} : { hook }) },
+  };
 }
 
 export function healthRoutes(deps: HttpDeps): Route[] {

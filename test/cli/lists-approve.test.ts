@@ -94,6 +94,9 @@ describe('cordon lists: the Tornado Cash delisting waits for a person', () => {
     expect(shown.stdout).toMatch(/v2 .* 626 entries \(\+0 -90\)/);
     expect(shown.stdout).toMatch(new RegExp(`approvals:\\n {4}\\S+ {2}v2 \\(pending #\\d+\\) by ${BY}: ${WHY} {2}\\(626 entries, \\+0 -90 ~8, from v1\\)`));
     expect(shown.stdout).not.toContain('PENDING APPROVAL');
+    // The refused download reads as refused, with the version that stayed active; not as "rejected v1".
+    expect(shown.stdout).toMatch(/recent refreshes:[\s\S]*REFUSED \(v1 kept active\) {2}626 entries read, 0 lines rejected {2}would remove 90 of 716/);
+    expect(shown.stdout).not.toMatch(/rejected v\d/);
 
     const hold = await cordon('holds', 'show', String(holdId));
     expect(hold.stdout).toMatch(/^hold #\d+ \(open\)/);

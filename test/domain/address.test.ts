@@ -371,7 +371,8 @@ describe('tickers and unverified entries', () => {
 
   it('normaliseForFamily refuses an address of another family, saying which', () => {
     expect(rejection(() => normaliseForFamily('LNf2JDiuunBz7GMDKFYHN4rq5meXWxiwfb', 'bitcoin'))).toBe('reads as litecoin, not as bitcoin');
-    expect(rejection(() => normaliseForFamily('hello', 'bitcoin'))).toMatch(/^not a bitcoin address/);
+    expect(rejection(() => normaliseForFamily('hello', 'bitcoin'))).toMatch(/^not a Bitcoin address/);
+    expect(rejection(() => normaliseForFamily('hello', 'evm'))).toMatch(/^not an EVM address \(expected 0x followed by 40 hex digits\)/);
   });
 
   it('knows the EVM tickers and the tickers whose format it validates', () => {

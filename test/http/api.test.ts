@@ -11,6 +11,7 @@ import { listId, type EntryDraft, type SanctionEntry } from '../../src/domain/sa
 import { raiseHold } from '../../src/holds/index.js';
 import type { ChainLag, HttpDeps, RedisPing } from '../../src/http/deps.js';
 import { startHttpServer, type HttpServer } from '../../src/http/server.js';
+import { readiness } from '../../src/http/health-routes.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createMetrics } from '../../src/pipeline/metrics.js';
 import { AddressIndex } from '../../src/sanctions/address-index.js';
@@ -192,6 +193,13 @@ describe('http api', () => {
         status: 'ready',
         checks: { redis: { ok: true }, store: { ok: true }, chains: { ethereum: { ok: true, lag: '2', maxLag: 20 } } },
       });
+    });
+
+    it('warns, while staying ready, when the configuration follows no chain', async () => {
+      expect((await call('GET', '/readyz', { token: null })).json['warnings']).toBeUndefined();
+      const r = await readiness({ ...deps(), chains: [], chainLags: () => [] });
+      expect(r.status).toBe('ready');
+      expect(r.warnings).toEqual([expect.stringMatching(/^no chain is configured \(chains: \[\]\): Cordon follows no deposits or withdrawals and raises no holds/)]);
     });
 
     it('is not ready when a chain lags more than its maxLag, or has no head yet', async () => {
