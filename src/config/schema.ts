@@ -211,7 +211,7 @@ function familyTokens(chain: z.output<typeof chainFields>, ctx: z.RefinementCtx)
         return t;
       }
     }
-    if (!t.address.startsWith('0x')) ctx.addIssue({ code: 'custom', path: ['tokens', i, 'address'], message: `a ${chain.family} chain's token contract is 0x + 40 hex digits` });
+    if (!t.address.startsWith('0x')) ctx.addIssue({ code: 'custom', path: ['tokens', i, 'address'], message: `an ${chain.family} chain's token contract is 0x + 40 hex digits` });
     return t;
   });
   return { ...chain, tokens };

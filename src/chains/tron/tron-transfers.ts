@@ -4,8 +4,9 @@
  *
  * Whether a transaction took effect:
  * - a system contract (no energy used: TRX transfers, votes, staking) is in a block only if it
- *   executed: java-tron's actuators reject one that fails before it is packed, so it has no
- *   failed form on chain;
+ *   executed: its actuator's failure (ContractValidateException / ContractExeException) leaves
+ *   java-tron's Manager.processTransaction, so the transaction is not packed, and a block
+ *   holding one does not validate; it has no failed form on chain;
  * - a smart-contract call (energy used) can be packed and fail (REVERT, OUT_OF_ENERGY): its
  *   TRX and its logs count only with a receipt `status` of 0x1, as Tron's JSON-RPC
  *   documentation asks of every reader of logs.
