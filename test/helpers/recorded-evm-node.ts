@@ -7,7 +7,7 @@
  * Methods: eth_chainId, net_version, eth_blockNumber, eth_getBlockByNumber (a number or
  * latest/safe/finalized: the highest block served), eth_getBlockByHash, eth_getBlockReceipts,
  * eth_getTransactionReceipt, eth_getLogs (derived from the receipts, by range or block hash,
- * address and topic filters). Batches are answered in order. Anything else, and the methods
+ * address and topic filters; an unknown block hash is an error, as nodes answer it). Batches are answered in order. Anything else, and the methods
  * the node is told it lacks (`without`): -32601. `replace` serves other blocks from then on.
  */
 import { readFileSync } from 'node:fs';
@@ -137,8 +137,14 @@ export async function startRecordedEvmNode(recordings: readonly RecordedBlockFil
       }
       case 'eth_getTransactionReceipt':
         return ok(receiptByTx.get(String(p[0]).toLowerCase()) ?? null);
-      case 'eth_getLogs':
-        return ok(logsFor((p[0] ?? {}) as Record<string, unknown>));
+      case 'eth_getLogs': {
+        const filter = (p[0] ?? {}) as Record<string, unknown>;
+        // As geth ("unknown block") and java-tron ("invalid blockHash") do for a hash they lack.
+        if (typeof filter['blockHash'] === 'string' && !byHash.has(filter['blockHash'].toLowerCase())) {
+          return { jsonrpc: '2.0', id: c.id ?? null, error: { code: -32602, message: 'invalid blockHash' } };
+        }
+        return ok(logsFor(filter));
+      }
       default:
         return { jsonrpc: '2.0', id: c.id ?? null, error: { code: -32601, message: `the method ${method} does not exist/is not available` } };
     }

@@ -28,7 +28,7 @@ import { evmTransport } from '../evm/provider.js';
 import type { EvmTx } from '../evm/rpc-shapes.js';
 import { fetchTokenUnits } from '../evm/token-units.js';
 import { createEndpointPool, endpointLabel, type Endpoint, type EndpointStats } from '../rpc/endpoint-pool.js';
-import type { RpcCall } from '../rpc/json-rpc.js';
+import type { RpcCall, RpcOutcome } from '../rpc/json-rpc.js';
 import { readTronBlock, tronRef } from './tron-block.js';
 import { tronCandidates, tronTransfers } from './tron-transfers.js';
 
@@ -77,11 +77,15 @@ export function createTronChainSource(opts: TronChainSourceOptions): TronChainSo
   /** One block's transfers in scope (all without a scope), or null if this endpoint does not know the hash. */
   async function transfersOn(ep: Endpoint, ref: BlockRef, scope: TransferScope | undefined): Promise<Transfer[] | null> {
     const calls: RpcCall[] = [blockByHashCall(ref.hash, true), transferLogsByHashCall(ref.hash)];
-    const [rawBlock, rawLogs] = await ep.results(calls);
-    const read = readTronBlock(ep, calls[0] as RpcCall, rawBlock, { hash: ref.hash, number: ref.number });
+    const [blockOut, logsOut] = (await ep.call(calls)) as [RpcOutcome, RpcOutcome];
+    if (!blockOut.ok) throw blockOut.error;
+    const read = readTronBlock(ep, calls[0] as RpcCall, blockOut.result, { hash: ref.hash, number: ref.number });
+    // A hash the node does not know (reorged away): java-tron answers its logs with an error
+    // ("invalid blockHash"), the block with null; the null decides.
     if (read === null) return null;
+    if (!logsOut.ok) throw logsOut.error;
     checkParent(ep, 'eth_getBlockByHash', read.block, { hash: ref.parentHash });
-    const logs = readLogs(ep, rawLogs);
+    const logs = readLogs(ep, logsOut.result);
     checkLogs(ep, 'eth_getLogs', new Map([[read.block.number, read.block]]), logs, { from: read.block.number, to: read.block.number });
 
     let candidates = tronCandidates(read, logs);
