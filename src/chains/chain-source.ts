@@ -23,6 +23,40 @@ export interface TransferScope {
    * of gathering a block's parties for `among`.
    */
   evmAddresses?(): Promise<HexAddressLookup>;
+  /**
+   * The exchange's own records of what it holds, for families where a transfer's parties are
+   * found through them (Bitcoin: outputs paying the exchange, spent later without naming it).
+   * A source that keeps no such records ignores it.
+   */
+  readonly ledger?: ExchangeLedger;
+}
+
+/** An output paying one of the exchange's addresses, to be recorded (UTXO families). */
+export interface LedgerOutput {
+  readonly txid: string;
+  readonly vout: number;
+  readonly address: NormalisedAddress;
+  readonly value: bigint;
+}
+
+/** A spend of an output (`txid:vout`) in transaction `spentIn` (UTXO families). */
+export interface LedgerSpend {
+  readonly txid: string;
+  readonly vout: number;
+  readonly spentIn: string;
+}
+
+/**
+ * What the exchange knows of its own coins on a chain, asked and written by the source while
+ * it reads a block (the store behind it is the pipeline's: chains/ knows no store).
+ */
+export interface ExchangeLedger {
+  /** Which of these txids the exchange registered as its withdrawals. */
+  registeredAmong(txids: readonly string[]): Promise<Iterable<string>>;
+  /** Which of these outpoints (`txid:vout`) are the exchange's and unspent as seen by block `asOf`. */
+  ownedAmong(outpoints: readonly string[], asOf: BlockHash): Promise<Iterable<string>>;
+  /** Records, in one idempotent write, the block's outputs paying the exchange and its spends of them. */
+  record(block: BlockRef, created: readonly LedgerOutput[], spends: readonly LedgerSpend[]): Promise<void>;
 }
 
 /**

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ADDRESS_FAMILIES } from '../domain/address-family.js';
+import { InvalidAddressError, normaliseForFamily } from '../domain/address.js';
+import { PRESET_NAMES, withPreset } from './presets.js';
 
 /** Durations as `30s`, `15m`, `6h`, `1d` or milliseconds. Parsed to milliseconds. */
 const duration = z.union([
@@ -105,7 +107,8 @@ function minHoldFits(asset: { readonly decimals?: number | undefined; readonly m
   }
 }
 
-const tokenAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'a 0x token contract address');
+/** A contract as EVM hex, or (on Tron) base58 `T…`; which one a chain takes is checked with its family. */
+const tokenAddress = z.string().regex(/^(0x[0-9a-fA-F]{40}|T[1-9A-HJ-NP-Za-km-z]{33})$/, 'a token contract address: 0x + 40 hex digits, or a Tron T… address');
 /** A credited token, its contract lower-cased; symbol and decimals when the config gives them. */
 export interface TokenConfig {
   readonly address: string;
@@ -131,7 +134,8 @@ const tokenSchema = z.preprocess(
       }
       minHoldFits(t, ctx);
     })
-    .transform((t): TokenConfig => ({ ...t, address: t.address.toLowerCase() })),
+    // 0x hex lower-cased here; a Tron chain's tokens are turned into T… with the chain (tronTokens).
+    .transform((t): TokenConfig => ({ ...t, address: t.address.startsWith('0x') ? t.address.toLowerCase() : t.address })),
 );
 
 const nativeAssetSchema = z
@@ -146,8 +150,13 @@ const nativeAssetSchema = z
     if (n.minHold !== undefined && n.decimals !== undefined) minHoldFits(n, ctx);
   });
 
-const chainSchema = z.strictObject({
+const chainFields = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a chain id of a-z, 0-9, "-"'),
+  /**
+   * Ready settings for a well-known chain (config/presets.ts): family, chain id, finality,
+   * reorg depth, native coin, USDT/USDC tokens. Keys set here override it.
+   */
+  preset: z.enum(PRESET_NAMES).optional(),
   family: z.enum(ADDRESS_FAMILIES).refine((f) => f !== 'unverified', 'a chain needs a real address family'),
   /** EVM chain id, or the Bitcoin network name. */
   network: z.union([z.number().int().positive(), z.enum(['mainnet', 'testnet', 'signet', 'regtest'])]),
@@ -186,6 +195,29 @@ const chainSchema = z.strictObject({
    */
   perTxReceiptShare: z.number().int().min(1).default(10),
 });
+
+/**
+ * Token contracts in the chain family's own form: T… on Tron (0x hex accepted and converted),
+ * 0x hex elsewhere (a T… address on an EVM chain is an error, not a silent miss).
+ */
+function familyTokens(chain: z.output<typeof chainFields>, ctx: z.RefinementCtx): z.output<typeof chainFields> {
+  if (chain.tokens === undefined) return chain;
+  const tokens = chain.tokens.map((t, i) => {
+    if (chain.family === 'tron') {
+      try {
+        return { ...t, address: normaliseForFamily(t.address, 'tron') as string };
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['tokens', i, 'address'], message: err instanceof InvalidAddressError ? `not a Tron address: ${err.reason}` : String(err) });
+        return t;
+      }
+    }
+    if (!t.address.startsWith('0x')) ctx.addIssue({ code: 'custom', path: ['tokens', i, 'address'], message: `an ${chain.family} chain's token contract is 0x + 40 hex digits` });
+    return t;
+  });
+  return { ...chain, tokens };
+}
+
+const chainSchema = z.preprocess(withPreset, chainFields.transform(familyTokens));
 
 const alertChannelSchema = z.discriminatedUnion('type', [
   z.strictObject({

@@ -300,6 +300,9 @@ export function parseListedAddress(raw: string, ticker: string): ParsedAddress {
   const t = normaliseTicker(ticker);
   const hint = familyHintForTicker(t);
   const known = KNOWN_FORMAT_TICKERS.has(t);
+  // A Tron entry in Tron's own hex (`41…`) is the same account as its base58 `T…`: stored as
+  // that, so it matches Tron traffic. (A 0x string stays EVM under any ticker.)
+  if (hint === 'tron' && TRON_HEX_SHAPE.test(s)) return { family: 'tron', address: tronFromBytes(hexToBytes(s.slice(2))) as NormalisedAddress };
   const a = decode(s);
   if (a?.ok) {
     const family = pick(familiesOf(a.decoded), hint);

@@ -1,6 +1,7 @@
 import { createBitcoinChainSource, createEsploraChainSource } from '../chains/bitcoin/index.js';
 import type { ChainSource } from '../chains/chain-source.js';
 import { createEvmChainSource } from '../chains/evm/index.js';
+import { createTronChainSource } from '../chains/tron/index.js';
 import type { ChainConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 
@@ -17,6 +18,11 @@ export function createChainSources(chains: readonly ChainConfig[], log: Logger):
           chain.id,
           createEvmChainSource({ chain: chain.id, chainId: chain.network, endpoints: chain.endpoints, traces: chain.traces, perTxReceiptShare: chain.perTxReceiptShare, log: clog }),
         );
+        break;
+      case 'tron':
+        if (chain.api !== 'node') throw new Error(`chain ${chain.id}: Esplora serves Bitcoin-family chains only; a tron chain is read with api: node (java-tron's /jsonrpc)`);
+        if (typeof chain.network !== 'number') throw new Error(`chain ${chain.id}: a tron chain needs its chain id as network (728126428 for mainnet), not ${chain.network}`);
+        sources.set(chain.id, createTronChainSource({ chain: chain.id, chainId: chain.network, endpoints: chain.endpoints, perTxReceiptShare: chain.perTxReceiptShare, log: clog }));
         break;
       case 'bitcoin':
       case 'litecoin':

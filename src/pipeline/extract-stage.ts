@@ -1,6 +1,5 @@
 import { attributeTransfers, loadLookup } from '../accounts/index.js';
-import { exchangeTransfers, isBitcoinChainSource, outputsPaying, type BitcoinChainSource } from '../chains/bitcoin/index.js';
-import type { ChainSource, TransferScope } from '../chains/chain-source.js';
+import type { ChainSource, ExchangeLedger, TransferScope } from '../chains/chain-source.js';
 import type { NormalisedAddress } from '../domain/address.js';
 import type { BlockRef } from '../domain/block.js';
 import type { Transfer } from '../domain/transfer.js';
@@ -39,16 +38,6 @@ async function transfersOfRange(
   to: bigint,
 ): Promise<{ block: BlockRef; transfers: Transfer[] }[]> {
   const source = sourceOf(ctx, chain);
-  if (isBitcoinChainSource(source)) {
-    // One header read for the range, then the exchange's path per block (in order: each block's
-    // outputs are recorded before the next block's spends are looked up).
-    const refs = await source.headersInRange(from, to);
-    const last = refs.at(-1);
-    if (refs.length === 0 || last === undefined || last.number < to) throw new Error(`${chain}: block #${to} is above the node's head`);
-    const out: { block: BlockRef; transfers: Transfer[] }[] = [];
-    for (const block of refs) out.push({ block, transfers: await bitcoinTransfers(ctx, source, block) });
-    return out;
-  }
   if (source.transfersInRange) {
     const byNumber = await source.transfersInRange(from, to, exchangeScope(ctx, chain));
     return [...byNumber.values()].sort((a, b) => (a.block.number < b.block.number ? -1 : 1));
@@ -63,60 +52,29 @@ async function transfersOfRange(
 }
 
 /** A block's transfers that touch the exchange's addresses (only those can be deposits or withdrawals). */
-async function transfersOf(ctx: PipelineContext, source: ChainSource, block: BlockRef): Promise<Transfer[]> {
-  return isBitcoinChainSource(source) ? bitcoinTransfers(ctx, source, block) : source.transfers(block, exchangeScope(ctx, source.chain));
+function transfersOf(ctx: PipelineContext, source: ChainSource, block: BlockRef): Promise<Transfer[]> {
+  return source.transfers(block, exchangeScope(ctx, source.chain));
 }
 
 /**
- * The exchange's watched addresses on a chain, as a scope: lets an EVM source skip the
- * receipts of transactions that cannot be a deposit or a withdrawal. On EVM chains they are
- * held in memory (accounts/watched-index.ts) and the source tests each party as it reads it.
+ * The exchange on a chain, as a scope: its watched addresses (a store lookup, and for sources
+ * that test parties as they read them, the in-memory index: accounts/watched-index.ts), and its
+ * ledger of outputs and registered withdrawals, which UTXO families read and write as they go
+ * (chains/bitcoin/exchange-path.ts). A source uses what its family needs.
  */
 function exchangeScope(ctx: PipelineContext, chain: string): TransferScope {
   const among = async (addresses: readonly NormalisedAddress[]): Promise<Set<NormalisedAddress>> =>
     new Set((await ctx.store.accounts.findWatchedAddresses(chain, addresses)).map((w) => w.address));
-  return sourceOf(ctx, chain).family === 'evm' ? { among, evmAddresses: () => ctx.watched.current(chain) } : { among };
-}
-
-/**
- * The Bitcoin path (chains/bitcoin/exchange-transfers.ts): only transactions that pay a watched
- * address, spend one of the exchange's recorded outputs, or were registered by txid have their
- * inputs resolved. Then the block's outputs paying watched addresses (hot wallets and deposit
- * addresses: sweeps spend them) are recorded, and the recorded outputs it spends marked spent,
- * in one transaction. Both writes are idempotent, so a retried or replayed block changes nothing.
- *
- * Known limits: the extract workers run blocks concurrently, so a block whose parent is still
- * being extracted may miss a no-change, unregistered spend of an output the parent created
- * (change to a watched address and registered txids are still found); outputs that predate the
- * chain's startBlock come from `cordon accounts seed-utxos` (seed-utxos.ts).
- */
-async function bitcoinTransfers(ctx: PipelineContext, source: BitcoinChainSource, block: BlockRef): Promise<Transfer[]> {
-  const chain = source.chain;
-  let watched = new Set<string>();
-  const { utxo, transfers } = await exchangeTransfers(source, block, {
-    watchedAmong: async (addresses) => {
-      const found = (await ctx.store.accounts.findWatchedAddresses(chain, addresses)).map((w) => w.address);
-      watched = new Set(found);
-      return found;
-    },
-    registeredAmong: async (txids) =>
-      (await ctx.store.accounts.findWithdrawalsByTxids(chain, txids)).flatMap((w) => (w.txid === null ? [] : [w.txid])),
-    ownedAmong: (outpoints) => ctx.store.utxos.ownedAmong(chain, outpoints, block.hash),
-  });
-  const created = outputsPaying(utxo, watched).map((o) => ({
-    txid: o.outpoint.txid,
-    vout: o.outpoint.vout,
-    address: o.address,
-    value: o.value,
-  }));
-  const spends = utxo.txs.flatMap((tx) => tx.inputs.map((i) => ({ txid: i.txid, vout: i.vout, spentIn: tx.txid })));
-  if (created.length > 0 || spends.length > 0) {
-    await ctx.store.transaction(async (repos) => {
-      await repos.utxos.recordOutputs(chain, block, created);
-      await repos.utxos.markSpent(chain, block.hash, spends);
-    });
-  }
-  return transfers;
+  const ledger: ExchangeLedger = {
+    registeredAmong: async (txids) => (await ctx.store.accounts.findWithdrawalsByTxids(chain, txids)).flatMap((w) => (w.txid === null ? [] : [w.txid])),
+    ownedAmong: (outpoints, asOf) => ctx.store.utxos.ownedAmong(chain, outpoints, asOf),
+    record: (block, created, spends) =>
+      ctx.store.transaction(async (repos) => {
+        await repos.utxos.recordOutputs(chain, block, created);
+        await repos.utxos.markSpent(chain, block.hash, spends);
+      }),
+  };
+  return { among, evmAddresses: () => ctx.watched.current(chain), ledger };
 }
 
 /** Token transfers of contracts the exchange does not credit are left out (see `tokens` in the chain config). */

@@ -19,6 +19,27 @@ const LAZARUS_BTC = 'bc1qa5wkgaew2dkv56kfvj49j0av5nml45x9ek9hz6';
 const HOT_WALLET = '0x28c6c06298d514db089934071355e5743bf21d60';
 
 describe('parseAccountsCsv', () => {
+  it('takes Tron deposit addresses as T… or in hex, as the same T… account; a changed character is rejected', () => {
+    const deposit = 'TA9MKSZT1gY4ZsY6J7tuesw5e5RHTC6q1R'; // 0x01eb1a2d…, the USDT payee of Tron block 39,507,235
+    const csv = [
+      'chain,address,account_id,kind',
+      `tron,${deposit},acct-t1,deposit`,
+      'tron,4101eb1a2d0528dd1d99592cd7baa98f2603804f76,acct-t2,deposit',
+      `tron,${deposit.slice(0, -1)}S,acct-t3,deposit`,
+    ].join('\n');
+    const { rows, rejected } = parseAccountsCsv(csv, [...CHAINS, { id: 'tron', family: 'tron' }]);
+    expect(rows).toEqual([]);
+    // The hex form is the same account as the T… one: given to two accounts, neither is imported.
+    expect(rejected.map((r) => [r.line, r.reason])).toEqual([
+      [2, `address: ${deposit} on tron is given to different accounts or kinds on lines 2, 3; none of them imported`],
+      [3, `address: ${deposit} on tron is given to different accounts or kinds on lines 2, 3; none of them imported`],
+      [4, 'address: bad base58check checksum (chain tron is tron)'],
+    ]);
+    expect(parseAccountsCsv(csv.split('\n').slice(0, 2).join('\n'), [{ id: 'tron', family: 'tron' }]).rows).toEqual([
+      { chain: 'tron', address: deposit, accountId: 'acct-t1', kind: 'deposit', line: 2 },
+    ]);
+  });
+
   it('normalises a real address written checksummed, lower-case or upper-case to one form', () => {
     const csv = [
       'chain,address,account_id,kind',

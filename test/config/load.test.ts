@@ -43,7 +43,21 @@ describe('configuration', () => {
     };
     const { config } = loadConfig({ file: join(PROJECT_ROOT, 'config/production.example.yaml'), env });
     expect(config.store).toMatchObject({ driver: 'postgres', url: 'postgres://cordon:pw@db.internal:5432/cordon' });
-    expect(config.chains.map((c) => c.id)).toEqual(['ethereum', 'arbitrum', 'bitcoin']);
+    expect(config.chains.map((c) => c.id)).toEqual(['ethereum', 'tron', 'polygon', 'bitcoin']);
+    // The presets filled in what the example leaves out; its own keys won.
+    expect(config.chains.map((c) => [c.id, c.family, c.network, c.finality, c.reorgDepth])).toEqual([
+      ['ethereum', 'evm', 1, 64, 64],
+      ['tron', 'tron', 728126428, 19, 32],
+      ['polygon', 'evm', 137, 256, 256],
+      ['bitcoin', 'bitcoin', 'mainnet', 6, 12],
+    ]);
+    const tron = config.chains[1];
+    expect(tron?.tokens?.map((t) => [t.address, t.symbol, t.decimals])).toEqual([
+      ['TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', 'USDT', 6],
+      ['TEkxiTehnzSmSe2XqrBj4w32RUN966rdz8', 'USDC', 6],
+    ]);
+    expect(tron?.native).toEqual({ symbol: 'TRX', decimals: 6, minHold: '1' });
+    expect(config.chains[0]?.tokens?.map((t) => t.minHold)).toEqual(['1', '1']);
     expect(config.alerts.channels.map((c) => c.type)).toEqual(['pagerduty', 'slack', 'webhook']);
     expect(config.lists[0]?.timeout).toBe(300_000);
   });

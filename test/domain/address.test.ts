@@ -298,6 +298,12 @@ describe('Tron addresses', () => {
     for (const line of listLines('TRX')) expect(hexToTron(tronToHex(line))).toBe(line);
   });
 
+  it('a listed TRX entry written in Tron hex (41…, any case) is stored as its T… account, so it matches Tron traffic', () => {
+    for (const written of [tron, `41${hex.slice(2)}`, `41${hex.slice(2).toUpperCase()}`]) {
+      expect(parseListedAddress(written, 'TRX')).toEqual({ family: 'tron', address: tron });
+    }
+  });
+
   it('normaliseForFamily(tron) accepts the T-form and both hex forms', () => {
     expect(normaliseForFamily(tron, 'tron')).toBe(tron);
     expect(normaliseForFamily(hex, 'tron')).toBe(tron);

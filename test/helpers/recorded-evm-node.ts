@@ -7,7 +7,8 @@
  * Methods: eth_chainId, net_version, eth_blockNumber, eth_getBlockByNumber (a number or
  * latest/safe/finalized: the highest block served), eth_getBlockByHash, eth_getBlockReceipts,
  * eth_getTransactionReceipt, eth_getLogs (derived from the receipts, by range or block hash,
- * address and topic filters). Batches are answered in order. Anything else: -32601.
+ * address and topic filters; an unknown block hash is an error, as nodes answer it). Batches are answered in order. Anything else, and the methods
+ * the node is told it lacks (`without`): -32601. `replace` serves other blocks from then on.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -32,15 +33,23 @@ interface RecordedBlock {
 }
 
 export interface RecordedBlockFiles {
-  /** A file holding `[{ request, response: { result: block } }]` (erigon rpc-tests layout) or the block itself. */
+  /** A file holding `[{ request, response: { result: block } }]` (erigon rpc-tests layout) or the answer itself. */
   readonly block: string;
-  readonly receipts: string;
+  /** Absent: a block without receipts (no transactions). */
+  readonly receipts?: string;
+}
+
+export interface RecordedNodeOptions {
+  /** Methods this node lacks (answered -32601), e.g. eth_getBlockReceipts on java-tron before 4.8. */
+  readonly without?: readonly string[];
 }
 
 export interface RecordedEvmNode {
   readonly url: string;
   /** Calls seen per method. */
   count(method: string): number;
+  /** Serves these recordings from now on instead (a reorg: another block at a height). */
+  replace(recordings: readonly RecordedBlockFiles[]): void;
   close(): Promise<void>;
 }
 
@@ -50,7 +59,8 @@ function resultOf<T>(file: string): T {
   if (typeof first === 'object' && first !== null && 'response' in first) {
     return (first as { response: { result: T } }).response.result;
   }
-  return first as T;
+  // Not the rpc-tests layout: the file is the answer itself (a block, or an array of receipts).
+  return parsed as T;
 }
 
 interface Call {
@@ -59,24 +69,35 @@ interface Call {
   readonly params?: unknown;
 }
 
-export async function startRecordedEvmNode(recordings: readonly RecordedBlockFiles[], chainId: number): Promise<RecordedEvmNode> {
-  const blocks = recordings.map((r) => ({ block: resultOf<RecordedBlock>(r.block), receipts: resultOf<RecordedReceipt[]>(r.receipts) }));
-  const byNumber = new Map(blocks.map((b) => [BigInt(b.block.number), b]));
-  const byHash = new Map(blocks.map((b) => [b.block.hash.toLowerCase(), b]));
-  const receiptByTx = new Map(blocks.flatMap((b) => b.receipts.map((r) => [r.transactionHash.toLowerCase(), r] as const)));
-  const top = blocks.reduce((m, b) => (BigInt(b.block.number) > m ? BigInt(b.block.number) : m), 0n);
+type Served = { block: RecordedBlock; receipts: RecordedReceipt[] };
+
+function load(recordings: readonly RecordedBlockFiles[]) {
+  const blocks: Served[] = recordings.map((r) => ({ block: resultOf<RecordedBlock>(r.block), receipts: r.receipts === undefined ? [] : resultOf<RecordedReceipt[]>(r.receipts) }));
+  return {
+    blocks,
+    byNumber: new Map(blocks.map((b) => [BigInt(b.block.number), b])),
+    byHash: new Map(blocks.map((b) => [b.block.hash.toLowerCase(), b])),
+    receiptByTx: new Map(blocks.flatMap((b) => b.receipts.map((r) => [r.transactionHash.toLowerCase(), r] as const))),
+    top: blocks.reduce((m, b) => (BigInt(b.block.number) > m ? BigInt(b.block.number) : m), 0n),
+  };
+}
+
+export async function startRecordedEvmNode(recordings: readonly RecordedBlockFiles[], chainId: number, options: RecordedNodeOptions = {}): Promise<RecordedEvmNode> {
+  let served = load(recordings);
   const counts = new Map<string, number>();
 
-  const pick = (tag: unknown): (typeof blocks)[number] | undefined => {
+  const pick = (tag: unknown): Served | undefined => {
+    const { byNumber, top } = served;
     if (tag === 'latest' || tag === 'safe' || tag === 'finalized') return byNumber.get(top);
     return typeof tag === 'string' && /^0x[0-9a-f]+$/i.test(tag) ? byNumber.get(BigInt(tag)) : undefined;
   };
-  const shaped = (b: (typeof blocks)[number] | undefined, full: unknown): unknown => {
+  const shaped = (b: Served | undefined, full: unknown): unknown => {
     if (b === undefined) return null;
     return full === true ? b.block : { ...b.block, transactions: b.block.transactions.map((t) => (typeof t === 'string' ? t : t.hash)) };
   };
   const logsFor = (filter: Record<string, unknown>): RecordedLog[] => {
-    let chosen: (typeof blocks)[number][];
+    const { blocks, byHash } = served;
+    let chosen: Served[];
     if (typeof filter['blockHash'] === 'string') {
       const b = byHash.get(filter['blockHash'].toLowerCase());
       chosen = b === undefined ? [] : [b];
@@ -97,6 +118,8 @@ export async function startRecordedEvmNode(recordings: readonly RecordedBlockFil
     counts.set(method, (counts.get(method) ?? 0) + 1);
     const p = Array.isArray(c.params) ? (c.params as unknown[]) : [];
     const ok = (result: unknown) => ({ jsonrpc: '2.0', id: c.id ?? null, result });
+    const { byHash, receiptByTx, top } = served;
+    if (options.without?.includes(method)) return { jsonrpc: '2.0', id: c.id ?? null, error: { code: -32601, message: `the method ${method} does not exist/is not available` } };
     switch (method) {
       case 'eth_chainId':
         return ok(`0x${chainId.toString(16)}`);
@@ -114,8 +137,14 @@ export async function startRecordedEvmNode(recordings: readonly RecordedBlockFil
       }
       case 'eth_getTransactionReceipt':
         return ok(receiptByTx.get(String(p[0]).toLowerCase()) ?? null);
-      case 'eth_getLogs':
-        return ok(logsFor((p[0] ?? {}) as Record<string, unknown>));
+      case 'eth_getLogs': {
+        const filter = (p[0] ?? {}) as Record<string, unknown>;
+        // As geth ("unknown block") and java-tron ("invalid blockHash") do for a hash they lack.
+        if (typeof filter['blockHash'] === 'string' && !byHash.has(filter['blockHash'].toLowerCase())) {
+          return { jsonrpc: '2.0', id: c.id ?? null, error: { code: -32602, message: 'invalid blockHash' } };
+        }
+        return ok(logsFor(filter));
+      }
       default:
         return { jsonrpc: '2.0', id: c.id ?? null, error: { code: -32601, message: `the method ${method} does not exist/is not available` } };
     }
@@ -143,6 +172,9 @@ export async function startRecordedEvmNode(recordings: readonly RecordedBlockFil
   return {
     url: `http://127.0.0.1:${port}`,
     count: (method) => counts.get(method) ?? 0,
+    replace: (next) => {
+      served = load(next);
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -52,6 +52,7 @@ import { parseHeader, parseTransaction } from './parse-block.js';
 import { readVerbosePrevouts, resolveFromTransactions, txsToResolve } from './resolve-inputs.js';
 import type { AddressUnspent, ResolvedInput, ResolvedInputs, UtxoBlock, UtxoOutput, UtxoTx } from './utxo-block.js';
 import { utxoTransfers } from './utxo-transfers.js';
+import { withExchangePath } from './exchange-path.js';
 
 export interface BitcoinEndpointConfig {
   /** JSON-RPC URL, e.g. `http://bitcoind:8332` (credentials in it, or from the environment: core-auth.ts). */
@@ -341,7 +342,7 @@ export function createBitcoinChainSource(opts: BitcoinChainSourceOptions): Bitco
 
   // ------------------------------------------------------------------ the source
 
-  return {
+  return withExchangePath({
     chain,
     family: opts.family,
     network,
@@ -374,6 +375,6 @@ export function createBitcoinChainSource(opts: BitcoinChainSourceOptions): Bitco
     endpointStats: () => pool.stats(),
     prevoutCacheStats: () => ({ size: cache.size, hits: cache.hits, misses: cache.misses }),
     close: () => pool.close(),
-  };
+  });
 }
 

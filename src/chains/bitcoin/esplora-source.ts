@@ -34,6 +34,7 @@ import { parseHeader } from './parse-block.js';
 import { txsToResolve } from './resolve-inputs.js';
 import type { AddressUnspent, ResolvedInput, ResolvedInputs, UtxoBlock, UtxoTx } from './utxo-block.js';
 import { utxoTransfers } from './utxo-transfers.js';
+import { withExchangePath } from './exchange-path.js';
 
 export interface EsploraChainSourceOptions {
   readonly chain: string;
@@ -271,7 +272,7 @@ export function createEsploraChainSource(opts: EsploraChainSourceOptions): Bitco
     return found.flat();
   }
 
-  return {
+  return withExchangePath({
     chain,
     family: opts.family,
     network,
@@ -307,5 +308,5 @@ export function createEsploraChainSource(opts: EsploraChainSourceOptions): Bitco
     endpointStats: () => pool.stats(),
     prevoutCacheStats: () => ({ size: 0, hits: 0, misses: 0 }),
     close: () => pool.close(),
-  };
+  });
 }

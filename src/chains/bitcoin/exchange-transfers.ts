@@ -7,17 +7,9 @@
  * output addresses; the optional txid / outpoint lookups; and prevouts only when something
  * touches the exchange (one `getblock <hash> 3`, or a few `getrawtransaction`).
  *
- * Wiring (src/pipeline/extract-stage.ts), where it now calls `source.transfers(block)`:
- *
- *   const transfers = isBitcoinChainSource(source)
- *     ? (await exchangeTransfers(source, block, {
- *         watchedAmong: async (a) => (await ctx.store.accounts.findWatchedAddresses(chain, a)).map((w) => w.address),
- *         registeredAmong: async (t) => (await ctx.store.accounts.findWithdrawalsByTxids(chain, t)).flatMap((w) => (w.txid === null ? [] : [w.txid])),
- *       })).transfers
- *     : await source.transfers(block);
- *
- * and the same per block in the replay path (`headersInRange` gives the refs). Everything after
- * that (loadLookup, attributeTransfers, screening, holds) is unchanged: the Transfers are shaped
+ * Wiring: a scoped `transfers(block, scope)` of a Bitcoin-family source calls it, with the
+ * scope's addresses and ledger (exchange-path.ts); the extract stage only passes the scope.
+ * Everything after that (loadLookup, attributeTransfers, screening, holds) is unchanged: the Transfers are shaped
  * so the existing rules give the Bitcoin answers (see utxo-transfers.ts). Withdrawals that send
  * no change back to a watched address and were not registered by txid need `ownedAmong`: a
  * store table of the exchange's unspent outpoints, filled from `outputsPaying(utxo, hotWallets)`
@@ -52,7 +44,7 @@ export interface ExchangeTransfers {
   readonly resolved: readonly string[];
 }
 
-export async function exchangeTransfers(source: BitcoinChainSource, block: BlockRef, exchange: ExchangeView): Promise<ExchangeTransfers> {
+export async function exchangeTransfers(source: Pick<BitcoinChainSource, 'chain' | 'readBlock' | 'resolveInputs'>, block: BlockRef, exchange: ExchangeView): Promise<ExchangeTransfers> {
   const utxo = await source.readBlock(block);
   const spending = utxo.txs.slice(1);
   const [watched, registered, owned] = await Promise.all([

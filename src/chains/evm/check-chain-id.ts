@@ -30,6 +30,9 @@ const KNOWN_CHAINS: ReadonlyMap<bigint, string> = new Map([
   [84532n, 'Base Sepolia'],
   [421614n, 'Arbitrum Sepolia'],
   [11155111n, 'Sepolia'],
+  [728126428n, 'Tron mainnet'],
+  [2494104990n, 'Tron Shasta'],
+  [3448148188n, 'Tron Nile'],
 ]);
 
 const named = (id: bigint): string => {
