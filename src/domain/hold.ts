@@ -17,10 +17,10 @@
  * ```
  *
  * Decisions:
- * - `orphan` is allowed from every other state. DESIGN.md: a reorg never leaves a hold pointing
- *   at a non-canonical transaction without marking it so. A confirmed hold that loses its
- *   transaction matters most (the exchange froze funds that may never arrive); a released one
- *   is marked too so its block reference is never silently stale.
+ * - `orphan` is allowed from every other state (src/ARCHITECTURE.md: a reorg never leaves a
+ *   hold pointing at a non-canonical transaction without marking it so). A confirmed hold that
+ *   loses its transaction matters most (the exchange froze funds that may never arrive); a
+ *   released one is marked too so its block reference is never silently stale.
  * - `reopen` restores the state the hold had before it was orphaned, never anything else: a
  *   released hold whose transaction comes back stays released (a person decided; a reorg does
  *   not undo that), a confirmed one stays confirmed, an open one is open again.

@@ -53,8 +53,8 @@ export type MatchOutcome =
   | { readonly action: 'ignore'; readonly why: 'no-value' };
 
 /**
- * The rule (DESIGN: a hold needs value to have moved between the counterparty and the
- * exchange's account): a transfer of no value never raises a hold. A zero-value token
+ * The rule (src/ARCHITECTURE.md: a hold needs value to have moved between the counterparty
+ * and the exchange's account): a transfer of no value never raises a hold. A zero-value token
  * transfer is ignored outright: anyone can make a token contract log a zero-value `Transfer`
  * "from" any address (address poisoning), so it says nothing about the named sender. A
  * value-less contract call is still a finding and alerts. Value below `minHold` (base units,
