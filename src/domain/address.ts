@@ -9,7 +9,7 @@
  */
 import { bech32, bech32m } from 'bech32';
 import bs58check from 'bs58check';
-import { getAddress } from 'ethers';
+import { getAddress } from 'ethers/address';
 
 import type { AddressFamily } from './address-family.js';
 import { encodeCashAddr, tryDecodeCashAddr, type CashAddrPrefix, type CashAddrType } from './cashaddr.js';
