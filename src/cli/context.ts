@@ -1,7 +1,7 @@
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { CordonConfig, ListConfig } from '../config/schema.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import { announceApi, openStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 
 export interface GlobalOptions {
   readonly config?: string;
@@ -35,7 +35,11 @@ export class CliContext {
 
   /** Rejects with `StoreLocked` when another process holds the embedded store (see service-api.ts). */
   store(): Promise<Store> {
-    this.storePromise ??= openStore(this.config.store, { command: this.command, log: this.log.child({ component: 'store' }) });
+    // Imported here: a command that answers without the store (`screen` from the copy of the
+    // active lists) need not load it.
+    this.storePromise ??= import('../store/index.js').then(({ openStore }) =>
+      openStore(this.config.store, { command: this.command, log: this.log.child({ component: 'store' }) }),
+    );
     return this.storePromise;
   }
 
@@ -48,6 +52,7 @@ export class CliContext {
     const u = new URL(url);
     if (u.hostname === '0.0.0.0') u.hostname = '127.0.0.1';
     else if (u.hostname === '[::]') u.hostname = '[::1]';
+    const { announceApi } = await import('../store/index.js');
     await announceApi(this.config.store, u.origin).catch((err: unknown) => {
       this.log.warn({ err, url: u.origin }, 'cannot record the API URL in the embedded store lock; other commands will not find the API');
     });
