@@ -3,6 +3,9 @@ import type { CordonConfig, ListConfig } from '../config/schema.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { Store } from '../store/index.js';
 
+/** Commands that keep the store open for long: they keep PostgreSQL's default shared buffers. */
+const LONG_RUNNING = new Set(['cordon run', 'cordon replay']);
+
 export interface GlobalOptions {
   readonly config?: string;
   readonly pretty?: boolean;
@@ -38,7 +41,7 @@ export class CliContext {
     // Imported here: a command that answers without the store (`screen` from the copy of the
     // active lists) need not load it.
     this.storePromise ??= import('../store/index.js').then(({ openStore }) =>
-      openStore(this.config.store, { command: this.command, log: this.log.child({ component: 'store' }) }),
+      openStore(this.config.store, { command: this.command, log: this.log.child({ component: 'store' }), brief: !LONG_RUNNING.has(this.command) }),
     );
     return this.storePromise;
   }

@@ -8,6 +8,8 @@ import { pgliteTemplate } from './pglite-template.js';
 
 const INT8_OID = 20;
 // PGlite turns int8 into a JS number (lossy past 2^53); `pg` returns a string. Match `pg`.
+/** Shared buffers of a short-lived command's store (db.ts OpenOptions.brief); 128MB by default. */
+const BRIEF_SHARED_BUFFERS = '8MB';
 export const PARSERS = { [INT8_OID]: (value: string) => value };
 
 /**
@@ -15,7 +17,7 @@ export const PARSERS = { [INT8_OID]: (value: string) => value };
  * which one process at a time may open: its `cordon.lock` is taken first (`StoreLocked` when
  * another live process holds it) and removed on close.
  */
-export async function openPglite(dataDir: string, lockOptions: LockOptions = {}): Promise<Db> {
+export async function openPglite(dataDir: string, lockOptions: LockOptions & { readonly brief?: boolean } = {}): Promise<Db> {
   const inMemory = dataDir.startsWith('memory://');
   let lock: DataDirLock | null = null;
   if (!inMemory) {
@@ -32,6 +34,8 @@ export async function openPglite(dataDir: string, lockOptions: LockOptions = {})
       dataDir: inMemory ? dataDir : resolve(dataDir),
       parsers: PARSERS,
       ...(template === null ? {} : { loadDataDir: template }),
+      // A command-line setting: postgresql.conf keeps the default for `cordon run`.
+      ...(lockOptions.brief === true ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${BRIEF_SHARED_BUFFERS}`] } : {}),
     });
   } catch (err) {
     await lock?.release();
