@@ -1,5 +1,5 @@
-/** `npm run build` runs this: dist/pglite-template.tgz, the start of every new embedded store (pglite-template.ts). */
+/** `npm run build` runs this: dist/pglite-template/, the start of every new embedded store (pglite-template.ts). */
 import { writePgliteTemplate } from './pglite-template.js';
 
 const outcome = await writePgliteTemplate();
-process.stdout.write(outcome === 'written' ? 'pglite template written: dist/pglite-template.tgz\n' : 'pglite template is current\n');
+process.stdout.write(outcome === 'written' ? 'pglite template written: dist/pglite-template/\n' : 'pglite template is current\n');

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { acquireDataDirLock, type DataDirLock, type LockOptions } from './data-dir-lock.js';
 import type { Db } from './db.js';
-import { pgliteTemplate } from './pglite-template.js';
+import { copyPgliteTemplate } from './pglite-template.js';
 
 const INT8_OID = 20;
 // PGlite turns int8 into a JS number (lossy past 2^53); `pg` returns a string. Match `pg`.
@@ -26,14 +26,12 @@ export async function openPglite(dataDir: string, lockOptions: LockOptions & { r
   }
   let pg: PGlite;
   try {
-    // A new data directory starts from the template `npm run build` made (a few seconds and
+    // A new data directory starts as a copy of the template `npm run build` made (seconds and
     // hundreds of megabytes less than initdb); without one that fits, PGlite runs initdb.
-    const fresh = !inMemory && !existsSync(join(resolve(dataDir), 'PG_VERSION'));
-    const template = fresh ? await pgliteTemplate() : null;
+    if (!inMemory && !existsSync(join(resolve(dataDir), 'PG_VERSION'))) await copyPgliteTemplate(resolve(dataDir));
     pg = await PGlite.create({
       dataDir: inMemory ? dataDir : resolve(dataDir),
       parsers: PARSERS,
-      ...(template === null ? {} : { loadDataDir: template }),
       // A command-line setting: postgresql.conf keeps the default for `cordon run`.
       ...(lockOptions.brief === true ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${BRIEF_SHARED_BUFFERS}`] } : {}),
     });
