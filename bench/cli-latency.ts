@@ -42,12 +42,17 @@ interface Case {
   readonly before?: () => void;
 }
 
-/** One run under GNU time: wall seconds and peak RSS of the child. */
+/**
+ * One run under GNU time: wall seconds (measured here, finer than time's 10 ms; GNU time's own
+ * start adds about a millisecond to every row alike) and the child's peak RSS.
+ */
 function timed(argv: readonly string[], out: string): Sample {
-  const r = spawnSync(TIME, ['-f', '%e %M', '-o', out, ...argv], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const m = /^(\d+(?:\.\d+)?) (\d+)$/m.exec(existsSync(out) ? readFileSync(out, 'utf8') : '');
+  const start = process.hrtime.bigint();
+  const r = spawnSync(TIME, ['-f', '%M', '-o', out, ...argv], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const m = /^(\d+)$/m.exec(existsSync(out) ? readFileSync(out, 'utf8') : '');
   if (!m) throw new Error(`cannot read GNU time's output for ${argv.join(' ')}: ${r.stderr.slice(-500)}`);
-  return { seconds: Number(m[1]), peakMb: Math.round(Number(m[2]) / 1024), code: r.status ?? -1 };
+  return { seconds, peakMb: Math.round(Number(m[1]) / 1024), code: r.status ?? -1 };
 }
 
 function median(xs: readonly number[]): number {
@@ -126,7 +131,7 @@ function main(): void {
   rmSync(work, { recursive: true, force: true });
 
   const floor = median(rows[0]?.s.map((x) => x.seconds) ?? [1]);
-  const fmt = (n: number) => n.toFixed(2);
+  const fmt = (n: number) => n.toFixed(3);
   const cols = ['command', 'median s', 'min s', 'x floor', 'peak RSS MB', 'goal', 'met'];
   const table = rows.map(({ c, s }) => {
     const med = median(s.map((x) => x.seconds));
@@ -148,7 +153,7 @@ function main(): void {
   const widths = cols.map((h, i) => Math.max(h.length, ...table.map((r) => (r[i] as string).length)));
   const line = (r: readonly string[]) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i] as number) : v.padStart(widths[i] as number))).join('  ');
   process.stdout.write(`cordon CLI latency, ${runs} runs each (node ${process.version}; floor = median of node -e 0)\n`);
-  process.stdout.write(`load average before: ${before.map(fmt).join(' ')}  after: ${after.map(fmt).join(' ')}\n\n`);
+  process.stdout.write(`load average before: ${before.map((x) => x.toFixed(2)).join(' ')}  after: ${after.map((x) => x.toFixed(2)).join(' ')}\n\n`);
   process.stdout.write(`${line(cols)}\n${table.map(line).join('\n')}\n`);
 }
 
