@@ -112,23 +112,26 @@ function main(): void {
   ];
 
   const before = loadavg();
-  // Loads the lists into the shared store, so the timed `screen` runs find them loaded.
-  const warm = timed(cordon(() => config, 'screen', listed)(), timeOut);
-  if (warm.code !== 1) throw new Error(`warm-up screen of ${listed} ended with exit ${warm.code}, expected 1 (listed)`);
-
   const rows: { c: Case; s: readonly Sample[] }[] = [];
-  for (const c of cases) {
-    const samples: Sample[] = [];
-    for (let i = 0; i < runs; i++) {
-      c.before?.();
-      const s = timed(c.args(), timeOut);
-      if (s.code !== c.code) throw new Error(`${c.name}: exit ${s.code}, expected ${c.code}`);
-      samples.push(s);
+  try {
+    // Loads the lists into the shared store, so the timed `screen` runs find them loaded.
+    const warm = timed(cordon(() => config, 'screen', listed)(), timeOut);
+    if (warm.code !== 1) throw new Error(`warm-up screen of ${listed} ended with exit ${warm.code}, expected 1 (listed)`);
+
+    for (const c of cases) {
+      const samples: Sample[] = [];
+      for (let i = 0; i < runs; i++) {
+        c.before?.();
+        const s = timed(c.args(), timeOut);
+        if (s.code !== c.code) throw new Error(`${c.name}: exit ${s.code}, expected ${c.code}`);
+        samples.push(s);
+      }
+      rows.push({ c, s: samples });
     }
-    rows.push({ c, s: samples });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
   const after = loadavg();
-  rmSync(work, { recursive: true, force: true });
 
   const floor = median(rows[0]?.s.map((x) => x.seconds) ?? [1]);
   const fmt = (n: number) => n.toFixed(3);
