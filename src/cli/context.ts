@@ -1,7 +1,10 @@
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { CordonConfig, ListConfig } from '../config/schema.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import { announceApi, openStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
+
+/** Commands that keep the store open for long: they keep PostgreSQL's default shared buffers. */
+const LONG_RUNNING = new Set(['cordon run', 'cordon replay']);
 
 export interface GlobalOptions {
   readonly config?: string;
@@ -35,7 +38,11 @@ export class CliContext {
 
   /** Rejects with `StoreLocked` when another process holds the embedded store (see service-api.ts). */
   store(): Promise<Store> {
-    this.storePromise ??= openStore(this.config.store, { command: this.command, log: this.log.child({ component: 'store' }) });
+    // Imported here: a command that answers without the store (`screen` from the copy of the
+    // active lists) need not load it.
+    this.storePromise ??= import('../store/index.js').then(({ openStore }) =>
+      openStore(this.config.store, { command: this.command, log: this.log.child({ component: 'store' }), brief: !LONG_RUNNING.has(this.command) }),
+    );
     return this.storePromise;
   }
 
@@ -48,6 +55,7 @@ export class CliContext {
     const u = new URL(url);
     if (u.hostname === '0.0.0.0') u.hostname = '127.0.0.1';
     else if (u.hostname === '[::]') u.hostname = '[::1]';
+    const { announceApi } = await import('../store/index.js');
     await announceApi(this.config.store, u.origin).catch((err: unknown) => {
       this.log.warn({ err, url: u.origin }, 'cannot record the API URL in the embedded store lock; other commands will not find the API');
     });

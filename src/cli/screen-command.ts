@@ -7,8 +7,8 @@ import type { AddressIndex } from '../sanctions/address-index.js';
 import { screenVerdict } from '../sanctions/screen-address.js';
 import { familyForChainOption } from './chain-option.js';
 import type { CliContext } from './context.js';
-import { activeListsForScreening } from './ensure-lists.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
+import { listsForScreening } from './screening-lists.js';
 
 interface ScreenOptions {
   readonly chain?: string;
@@ -85,7 +85,7 @@ export function registerScreen(program: Command, context: () => CliContext, exit
       const inputs = collectInputs(addresses, opts.file);
       if (inputs.length === 0) throw new CliError('screen: give an address, "-" or --file', EXIT.usage);
       const family = opts.chain === undefined ? undefined : familyForChainOption(opts.chain, ctx.config.chains);
-      const active = await activeListsForScreening(ctx);
+      const active = await listsForScreening(ctx);
       const results = inputs.map((input) => screenOne(ctx, active.index, active.snapshots, input, family));
       const batch = inputs.length > 1 || opts.file !== undefined || addresses.includes(STDIN);
       if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
@@ -103,7 +103,7 @@ export function registerScreen(program: Command, context: () => CliContext, exit
     });
 }
 
-type Snapshots = Awaited<ReturnType<typeof activeListsForScreening>>['snapshots'];
+type Snapshots = Awaited<ReturnType<typeof listsForScreening>>['snapshots'];
 
 function screenOne(ctx: CliContext, index: AddressIndex, snapshots: Snapshots, input: ScreenInput, family: AddressFamily | undefined): ScreenedAddress {
   const where = { from: input.from, ...(input.line === undefined ? {} : { line: input.line }) };

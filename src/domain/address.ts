@@ -9,10 +9,10 @@
  */
 import { bech32, bech32m } from 'bech32';
 import bs58check from 'bs58check';
-import { getAddress } from 'ethers';
 
 import type { AddressFamily } from './address-family.js';
 import { encodeCashAddr, tryDecodeCashAddr, type CashAddrPrefix, type CashAddrType } from './cashaddr.js';
+import { eip55Checksummed } from './eip55.js';
 import { familyHintForTicker, KNOWN_FORMAT_TICKERS, normaliseTicker } from './ticker.js';
 
 declare const normalised: unique symbol;
@@ -152,7 +152,7 @@ function decodeEvm(s: string): Attempt {
   const hex = s.slice(2);
   const lower = hex.toLowerCase();
   // Single-case hex carries no checksum; mixed case is EIP-55 and must verify.
-  if (hex !== lower && hex !== hex.toUpperCase() && getAddress(`0x${lower}`) !== s) {
+  if (hex !== lower && hex !== hex.toUpperCase() && eip55Checksummed(lower) !== s) {
     return bad('bad EIP-55 checksum', true);
   }
   return { ok: true, decoded: { format: 'evm', hex: `0x${lower}` } };

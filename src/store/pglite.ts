@@ -1,17 +1,23 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { acquireDataDirLock, type DataDirLock, type LockOptions } from './data-dir-lock.js';
 import type { Db } from './db.js';
+import { copyPgliteTemplate } from './pglite-template.js';
 
 const INT8_OID = 20;
+// PGlite turns int8 into a JS number (lossy past 2^53); `pg` returns a string. Match `pg`.
+/** Shared buffers of a short-lived command's store (db.ts OpenOptions.brief); 128MB by default. */
+const BRIEF_SHARED_BUFFERS = '8MB';
+export const PARSERS = { [INT8_OID]: (value: string) => value };
 
 /**
  * Embedded PostgreSQL (WASM). `memory://` keeps everything in memory; otherwise a data dir,
  * which one process at a time may open: its `cordon.lock` is taken first (`StoreLocked` when
  * another live process holds it) and removed on close.
  */
-export async function openPglite(dataDir: string, lockOptions: LockOptions = {}): Promise<Db> {
+export async function openPglite(dataDir: string, lockOptions: LockOptions & { readonly brief?: boolean } = {}): Promise<Db> {
   const inMemory = dataDir.startsWith('memory://');
   let lock: DataDirLock | null = null;
   if (!inMemory) {
@@ -20,16 +26,24 @@ export async function openPglite(dataDir: string, lockOptions: LockOptions = {})
   }
   let pg: PGlite;
   try {
+    // A new data directory starts as a copy of the template `npm run build` made (seconds and
+    // hundreds of megabytes less than initdb); without one that fits, PGlite runs initdb.
+    if (!inMemory && !existsSync(join(resolve(dataDir), 'PG_VERSION'))) await copyPgliteTemplate(resolve(dataDir));
     pg = await PGlite.create({
       dataDir: inMemory ? dataDir : resolve(dataDir),
-      // PGlite turns int8 into a JS number (lossy past 2^53); `pg` returns a string. Match `pg`.
-      parsers: { [INT8_OID]: (value: string) => value },
+      parsers: PARSERS,
+      // A command-line setting: postgresql.conf keeps the default for `cordon run`.
+      ...(lockOptions.brief === true ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${BRIEF_SHARED_BUFFERS}`] } : {}),
     });
   } catch (err) {
     await lock?.release();
     throw err;
   }
+  return dbOverPglite(pg, () => lock?.release());
+}
 
+/** The Db interface over an open PGlite; `release` runs after it is closed. */
+export function dbOverPglite(pg: PGlite, release: () => Promise<void> | undefined = () => undefined): Db {
   const txDb = (tx: Transaction): Db => {
     const db: Db = {
       kind: 'pglite',
@@ -56,7 +70,7 @@ export async function openPglite(dataDir: string, lockOptions: LockOptions = {})
       try {
         await pg.close();
       } finally {
-        await lock?.release();
+        await release();
       }
     },
   };

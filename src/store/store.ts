@@ -1,3 +1,4 @@
+import { ActiveListsMirror } from './active-lists-mirror.js';
 import { accountsRepo, type AccountsRepo } from './accounts-repo.js';
 import { alertsRepo, type AlertsRepo } from './alerts-repo.js';
 import { blocksRepo, type BlocksRepo } from './blocks-repo.js';
@@ -59,12 +60,65 @@ export async function openStore(config: StoreConfig, options: OpenOptions = {}):
     await db.close().catch(() => undefined);
     throw err;
   }
+  const repos = reposFor(db);
+  const mirror = mirrorFor(config, repos.lists, options);
+  if (mirror === null) {
+    return { kind: db.kind, db, ...repos, transaction: (fn) => db.transaction((tx) => fn(reposFor(tx))), close: () => db.close() };
+  }
+  await mirror.syncIfStale();
   return {
     kind: db.kind,
     db,
-    ...reposFor(db),
-    transaction: (fn) => db.transaction((tx) => fn(reposFor(tx))),
+    ...repos,
+    lists: mirroredLists(repos.lists, mirror),
+    transaction: async (fn) => {
+      // Only a transaction that writes list versions or images touches the copy.
+      let began = false;
+      const begin = () => {
+        if (!began) mirror.begin();
+        began = true;
+      };
+      try {
+        return await db.transaction((tx) => {
+          const txRepos = reposFor(tx);
+          return fn({ ...txRepos, lists: announcingLists(txRepos.lists, begin) });
+        });
+      } finally {
+        if (began) await mirror.end();
+      }
+    },
     close: () => db.close(),
+  };
+}
+
+/** The copy of the active lists an embedded store on disk keeps for `cordon screen` (active-lists-mirror.ts). */
+function mirrorFor(config: StoreConfig, lists: ListsRepo, options: OpenOptions): ActiveListsMirror | null {
+  if (config.driver !== 'pglite' || config.dataDir.startsWith('memory://')) return null;
+  const log = options.log ?? { warn: (obj: object, msg: string) => process.emitWarning(`${msg} ${JSON.stringify(obj)}`) };
+  return new ActiveListsMirror(config.dataDir, lists, log);
+}
+
+/** Inside a transaction: the lists repository that calls `begin` before a write of versions or images. */
+function announcingLists(lists: ListsRepo, begin: () => void): ListsRepo {
+  return {
+    ...lists,
+    insertSnapshot: (s) => {
+      begin();
+      return lists.insertSnapshot(s);
+    },
+    saveIndexImage: (id, version, image) => {
+      begin();
+      return lists.saveIndexImage(id, version, image);
+    },
+  };
+}
+
+/** The lists repository whose writes of versions and images keep the mirror exact. */
+function mirroredLists(lists: ListsRepo, mirror: ActiveListsMirror): ListsRepo {
+  return {
+    ...lists,
+    insertSnapshot: (s) => mirror.change(() => lists.insertSnapshot(s)),
+    saveIndexImage: (id, version, image) => mirror.change(() => lists.saveIndexImage(id, version, image)),
   };
 }
 

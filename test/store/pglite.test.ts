@@ -42,3 +42,25 @@ describe('pglite on disk', () => {
     }
   });
 });
+
+describe('pglite for a short-lived command', () => {
+  it('opens with small shared buffers without writing them into the data dir', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'cordon-store-'));
+    const dataDir = join(root, 'pgdata');
+    const sharedBuffers = async (brief: boolean) => {
+      const store = await openStore({ driver: 'pglite', dataDir }, { brief });
+      try {
+        return (await store.db.query<{ shared_buffers: string }>('SHOW shared_buffers'))[0]?.shared_buffers;
+      } finally {
+        await store.close();
+      }
+    };
+    try {
+      expect(await sharedBuffers(true)).toBe('8MB');
+      // `cordon run` opening the same directory later keeps PostgreSQL's default.
+      expect(await sharedBuffers(false)).toBe('128MB');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
