@@ -1,6 +1,7 @@
 import { holdFromMatch, type HoldBasis } from '../domain/hold.js';
 import type { Match } from '../domain/match.js';
 import type { BlocksRepo } from '../store/blocks-repo.js';
+import type { Store } from '../store/store.js';
 import { HoldStateConflict } from '../store/errors.js';
 import { CORDON_ACTOR, type HoldsRepo, type StoredHold } from '../store/holds-repo.js';
 import { orphanHoldsInBlock, reopenHold } from './transitions.js';
@@ -90,6 +91,64 @@ export async function raiseHoldInCanonicalBlock(
     }
   }
   return { ...raised, blockOrphaned: false, moved: false };
+}
+
+/**
+ * `raiseHoldInCanonicalBlock` for the matches of one act job (one chain), with the orphaned-block
+ * checks made once for all of them instead of twice per match: one query before the writes,
+ * one after them for the blocks of the holds just created (whichever of this and a reorg's
+ * orphaning runs second still sees the other's result), one for the blocks of existing holds
+ * found on another block. Results in the order of `items`.
+ */
+export async function raiseHoldsInCanonicalBlocks(
+  repos: { readonly holds: HoldsRepo; readonly blocks: BlocksRepo } & Pick<Store, 'transaction'>,
+  items: readonly { readonly match: Match; readonly confirmations: number }[],
+): Promise<CanonicalRaise[]> {
+  const chains = new Set(items.map((i) => i.match.transfer.chain));
+  if (chains.size > 1) throw new RangeError(`raiseHoldsInCanonicalBlocks: one chain at a time, got ${[...chains].join(', ')}`);
+  const chain = items[0]?.match.transfer.chain;
+  if (chain === undefined) return [];
+  const orphanedBefore = await repos.blocks.orphanedAmong(chain, items.map((i) => i.match.transfer.blockHash));
+  // The writes in one transaction (one commit); the checks after it see what it committed.
+  // In hold-key order, so two jobs writing some of the same holds cannot deadlock.
+  const order = items.map((item, i) => ({ i, key: holdFromMatch(item.match, item.confirmations).holdKey })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const raised = await repos.transaction(async (tx) => {
+    const out: (RaisedHold | CanonicalRaise)[] = new Array<RaisedHold | CanonicalRaise>(items.length);
+    for (const { i, key } of order) {
+      const { match, confirmations } = items[i] as (typeof items)[number];
+      if (orphanedBefore.has(match.transfer.blockHash)) {
+        out[i] = { hold: await tx.holds.getHold(key), created: false, reopened: false, blockOrphaned: true, moved: false };
+      } else {
+        out[i] = await raiseHold(tx.holds, match, confirmations);
+      }
+    }
+    return out;
+  });
+  const isCanonical = (r: RaisedHold | CanonicalRaise): r is RaisedHold => !('blockOrphaned' in r);
+  const createdIn: string[] = [];
+  const elsewhere: string[] = [];
+  raised.forEach((r, i) => {
+    const blockHash = items[i]?.match.transfer.blockHash;
+    if (!isCanonical(r)) return;
+    if (r.created && blockHash !== undefined) createdIn.push(blockHash);
+    else if (!r.reopened && r.hold.blockHash !== blockHash) elsewhere.push(r.hold.blockHash);
+  });
+  const orphanedAfter = await repos.blocks.orphanedAmong(chain, createdIn);
+  const orphanedElsewhere = await repos.blocks.orphanedAmong(chain, elsewhere);
+  const out: CanonicalRaise[] = [];
+  for (const [i, r] of raised.entries()) {
+    const { match, confirmations } = items[i] as (typeof items)[number];
+    const blockHash = match.transfer.blockHash;
+    if (!isCanonical(r)) out.push(r);
+    else if (r.created && orphanedAfter.has(blockHash)) {
+      const [orphaned] = await orphanHoldsInBlock(repos.holds, chain, blockHash, orphanReason(match.transfer.blockNumber, blockHash));
+      out.push({ hold: orphaned?.hold ?? r.hold, created: true, reopened: false, blockOrphaned: true, moved: false });
+    } else if (!r.created && !r.reopened && r.hold.blockHash !== blockHash && orphanedElsewhere.has(r.hold.blockHash)) {
+      // Rare (a reorg moved the transfer): the single-match path settles it, races included.
+      out.push(await raiseHoldInCanonicalBlock(repos, match, confirmations));
+    } else out.push({ ...r, blockOrphaned: false, moved: false });
+  }
+  return out;
 }
 
 export function orphanReason(number: bigint, hash: string): string {

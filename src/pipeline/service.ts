@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createWatchedAddressIndex } from '../accounts/index.js';
-import { createAlertDispatcher, createChannels } from '../alerts/index.js';
+import { batchedClaims, createAlertDispatcher, createChannels } from '../alerts/index.js';
 import type { ChainSource } from '../chains/chain-source.js';
 import type { CordonConfig } from '../config/schema.js';
 import { failedJobsAlert } from '../domain/alert.js';
@@ -77,7 +77,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     metrics,
     alerts: createAlertDispatcher({
       channels: createChannels(config.alerts.channels),
-      alertsRepo: store.alerts,
+      // Claims and outcomes of alerts sent together are written together (one statement each).
+      alertsRepo: batchedClaims(store.alerts),
       log: log.child({ component: 'alerts' }),
       rateLimitPerMinute: config.alerts.rateLimitPerMinute,
       burst: config.alerts.burst,
