@@ -95,6 +95,13 @@ export interface AccountsRepo {
   watchedAddressesSince(chain: string, version: bigint | null, page: WatchedAddressPage): Promise<WatchedAddressChanges>;
   /** The watched rows among `addresses` on `chain`, in one query (a block's worth of lookups). */
   findWatchedAddresses(chain: string, addresses: readonly NormalisedAddress[]): Promise<WatchedAddress[]>;
+  /**
+   * Brings the planner's statistics of the watched addresses up to date (ANALYZE). Run after a
+   * bulk import: until autovacuum gets to it, a table that grew by millions of rows is planned
+   * as if it were small, and each page query of the watched-address index then sorts every
+   * remaining row instead of reading the (chain, version, address) index in order.
+   */
+  refreshWatchedStatistics(): Promise<void>;
   /** A withdrawal by the exchange's own id. */
   findWithdrawal(id: string): Promise<Withdrawal | null>;
   /** Like `addWithdrawal`, and says whether the id was new (`created`) or already recorded. */
@@ -302,6 +309,10 @@ export function accountsRepo(db: Db): AccountsRepo {
         [chain, [...new Set(addresses)]],
       );
       return rows.map(toWatched);
+    },
+
+    async refreshWatchedStatistics() {
+      await db.query('ANALYZE watched_addresses');
     },
 
     async findWithdrawal(id) {
