@@ -84,7 +84,9 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       burst: config.alerts.burst,
     }),
     lists: new ListIndexCache(store.lists, config, log.child({ component: 'sanctions' })),
-    watched: createWatchedAddressIndex(store.accounts, log.child({ component: 'accounts' })),
+    // The embedded store computes and decodes each page on this thread: smaller pages keep
+    // each stall of the event loop short while millions of addresses load.
+    watched: createWatchedAddressIndex(store.accounts, log.child({ component: 'accounts' }), { pageSize: store.kind === 'pglite' ? 10_000 : 50_000 }),
     progress: runProgress(redis),
     assets: assetPolicies(
       config.chains,
