@@ -146,10 +146,22 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
     let ms = 0;
     try {
       const start = performance.now();
+      // --profile: when each stage's queue had taken and finished its jobs (250 ms samples).
+      const timeline: string[] = [];
+      const sampler = PROFILE
+        ? setInterval(() => {
+            void Promise.all(pipeline.ctx.queues.all.map((q) => q.getJobCounts('waiting', 'active', 'completed'))).then((counts) => {
+              const at = ((performance.now() - start) / 1000).toFixed(2);
+              timeline.push(`${at.padStart(6)} s  ${counts.map((c, i) => `${pipeline.ctx.queues.all[i]?.name}: ${c['waiting']} waiting ${c['active']} active ${c['completed']} done`).join(' | ')}`);
+            });
+          }, 250)
+        : undefined;
       const runId = await enqueueReplay(pipeline.ctx, { chain: BENCH_CHAIN, from: first, to: last, dryRun: false });
       await waitForReplay(pipeline.ctx, runId, () => undefined, 50);
       const left = await waitForRunAlerts(pipeline.ctx, runId, 600_000, 50);
       ms = performance.now() - start;
+      clearInterval(sampler);
+      if (PROFILE) for (const t of timeline) say(`  ${t}`);
       if (left.pending > 0 || left.failed > 0) throw new Error(`${driver}: ${left.pending} alerts pending and ${left.failed} failed after the replay`);
       matches = (await pipeline.ctx.progress.matches(runId)).length;
     } finally {

@@ -12,6 +12,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { importAccounts } from '../../src/accounts/index.js';
 import { normaliseForFamily } from '../../src/domain/address.js';
 import type { NewWatchedAddress, NewWithdrawal, Store } from '../../src/store/index.js';
 import { benchExchange, recipient } from './build-chain.js';
@@ -32,15 +33,14 @@ interface RecordedTx {
 export async function importExchange(store: Store, blocks: readonly string[], txsPerBlock: number, hotWallet: string, idle: number): Promise<{ addresses: number; withdrawals: number }> {
   const all = [...new Set(benchExchange(hotWallet, blocks.length, txsPerBlock, idle).map((a) => normaliseForFamily(a, 'evm')))];
   const hot = normaliseForFamily(hotWallet, 'evm');
-  for (let i = 0; i < all.length; i += 50_000) {
-    const page: NewWatchedAddress[] = all.slice(i, i + 50_000).map((address, j) => ({
-      chain: BENCH_CHAIN,
-      address,
-      accountId: address === hot ? 'hot-wallet' : `acct-${i + j}`,
-      kind: address === hot ? 'hot_wallet' : 'deposit',
-    }));
-    await store.accounts.upsertWatchedAddresses(page);
-  }
+  // As `cordon accounts import` writes them (statistics refreshed at the end).
+  const rows: NewWatchedAddress[] = all.map((address, i) => ({
+    chain: BENCH_CHAIN,
+    address,
+    accountId: address === hot ? 'hot-wallet' : `acct-${i}`,
+    kind: address === hot ? 'hot_wallet' : 'deposit',
+  }));
+  await importAccounts(store.accounts, rows, { batchSize: 10_000 });
   let withdrawals = 0;
   for (const text of blocks) {
     const block = JSON.parse(text) as { number: string; transactions: RecordedTx[] };

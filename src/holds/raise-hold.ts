@@ -38,6 +38,37 @@ export async function raiseHold(repo: HoldsRepo, match: Match, confirmations: nu
   return { hold: reopened.hold, created: false, reopened: reopened.reopened };
 }
 
+/**
+ * `raiseHold` for several matches: the new holds and their audit events in three statements
+ * (`insertHoldsIfAbsent`, in hold-key order so two jobs writing some of the same holds cannot
+ * deadlock); an orphaned hold found among them is reopened as `raiseHold` does. Results in
+ * the order of `items`; a key given twice is created once.
+ */
+export async function raiseHolds(repo: HoldsRepo, items: readonly { readonly match: Match; readonly confirmations: number }[]): Promise<RaisedHold[]> {
+  const drafts = items.map(({ match, confirmations }) => holdFromMatch(match, confirmations));
+  const unique = [...new Map(drafts.map((d) => [d.holdKey, d])).values()].sort((a, b) => (a.holdKey < b.holdKey ? -1 : a.holdKey > b.holdKey ? 1 : 0));
+  const stored = new Map((await repo.insertHoldsIfAbsent(unique)).map((r) => [r.hold.holdKey, r]));
+  const out: RaisedHold[] = [];
+  const first = new Map<string, RaisedHold>();
+  for (const draft of drafts) {
+    const again = first.get(draft.holdKey);
+    if (again !== undefined) {
+      out.push({ hold: again.hold, created: false, reopened: false });
+      continue;
+    }
+    const r = stored.get(draft.holdKey);
+    if (r === undefined) throw new Error(`hold ${draft.holdKey} was neither stored nor found`);
+    let raised: RaisedHold = { hold: r.hold, created: r.created, reopened: false };
+    if (!r.created && r.hold.state === 'orphaned') {
+      const reopened = await reopenHold(repo, r.hold.id, { number: draft.blockNumber, hash: draft.blockHash, confirmations: draft.confirmations });
+      raised = { hold: reopened.hold, created: false, reopened: reopened.reopened };
+    }
+    first.set(draft.holdKey, raised);
+    out.push(raised);
+  }
+  return out;
+}
+
 export interface CanonicalRaise {
   /** Null when the match's block was already orphaned and no hold existed for it. */
   readonly hold: StoredHold | null;
@@ -110,18 +141,16 @@ export async function raiseHoldsInCanonicalBlocks(
   if (chain === undefined) return [];
   const orphanedBefore = await repos.blocks.orphanedAmong(chain, items.map((i) => i.match.transfer.blockHash));
   // The writes in one transaction (one commit); the checks after it see what it committed.
-  // In hold-key order, so two jobs writing some of the same holds cannot deadlock.
-  const order = items.map((item, i) => ({ i, key: holdFromMatch(item.match, item.confirmations).holdKey })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // The writes in one transaction (one commit); the checks after it see what it committed.
   const raised = await repos.transaction(async (tx) => {
     const out: (RaisedHold | CanonicalRaise)[] = new Array<RaisedHold | CanonicalRaise>(items.length);
-    for (const { i, key } of order) {
-      const { match, confirmations } = items[i] as (typeof items)[number];
-      if (orphanedBefore.has(match.transfer.blockHash)) {
-        out[i] = { hold: await tx.holds.getHold(key), created: false, reopened: false, blockOrphaned: true, moved: false };
-      } else {
-        out[i] = await raiseHold(tx.holds, match, confirmations);
-      }
+    const canonical: number[] = [];
+    for (const [i, { match, confirmations }] of items.entries()) {
+      if (!orphanedBefore.has(match.transfer.blockHash)) canonical.push(i);
+      else out[i] = { hold: await tx.holds.getHold(holdFromMatch(match, confirmations).holdKey), created: false, reopened: false, blockOrphaned: true, moved: false };
     }
+    const held = await raiseHolds(tx.holds, canonical.map((i) => items[i] as (typeof items)[number]));
+    canonical.forEach((i, k) => (out[i] = held[k] as RaisedHold));
     return out;
   });
   const isCanonical = (r: RaisedHold | CanonicalRaise): r is RaisedHold => !('blockOrphaned' in r);
