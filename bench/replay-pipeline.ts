@@ -27,7 +27,7 @@ import type { TransferScope } from '../src/chains/chain-source.js';
 import { refreshRequestFor } from '../src/cli/list-requests.js';
 import { loadConfig } from '../src/config/load.js';
 import { createMetrics } from '../src/pipeline/metrics.js';
-import { enqueueReplay, waitForReplay, waitForRunAlerts } from '../src/pipeline/replay.js';
+import { DEFAULT_BLOCKS_PER_JOB, enqueueReplay, waitForReplay, waitForRunAlerts } from '../src/pipeline/replay.js';
 import { startPipeline } from '../src/pipeline/service.js';
 import { refreshList } from '../src/sanctions/refresh-list.js';
 import type { StoreConfig } from '../src/store/index.js';
@@ -49,6 +49,9 @@ const IDLE = intFlag('idle', 100_000, 0);
 const RUNS = intFlag('runs', 1);
 const DRIVER = stringFlag('driver', 'both');
 const PROFILE = process.argv.includes('--profile');
+const WINDOW = intFlag('window', DEFAULT_BLOCKS_PER_JOB);
+/** pipeline.concurrency.act (default: the config's default). */
+const ACT = intFlag('act', 0, 0);
 const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
 
 const say = (s: string): void => void process.stdout.write(`${s}\n`);
@@ -81,7 +84,7 @@ chains:
     endpoints: [{ url: "${nodeUrl}" }]
     startBlock: 0
     tokens: [{ address: "${BENCH_TOKEN}", symbol: BOB, decimals: 18 }]
-alerts:
+${ACT > 0 ? `pipeline: { concurrency: { act: ${ACT} } }\n` : ''}alerts:
   rateLimitPerMinute: 10000000
   burst: 100000
   channels:
@@ -132,7 +135,7 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
     await runCordon(nodeUrl, first, first + 19n, { chunk: 10, concurrency: 4 }, scope);
     let extract: RunResult | undefined;
     for (let i = 0; i < RUNS; i++) {
-      const r = await runCordon(nodeUrl, first, last, { chunk: 10, concurrency: 4 }, scope, { window: 10, jobs: 4 });
+      const r = await runCordon(nodeUrl, first, last, { chunk: 10, concurrency: 4 }, scope, { window: WINDOW, jobs: 4 });
       if (extract === undefined || r.ms < extract.ms) extract = r;
     }
     if (extract === undefined) throw new Error('--runs must be at least 1');
@@ -156,7 +159,7 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
             });
           }, 250)
         : undefined;
-      const runId = await enqueueReplay(pipeline.ctx, { chain: BENCH_CHAIN, from: first, to: last, dryRun: false });
+      const runId = await enqueueReplay(pipeline.ctx, { chain: BENCH_CHAIN, from: first, to: last, dryRun: false, blocksPerJob: WINDOW });
       await waitForReplay(pipeline.ctx, runId, () => undefined, 50);
       const left = await waitForRunAlerts(pipeline.ctx, runId, 600_000, 50);
       ms = performance.now() - start;
