@@ -28,10 +28,7 @@
  * blocks is printed too; it holds every transfer at once, which costs GC). Each timing is the
  * best of --runs interleaved runs (the machine may be shared). Prints numbers; asserts nothing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 
 import { pino } from 'pino';
 
@@ -39,14 +36,13 @@ import { createWatchedAddressIndex } from '../src/accounts/index.js';
 import type { TransferScope } from '../src/chains/chain-source.js';
 import { normaliseForFamily, type NormalisedAddress } from '../src/domain/address.js';
 import { openStore } from '../src/store/index.js';
-import { DEV_ACCOUNTS, startAnvil, type Anvil } from '../test/helpers/anvil.js';
-import { benchExchange, buildChain } from './evm-replay/build-chain.js';
-import { cacheDir, hasRecording, record, type RecordingMeta } from './evm-replay/recording.js';
+import { DEV_ACCOUNTS } from '../test/helpers/anvil.js';
+import { benchExchange } from './evm-replay/build-chain.js';
+import { prepareRecording, ROOT, serveRecording } from './evm-replay/prepare.js';
+import { cacheDir } from './evm-replay/recording.js';
 import { runCordon, runFloor, runNaive, timeCall, type Jobs, type RunResult, type Tuning } from './evm-replay/runners.js';
 import { DEFAULT_BLOCKS_PER_JOB } from '../src/pipeline/replay.js';
 import { intFlag } from './flags.js';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 
 const BLOCKS = intFlag('blocks', 1000);
 const TXS = intFlag('txs', 150);
@@ -60,45 +56,6 @@ const REBUILD = process.argv.includes('--rebuild');
 
 const say = (s: string): void => void process.stdout.write(`${s}\n`);
 const hex = (n: bigint): string => `0x${n.toString(16)}`;
-
-async function prepare(dir: string): Promise<{ node: Anvil; meta: RecordingMeta }> {
-  if (!REBUILD && hasRecording(dir)) {
-    const t = performance.now();
-    const node = await startAnvil({ automine: false, accounts: 20, startTimeoutMs: 300_000, args: ['--load-state', `${dir}/anvil-state.json`] });
-    const meta = JSON.parse(readFileSync(`${dir}/meta.json`, 'utf8')) as RecordingMeta;
-    say(`recording: ${dir} (cached; anvil reloaded its state in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
-    return { node, meta };
-  }
-  const node = await startAnvil({ automine: false, accounts: 20, startTimeoutMs: 30_000 });
-  say(`building ${BLOCKS} blocks × ${TXS} txs on anvil (cached afterwards in ${dir})…`);
-  const t = performance.now();
-  const { first, last } = await buildChain(node, {
-    blocks: BLOCKS,
-    txsPerBlock: TXS,
-    onProgress: (done) => {
-      if (done % 100 === 0) say(`  ${done} blocks, ${((performance.now() - t) / 1000).toFixed(0)} s`);
-    },
-  });
-  say(`built in ${((performance.now() - t) / 1000).toFixed(0)} s; recording…`);
-  await record(node, dir, { first, last, txsPerBlock: TXS });
-  const meta = JSON.parse(readFileSync(`${dir}/meta.json`, 'utf8')) as RecordingMeta;
-  return { node, meta };
-}
-
-async function serveRecording(dir: string): Promise<{ url: string; child: ChildProcess }> {
-  const serveFile = fileURLToPath(new URL('./evm-replay/serve.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', serveFile, dir], { stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`memory server exited (${code})`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
-}
 
 const rate = (r: RunResult): number => r.blocks / (r.ms / 1000);
 const line = (label: string, r: RunResult, what = 'transfers'): string =>
@@ -255,7 +212,7 @@ async function exchangeScope(addresses: NormalisedAddress[]): Promise<{ scope: T
 
 async function main(): Promise<void> {
   const dir = cacheDir(ROOT, BLOCKS, TXS);
-  const { node, meta } = await prepare(dir);
+  const { node, meta } = await prepareRecording(dir, { blocks: BLOCKS, txs: TXS, rebuild: REBUILD });
   const first = BigInt(meta.first);
   const count = Number(BigInt(meta.last) - first) + 1;
   const server = await serveRecording(dir);

@@ -240,13 +240,16 @@ export interface ImportResult {
   readonly batches: number;
 }
 
+/** Imports writing at least this many rows refresh the table's statistics afterwards. */
+const STATISTICS_AFTER_ROWS = 1_000;
+
 /**
  * Upserts the rows in batches of `batchSize` (one statement each). Each (chain, address) may
  * appear once (`parseAccountsCsv` guarantees it); a batch is atomic, the import as a whole is
  * not: re-running it after a failure is safe.
  */
 export async function importAccounts(
-  repo: Pick<AccountsRepo, 'upsertWatchedAddresses'>,
+  repo: Pick<AccountsRepo, 'upsertWatchedAddresses' | 'refreshWatchedStatistics'>,
   rows: readonly NewWatchedAddress[],
   options: { readonly batchSize?: number } = {},
 ): Promise<ImportResult> {
@@ -270,5 +273,7 @@ export async function importAccounts(
     changed += r.changed;
     batches += 1;
   }
+  // The planner's statistics follow the import, so the index's page queries stay index reads.
+  if (added + changed >= STATISTICS_AFTER_ROWS) await repo.refreshWatchedStatistics();
   return { added, changed, unchanged: rows.length - added - changed, batches };
 }

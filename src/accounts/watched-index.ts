@@ -76,6 +76,9 @@ export function createWatchedAddressIndex(repo: WatchedChangesRepo, log: Logger,
         state.after = last;
       }
       if (addresses.length < pageSize) break;
+      // Between pages, let timers and sockets run: on the embedded store each page is computed
+      // on this thread, and a load of millions must not starve lock renewals or RPC answers.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (!state.loaded) {
       state.loaded = true;

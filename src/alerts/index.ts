@@ -1,3 +1,4 @@
+export { batchedClaims } from './batched-claims.js';
 export type { AlertChannel, ChannelType, SendResult } from './channel.js';
 export { createChannels, type AlertChannelConfig, type CreateChannelsOptions } from './create-channels.js';
 export {

@@ -1,5 +1,5 @@
 /** Holds: raising them from matches, moving them between states, and the exchange hook. */
-export { orphanReason, raiseHold, raiseHoldInCanonicalBlock, type CanonicalRaise, type RaisedHold } from './raise-hold.js';
+export { orphanReason, raiseHold, raiseHoldInCanonicalBlock, raiseHoldsInCanonicalBlocks, type CanonicalRaise, type RaisedHold } from './raise-hold.js';
 export {
   confirmHold,
   orphanHoldsInBlock,

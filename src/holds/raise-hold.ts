@@ -1,6 +1,7 @@
 import { holdFromMatch, type HoldBasis } from '../domain/hold.js';
 import type { Match } from '../domain/match.js';
 import type { BlocksRepo } from '../store/blocks-repo.js';
+import type { Store } from '../store/store.js';
 import { HoldStateConflict } from '../store/errors.js';
 import { CORDON_ACTOR, type HoldsRepo, type StoredHold } from '../store/holds-repo.js';
 import { orphanHoldsInBlock, reopenHold } from './transitions.js';
@@ -35,6 +36,37 @@ export async function raiseHold(repo: HoldsRepo, match: Match, confirmations: nu
     confirmations: draft.confirmations,
   });
   return { hold: reopened.hold, created: false, reopened: reopened.reopened };
+}
+
+/**
+ * `raiseHold` for several matches: the new holds and their audit events in three statements
+ * (`insertHoldsIfAbsent`, in hold-key order so two jobs writing some of the same holds cannot
+ * deadlock); an orphaned hold found among them is reopened as `raiseHold` does. Results in
+ * the order of `items`; a key given twice is created once.
+ */
+export async function raiseHolds(repo: HoldsRepo, items: readonly { readonly match: Match; readonly confirmations: number }[]): Promise<RaisedHold[]> {
+  const drafts = items.map(({ match, confirmations }) => holdFromMatch(match, confirmations));
+  const unique = [...new Map(drafts.map((d) => [d.holdKey, d])).values()].sort((a, b) => (a.holdKey < b.holdKey ? -1 : a.holdKey > b.holdKey ? 1 : 0));
+  const stored = new Map((await repo.insertHoldsIfAbsent(unique)).map((r) => [r.hold.holdKey, r]));
+  const out: RaisedHold[] = [];
+  const first = new Map<string, RaisedHold>();
+  for (const draft of drafts) {
+    const again = first.get(draft.holdKey);
+    if (again !== undefined) {
+      out.push({ hold: again.hold, created: false, reopened: false });
+      continue;
+    }
+    const r = stored.get(draft.holdKey);
+    if (r === undefined) throw new Error(`hold ${draft.holdKey} was neither stored nor found`);
+    let raised: RaisedHold = { hold: r.hold, created: r.created, reopened: false };
+    if (!r.created && r.hold.state === 'orphaned') {
+      const reopened = await reopenHold(repo, r.hold.id, { number: draft.blockNumber, hash: draft.blockHash, confirmations: draft.confirmations });
+      raised = { hold: reopened.hold, created: false, reopened: reopened.reopened };
+    }
+    first.set(draft.holdKey, raised);
+    out.push(raised);
+  }
+  return out;
 }
 
 export interface CanonicalRaise {
@@ -90,6 +122,62 @@ export async function raiseHoldInCanonicalBlock(
     }
   }
   return { ...raised, blockOrphaned: false, moved: false };
+}
+
+/**
+ * `raiseHoldInCanonicalBlock` for the matches of one act job (one chain), with the orphaned-block
+ * checks made once for all of them instead of twice per match: one query before the writes,
+ * one after them for the blocks of the holds just created (whichever of this and a reorg's
+ * orphaning runs second still sees the other's result), one for the blocks of existing holds
+ * found on another block. Results in the order of `items`.
+ */
+export async function raiseHoldsInCanonicalBlocks(
+  repos: { readonly holds: HoldsRepo; readonly blocks: BlocksRepo } & Pick<Store, 'transaction'>,
+  items: readonly { readonly match: Match; readonly confirmations: number }[],
+): Promise<CanonicalRaise[]> {
+  const chains = new Set(items.map((i) => i.match.transfer.chain));
+  if (chains.size > 1) throw new RangeError(`raiseHoldsInCanonicalBlocks: one chain at a time, got ${[...chains].join(', ')}`);
+  const chain = items[0]?.match.transfer.chain;
+  if (chain === undefined) return [];
+  const orphanedBefore = await repos.blocks.orphanedAmong(chain, items.map((i) => i.match.transfer.blockHash));
+  // The writes in one transaction (one commit); the checks after it see what it committed.
+  // The writes in one transaction (one commit); the checks after it see what it committed.
+  const raised = await repos.transaction(async (tx) => {
+    const out: (RaisedHold | CanonicalRaise)[] = new Array<RaisedHold | CanonicalRaise>(items.length);
+    const canonical: number[] = [];
+    for (const [i, { match, confirmations }] of items.entries()) {
+      if (!orphanedBefore.has(match.transfer.blockHash)) canonical.push(i);
+      else out[i] = { hold: await tx.holds.getHold(holdFromMatch(match, confirmations).holdKey), created: false, reopened: false, blockOrphaned: true, moved: false };
+    }
+    const held = await raiseHolds(tx.holds, canonical.map((i) => items[i] as (typeof items)[number]));
+    canonical.forEach((i, k) => (out[i] = held[k] as RaisedHold));
+    return out;
+  });
+  const isCanonical = (r: RaisedHold | CanonicalRaise): r is RaisedHold => !('blockOrphaned' in r);
+  const createdIn: string[] = [];
+  const elsewhere: string[] = [];
+  raised.forEach((r, i) => {
+    const blockHash = items[i]?.match.transfer.blockHash;
+    if (!isCanonical(r)) return;
+    if (r.created && blockHash !== undefined) createdIn.push(blockHash);
+    else if (!r.reopened && r.hold.blockHash !== blockHash) elsewhere.push(r.hold.blockHash);
+  });
+  const orphanedAfter = await repos.blocks.orphanedAmong(chain, createdIn);
+  const orphanedElsewhere = await repos.blocks.orphanedAmong(chain, elsewhere);
+  const out: CanonicalRaise[] = [];
+  for (const [i, r] of raised.entries()) {
+    const { match, confirmations } = items[i] as (typeof items)[number];
+    const blockHash = match.transfer.blockHash;
+    if (!isCanonical(r)) out.push(r);
+    else if (r.created && orphanedAfter.has(blockHash)) {
+      const [orphaned] = await orphanHoldsInBlock(repos.holds, chain, blockHash, orphanReason(match.transfer.blockNumber, blockHash));
+      out.push({ hold: orphaned?.hold ?? r.hold, created: true, reopened: false, blockOrphaned: true, moved: false });
+    } else if (!r.created && !r.reopened && r.hold.blockHash !== blockHash && orphanedElsewhere.has(r.hold.blockHash)) {
+      // Rare (a reorg moved the transfer): the single-match path settles it, races included.
+      out.push(await raiseHoldInCanonicalBlock(repos, match, confirmations));
+    } else out.push({ ...r, blockOrphaned: false, moved: false });
+  }
+  return out;
 }
 
 export function orphanReason(number: bigint, hash: string): string {

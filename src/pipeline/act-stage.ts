@@ -4,7 +4,7 @@ import type { NormalisedAddress } from '../domain/address.js';
 import { amountInUnits, type AssetUnits } from '../domain/amount.js';
 import { decideMatch, type Match } from '../domain/match.js';
 import type { SanctionEntry } from '../domain/sanction-entry.js';
-import { orphanHoldsInBlock, orphanReason, raiseHoldInCanonicalBlock } from '../holds/index.js';
+import { orphanHoldsInBlock, orphanReason, raiseHoldInCanonicalBlock, raiseHoldsInCanonicalBlocks, type CanonicalRaise } from '../holds/index.js';
 import { announceNewHold } from './new-holds.js';
 import type { StoredHold } from '../store/holds-repo.js';
 import type { PipelineContext } from './context.js';
@@ -27,6 +27,8 @@ export class AlertDeliveryPending extends Error {
  */
 export async function runAct(ctx: PipelineContext, job: ActJob): Promise<string> {
   switch (job.kind) {
+    case 'matches':
+      return actOnMatches(ctx, job);
     case 'match':
       return actOnMatch(ctx, job);
     case 'reorg':
@@ -34,7 +36,94 @@ export async function runAct(ctx: PipelineContext, job: ActJob): Promise<string>
     case 'alert':
       await deliver(ctx, job.alert);
       return 'alerted';
+    case 'alerts':
+      await deliverAll(ctx, job.alerts);
+      return `${job.alerts.length} alerted`;
   }
+}
+
+/** What one match of a `matches` job came to, before holds are written. */
+interface Decided {
+  readonly blockHash: string;
+  readonly match: Match;
+  readonly key: string;
+  readonly decision: ReturnType<typeof decideMatch>;
+}
+
+/**
+ * Every match of one screen job: the store and Redis are asked once per job, not per match
+ * (the head once for confirmations, orphaned blocks once before and once after the holds are
+ * written, one alerts job, the run's progress in one round trip). Each effect stays keyed as
+ * in `actOnMatch`, so a retried job changes nothing twice.
+ */
+async function actOnMatches(ctx: PipelineContext, job: Extract<ActJob, { kind: 'matches' }>): Promise<string> {
+  const reports = new Map<string, ReturnType<typeof report>>();
+  const done: { blockHash: string; key: string }[] = [];
+  const alerts: Alert[] = [];
+  const holds: Decided[] = [];
+  for (const { block, match: wire } of job.matches) {
+    const policy = await ctx.assets.of(job.chain, wire.item.transfer.asset);
+    const match = toMatch(wire, policy.units);
+    const key = matchKey(wire);
+    const decision = decideMatch(match, policy.minHold);
+    if (decision.action === 'ignore') {
+      ctx.log.info(
+        { chain: job.chain, block: match.transfer.blockNumber, txid: match.transfer.txHash, position: match.transfer.position, account: match.accountId, list: match.entry.listId, entry: match.entry.entryUid },
+        'match ignored: the transfer moves no value',
+      );
+      ctx.metrics.matchesIgnored.inc({ chain: job.chain, reason: decision.why });
+      reports.set(key, report(match, key, 'ignored: moves no value'));
+    } else if (job.run?.dryRun) {
+      reports.set(key, report(match, key, decision.action === 'hold' ? 'would hold' : `would alert (${decision.why})`));
+    } else if (decision.action === 'hold') {
+      holds.push({ blockHash: block.hash, match, key, decision });
+      continue;
+    } else {
+      alerts.push(alertForMatch(match, new Date(), decision));
+      reports.set(key, report(match, key, `alerted (${decision.why})`));
+    }
+    done.push({ blockHash: block.hash, key });
+  }
+  if (holds.length > 0) {
+    const head = await headNumber(ctx, job.chain);
+    const raised = await raiseHoldsInCanonicalBlocks(
+      ctx.store,
+      holds.map(({ match }) => ({ match, confirmations: head !== null && head >= match.transfer.blockNumber ? Number(head - match.transfer.blockNumber) : 0 })),
+    );
+    let created = false;
+    holds.forEach(({ blockHash, match, key, decision }, i) => {
+      const r = raised[i] as CanonicalRaise;
+      let outcome = 'block orphaned: no hold';
+      if (!r.blockOrphaned) {
+        outcome = r.created ? 'hold raised' : r.reopened ? 'hold reopened' : r.moved ? 'hold moved' : 'hold exists';
+        created ||= r.created;
+        if (r.created || r.reopened) {
+          ctx.log.warn(
+            { chain: job.chain, block: match.transfer.blockNumber, txid: match.transfer.txHash, account: match.accountId, holdKey: key, list: match.entry.listId, entry: match.entry.entryUid },
+            outcome,
+          );
+        }
+        alerts.push(alertForMatch(match, new Date(), decision));
+      }
+      // The hold-raised page went out when it was first raised: a reopened hold pages anew.
+      if (r.reopened && r.hold !== null) {
+        const reason = minedAgainReason({ number: match.transfer.blockNumber, hash: match.transfer.blockHash });
+        alerts.push(holdReopenedAlert({ ...holdFacts(ctx, r.hold), reason, state: r.hold.state }, new Date()));
+      }
+      reports.set(key, report(match, key, outcome));
+      done.push({ blockHash, key });
+    });
+    if (created) await announceNewHold(ctx.redis, ctx.log);
+  }
+  await queueAlerts(ctx, alerts, job.run);
+  // After the holds and their alerts are written: a block is done once every match is.
+  if (job.run) {
+    await ctx.progress.recordMatches(job.run.runId, reports);
+    await ctx.progress.actsDone(job.run.runId, done);
+  } else {
+    for (const { blockHash, key } of done) await ctx.store.handed.actDone(job.chain, blockHash, key);
+  }
+  return `${job.matches.length} matches, ${alerts.length} alerts`;
 }
 
 async function actOnMatch(ctx: PipelineContext, job: Extract<ActJob, { kind: 'match' }>): Promise<string> {
@@ -123,10 +212,53 @@ async function queueAlert(ctx: PipelineContext, alert: Alert, run?: RunTag): Pro
   await ctx.queues.act.add('alert', { kind: 'alert', alert }, { jobId: id });
 }
 
+/**
+ * A job's alerts as one act job (id from their keys, so queueing them again adds nothing);
+ * each is still sent once per channel (the dispatcher's claims), whatever job carries it.
+ */
+async function queueAlerts(ctx: PipelineContext, alerts: readonly Alert[], run?: RunTag): Promise<void> {
+  if (alerts.length === 0) return;
+  const id = jobId('alerts', ...alerts.map((a) => a.dedupKey).sort());
+  if (run) await ctx.progress.expectAlert(run.runId, id);
+  await ctx.queues.act.add('alerts', { kind: 'alerts', alerts }, { jobId: id });
+}
+
+/** How many alerts of one `alerts` job are dispatched at once (each channel keeps its own rate limit). */
+const ALERTS_AT_ONCE = 32;
+
+/** Sends every alert; throws (the job retries) if one could not reach every channel yet: those sent are not sent again. */
+async function deliverAll(ctx: PipelineContext, alerts: readonly Alert[]): Promise<void> {
+  let next = 0;
+  const pending: string[] = [];
+  const worker = async (): Promise<void> => {
+    while (next < alerts.length) {
+      const alert = alerts[next++] as Alert;
+      try {
+        await deliver(ctx, alert);
+      } catch (err) {
+        if (!(err instanceof AlertDeliveryPending)) throw err;
+        pending.push(alert.dedupKey);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ALERTS_AT_ONCE, alerts.length) }, worker));
+  if (pending.length > 0) throw new AlertDeliveryPending(pending.join(', '));
+}
+
 async function deliver(ctx: PipelineContext, alert: Alert): Promise<void> {
   const result = await ctx.alerts.dispatch(alert);
   for (const o of result.outcomes) ctx.metrics.alertDeliveries.inc({ channel: o.channel, outcome: o.status });
   if (!result.delivered && result.retryable) throw new AlertDeliveryPending(alert.dedupKey);
+}
+
+/** The chain's head, or null when it cannot be read (confirmations are then recorded as 0). */
+async function headNumber(ctx: PipelineContext, chain: string): Promise<bigint | null> {
+  try {
+    return (await sourceOf(ctx, chain).head()).number;
+  } catch (err) {
+    ctx.log.warn({ chain, err }, 'cannot read the head for confirmations; recording 0');
+    return null;
+  }
 }
 
 async function confirmationsOf(ctx: PipelineContext, chain: string, blockNumber: bigint): Promise<number> {

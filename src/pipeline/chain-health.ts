@@ -9,7 +9,7 @@ import type { ChainConfig } from '../config/schema.js';
 import { blockFailedAlert, chainRecoveredAlert, chainStalledAlert, type Alert } from '../domain/alert.js';
 import type { FollowerStatus } from '../follow/index.js';
 import type { PipelineContext } from './context.js';
-import { jobId, type ActJob, type ExtractJob, type ScreenJob, type WireBlock } from './jobs.js';
+import { jobId, screenBlocksOf, type ActJob, type ExtractJob, type ScreenJob, type WireBlock } from './jobs.js';
 import { fixOf } from './permanent-errors.js';
 
 /** The lowest block of a chain with a live job in a failed set. */
@@ -31,11 +31,16 @@ export interface ChainHealth {
   failedBlock: FailedBlock | null;
 }
 
-/** The block a live (not replay) job of `chain` is about, if it is one. */
+/** The block a live (not replay) job of `chain` is about (the lowest, for a job of several), if it is one. */
 function liveBlockOf(data: ExtractJob | ScreenJob | ActJob, chain: string): WireBlock | null {
-  if ('kind' in data && data.kind !== 'block' && data.kind !== 'match') return null;
-  if (!('chain' in data) || data.chain !== chain || data.run !== undefined) return null;
-  return 'block' in data ? data.block : null;
+  if (!('chain' in data) || data.chain !== chain) return null;
+  if ('run' in data && data.run !== undefined) return null;
+  let blocks: readonly WireBlock[];
+  if (!('kind' in data)) blocks = screenBlocksOf(data).map((b) => b.block);
+  else if (data.kind === 'block' || data.kind === 'match') blocks = [data.block];
+  else if (data.kind === 'matches') blocks = data.matches.map((m) => m.block);
+  else return null;
+  return blocks.reduce<WireBlock | null>((low, b) => (low === null || BigInt(b.number) < BigInt(low.number) ? b : low), null);
 }
 
 export async function failedBlockOf(queues: readonly Queue[], chain: string): Promise<FailedBlock | null> {

@@ -6,7 +6,7 @@ import type { Transfer } from '../domain/transfer.js';
 import type { PipelineContext } from './context.js';
 import { sourceOf } from './context.js';
 import { failFastOnPermanent } from './permanent-errors.js';
-import { fromWireBlock, jobId, toWireBlock, toWireTransfer, type AttributedTransfer, type ExtractJob, type RunTag } from './jobs.js';
+import { fromWireBlock, jobId, toWireBlock, toWireTransfer, type AttributedTransfer, type ExtractJob, type RunTag, type ScreenBlock } from './jobs.js';
 
 /**
  * extract: a block (or a replay's range of blocks) → its transfers → those touching the
@@ -26,8 +26,7 @@ async function extract(ctx: PipelineContext, job: ExtractJob): Promise<{ blocks:
   } else {
     blocks = await transfersOfRange(ctx, job.chain, BigInt(job.from), BigInt(job.to));
   }
-  let items = 0;
-  for (const { block, transfers } of blocks) items += await handOn(ctx, job.chain, block, transfers, job.run);
+  const items = await handOn(ctx, job.chain, blocks, job.run);
   return { blocks: blocks.length, items };
 }
 
@@ -85,34 +84,50 @@ function creditedOnly(ctx: PipelineContext, chain: string, transfers: Transfer[]
   return transfers.filter((t) => t.asset.kind !== 'token' || allowed.has(t.asset.contract));
 }
 
-async function handOn(ctx: PipelineContext, chain: string, block: BlockRef, all: Transfer[], run: RunTag | undefined): Promise<number> {
-  const transfers = creditedOnly(ctx, chain, all);
-  const attributed = transfers.length === 0 ? [] : attributeTransfers(transfers, await loadLookup(ctx.store, chain, transfers));
-  ctx.metrics.blocksProcessed.inc({ chain, stage: 'extract' });
-  const items: AttributedTransfer[] = attributed.map(({ transfer, attribution }) => ({
-    transfer: toWireTransfer(transfer),
-    direction: attribution.direction,
-    accountId: attribution.accountId,
-    exchangeAddress: attribution.exchangeAddress,
-    counterparties: attribution.counterparties,
-  }));
-  for (const { transfer } of attributed) ctx.metrics.transfers.inc({ chain, kind: transfer.kind });
-  // Kept for retroactive screening (retro-screen.ts): one write per block, before the block is
-  // handed on, so a list version activated later finds every transfer screened before it.
-  await ctx.store.transfers.recordAttributed(
-    block,
-    attributed.map(({ transfer, attribution }) => ({ transfer, ...attribution })),
-  );
-  if (items.length === 0) {
-    if (run) await ctx.progress.blockDone(run.runId, block.hash);
-    // A live block with nothing touching the exchange: every stage is through with it.
-    else await ctx.store.handed.markDone(chain, block.hash);
-    return 0;
+/**
+ * The job's blocks, attributed and handed on together: one lookup of the exchange's addresses
+ * and withdrawals for all their transfers, one write of what was attributed, one screen job
+ * for the blocks that touch the exchange (the store and Redis are asked per job, not per block).
+ */
+async function handOn(ctx: PipelineContext, chain: string, blocks: readonly { block: BlockRef; transfers: Transfer[] }[], run: RunTag | undefined): Promise<number> {
+  const credited = blocks.map(({ block, transfers }) => ({ block, transfers: creditedOnly(ctx, chain, transfers) }));
+  const all = credited.flatMap(({ transfers }) => transfers);
+  const lookup = all.length === 0 ? null : await loadLookup(ctx.store, chain, all);
+  const attributedOf = credited.map(({ block, transfers }) => ({ block, attributed: lookup === null || transfers.length === 0 ? [] : attributeTransfers(transfers, lookup) }));
+  for (const { attributed } of attributedOf) {
+    ctx.metrics.blocksProcessed.inc({ chain, stage: 'extract' });
+    for (const { transfer } of attributed) ctx.metrics.transfers.inc({ chain, kind: transfer.kind });
   }
-  await ctx.queues.screen.add(
-    'block',
-    { chain, block: toWireBlock(block), items, ...(run ? { run } : {}) },
-    { jobId: jobId('screen', chain, block.hash, run?.runId ?? 'live') },
+  // Kept for retroactive screening (retro-screen.ts): written before the blocks are handed on,
+  // so a list version activated later finds every transfer screened before it.
+  await ctx.store.transfers.recordAttributedBlocks(
+    attributedOf.map(({ block, attributed }) => ({ block, records: attributed.map(({ transfer, attribution }) => ({ transfer, ...attribution })) })),
   );
-  return items.length;
+  const screen: ScreenBlock[] = [];
+  const idle: BlockRef[] = [];
+  for (const { block, attributed } of attributedOf) {
+    if (attributed.length === 0) {
+      idle.push(block);
+      continue;
+    }
+    const items: AttributedTransfer[] = attributed.map(({ transfer, attribution }) => ({
+      transfer: toWireTransfer(transfer),
+      direction: attribution.direction,
+      accountId: attribution.accountId,
+      exchangeAddress: attribution.exchangeAddress,
+      counterparties: attribution.counterparties,
+    }));
+    screen.push({ block: toWireBlock(block), items });
+  }
+  // Blocks with nothing touching the exchange: every stage is through with them.
+  if (run) await ctx.progress.blocksDone(run.runId, idle.map((b) => b.hash));
+  else for (const b of idle) await ctx.store.handed.markDone(chain, b.hash);
+  if (screen.length === 0) return 0;
+  await ctx.queues.screen.add(
+    'blocks',
+    { chain, blocks: screen, ...(run ? { run } : {}) },
+    // A live job is one block, known by it (the follower removes it when a reorg orphans the block).
+    { jobId: jobId('screen', chain, ...screen.map((b) => b.block.hash), run?.runId ?? 'live') },
+  );
+  return screen.reduce((n, b) => n + b.items.length, 0);
 }

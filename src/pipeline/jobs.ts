@@ -54,11 +54,29 @@ export interface AttributedTransfer {
   readonly counterparties: readonly string[];
 }
 
-export interface ScreenJob {
-  readonly chain: string;
+/** A block's transfers touching the exchange, to be screened. */
+export interface ScreenBlock {
   readonly block: WireBlock;
   readonly items: readonly AttributedTransfer[];
-  readonly run?: RunTag;
+}
+
+/**
+ * The blocks of one extract job that touch the exchange: one block when following live, those
+ * of a replay's range together (one job, not one per block). A job queued by an earlier
+ * version carries one block as `block` and `items` instead of `blocks`.
+ */
+export type ScreenJob =
+  | { readonly chain: string; readonly blocks: readonly ScreenBlock[]; readonly run?: RunTag }
+  | { readonly chain: string; readonly block: WireBlock; readonly items: readonly AttributedTransfer[]; readonly run?: RunTag };
+
+export function screenBlocksOf(job: ScreenJob): readonly ScreenBlock[] {
+  return 'blocks' in job ? job.blocks : [{ block: job.block, items: job.items }];
+}
+
+/** One match of a screen job, with the block it was found in. */
+export interface BlockMatch {
+  readonly block: WireBlock;
+  readonly match: WireMatch;
 }
 
 export interface WireMatch {
@@ -71,10 +89,16 @@ export interface WireMatch {
 
 export type WireEntry = Omit<SanctionEntry, 'address'> & { readonly address: string };
 
+/**
+ * `matches`: every match of one screen job, acted on in one job (holds, then their alerts as
+ * one `alerts` job). `match` (one match) is what earlier versions queued; still run.
+ */
 export type ActJob =
+  | { readonly kind: 'matches'; readonly chain: string; readonly matches: readonly BlockMatch[]; readonly run?: RunTag }
   | { readonly kind: 'match'; readonly chain: string; readonly block: WireBlock; readonly match: WireMatch; readonly run?: RunTag }
   | { readonly kind: 'reorg'; readonly chain: string; readonly orphaned: readonly WireBlock[]; readonly forkPoint: WireBlock }
-  | { readonly kind: 'alert'; readonly alert: Alert };
+  | { readonly kind: 'alert'; readonly alert: Alert }
+  | { readonly kind: 'alerts'; readonly alerts: readonly Alert[] };
 
 export function toWireBlock(b: BlockRef): WireBlock {
   return { number: b.number.toString(), hash: b.hash, parentHash: b.parentHash, timestamp: b.timestamp };

@@ -2,45 +2,57 @@ import type { NormalisedAddress } from '../domain/address.js';
 import { holdKey } from '../domain/match.js';
 import { paymentId } from '../domain/transfer.js';
 import type { PipelineContext } from './context.js';
-import { fromWireTransfer, jobId, type ActJob, type ScreenJob, type WireMatch } from './jobs.js';
+import { fromWireTransfer, jobId, screenBlocksOf, type BlockMatch, type ScreenJob, type WireMatch } from './jobs.js';
 
 /**
- * An act job is keyed by its match and its block: the same transfer mined again in another
- * block after a reorg is a new job (it re-opens or moves the hold), a retry is not.
- *
- * screen: every counterparty of a block's attributed transfers against every active list (or
- * the versions a replay pinned) → one act job per (transfer, counterparty, list entry).
+ * screen: every counterparty of the attributed transfers of a job's blocks against every
+ * active list (or the versions a replay pinned) → one act job with every (transfer,
+ * counterparty, list entry) found. Each match is keyed by its hold (or alert) key and its
+ * block, so a retry or a second job with the same match changes nothing twice; the same
+ * transfer mined again in another block after a reorg is acted on again (it re-opens or moves
+ * the hold).
  */
 export async function runScreen(ctx: PipelineContext, job: ScreenJob): Promise<{ matches: number }> {
   const family = ctx.config.chains.find((c) => c.id === job.chain)?.family;
   if (!family) throw new Error(`chain ${job.chain} is not configured`);
   const lists = job.run?.listVersions ? await ctx.lists.pinnedTo(job.run.listVersions) : await ctx.lists.current();
 
-  const acts: { key: string; data: ActJob }[] = [];
-  for (const item of job.items) {
-    for (const counterparty of item.counterparties) {
-      for (const entry of lists.index.lookup({ family, address: counterparty as NormalisedAddress })) {
-        const rules = ctx.lists.rules(entry.listId);
-        const match: WireMatch = { item, counterparty, entry, policy: rules.policy, authority: rules.authority };
-        acts.push({ key: matchKey(match), data: { kind: 'match', chain: job.chain, block: job.block, match, ...(job.run ? { run: job.run } : {}) } });
-        ctx.metrics.matches.inc({ chain: job.chain, list: entry.listId, policy: rules.policy });
+  const matches: BlockMatch[] = [];
+  /** Per block: the distinct keys of its matches. */
+  const keysOf = new Map<string, Set<string>>();
+  const blocks = screenBlocksOf(job);
+  for (const { block, items } of blocks) {
+    const keys = new Set<string>();
+    keysOf.set(block.hash, keys);
+    for (const item of items) {
+      for (const counterparty of item.counterparties) {
+        for (const entry of lists.index.lookup({ family, address: counterparty as NormalisedAddress })) {
+          const rules = ctx.lists.rules(entry.listId);
+          const match: WireMatch = { item, counterparty, entry, policy: rules.policy, authority: rules.authority };
+          const key = matchKey(match);
+          // The same key twice in one block (a counterparty listed twice under one entry) is one act.
+          if (keys.has(key)) continue;
+          keys.add(key);
+          matches.push({ block, match });
+          ctx.metrics.matches.inc({ chain: job.chain, list: entry.listId, policy: rules.policy });
+        }
       }
     }
+    ctx.metrics.blocksProcessed.inc({ chain: job.chain, stage: 'screen' });
   }
-  ctx.metrics.blocksProcessed.inc({ chain: job.chain, stage: 'screen' });
   if (job.run) {
-    if (acts.length === 0) await ctx.progress.blockDone(job.run.runId, job.block.hash);
-    else await ctx.progress.expectActs(job.run.runId, job.block.hash, new Set(acts.map((a) => a.key)).size);
+    const runId = job.run.runId;
+    await ctx.progress.blocksDone(runId, blocks.filter(({ block }) => keysOf.get(block.hash)?.size === 0).map(({ block }) => block.hash));
+    await ctx.progress.expectActsOf(runId, new Map([...keysOf].filter(([, keys]) => keys.size > 0).map(([hash, keys]) => [hash, keys.size])));
   } else {
-    // Before the act jobs exist, so the first of them to finish finds the keys to tick off.
-    await ctx.store.handed.expectActs(job.chain, job.block.hash, acts.map((a) => a.key));
+    // Before the act job exists, so the act stage finds the keys to tick off.
+    for (const { block } of blocks) await ctx.store.handed.expectActs(job.chain, block.hash, [...(keysOf.get(block.hash) ?? [])]);
   }
-  if (acts.length > 0) {
-    await ctx.queues.act.addBulk(
-      acts.map((a) => ({ name: 'match', data: a.data, opts: { jobId: jobId('act', a.key, job.block.hash, job.run?.runId ?? 'live') } })),
-    );
+  if (matches.length > 0) {
+    const id = jobId('acts', job.chain, ...blocks.map(({ block }) => block.hash), job.run?.runId ?? 'live');
+    await ctx.queues.act.add('matches', { kind: 'matches', chain: job.chain, matches, ...(job.run ? { run: job.run } : {}) }, { jobId: id });
   }
-  return { matches: acts.length };
+  return { matches: matches.length };
 }
 
 /** The key a match is known by: its hold key, or for an alert-only match its alert key. */

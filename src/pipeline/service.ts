@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createWatchedAddressIndex } from '../accounts/index.js';
-import { createAlertDispatcher, createChannels } from '../alerts/index.js';
+import { batchedClaims, createAlertDispatcher, createChannels } from '../alerts/index.js';
 import type { ChainSource } from '../chains/chain-source.js';
 import type { CordonConfig } from '../config/schema.js';
 import { failedJobsAlert } from '../domain/alert.js';
@@ -77,13 +77,16 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     metrics,
     alerts: createAlertDispatcher({
       channels: createChannels(config.alerts.channels),
-      alertsRepo: store.alerts,
+      // Claims and outcomes of alerts sent together are written together (one statement each).
+      alertsRepo: batchedClaims(store.alerts),
       log: log.child({ component: 'alerts' }),
       rateLimitPerMinute: config.alerts.rateLimitPerMinute,
       burst: config.alerts.burst,
     }),
     lists: new ListIndexCache(store.lists, config, log.child({ component: 'sanctions' })),
-    watched: createWatchedAddressIndex(store.accounts, log.child({ component: 'accounts' })),
+    // The embedded store computes and decodes each page on this thread: smaller pages keep
+    // each stall of the event loop short while millions of addresses load.
+    watched: createWatchedAddressIndex(store.accounts, log.child({ component: 'accounts' }), { pageSize: store.kind === 'pglite' ? 10_000 : 50_000 }),
     progress: runProgress(redis),
     assets: assetPolicies(
       config.chains,

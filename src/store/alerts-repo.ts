@@ -16,6 +16,25 @@ export interface AlertsRepo {
   claimAlert(channel: string, dedupKey: string, kind: string, leaseMs: number): Promise<AlertClaim>;
   extendClaim(channel: string, dedupKey: string, leaseMs: number): Promise<void>;
   finishAlert(channel: string, dedupKey: string, status: AlertStatus): Promise<void>;
+  /**
+   * `claimAlert` for several (channel, dedupKey) pairs in one statement, answers in their
+   * order. Each pair at most once per call.
+   */
+  claimAlerts(claims: readonly AlertToClaim[], leaseMs: number): Promise<AlertClaim[]>;
+  /** `finishAlert` for several pairs in one statement. Each pair at most once per call. */
+  finishAlerts(outcomes: readonly AlertOutcome[]): Promise<void>;
+}
+
+export interface AlertToClaim {
+  readonly channel: string;
+  readonly dedupKey: string;
+  readonly kind: string;
+}
+
+export interface AlertOutcome {
+  readonly channel: string;
+  readonly dedupKey: string;
+  readonly status: AlertStatus;
 }
 
 export function alertsRepo(db: Db): AlertsRepo {
@@ -44,6 +63,44 @@ export function alertsRepo(db: Db): AlertsRepo {
         `UPDATE alerts_sent SET lease_until = now() + $3 * interval '1 millisecond'
          WHERE channel = $1 AND dedup_key = $2 AND status = 'sending'`,
         [channel, dedupKey, leaseMs],
+      );
+    },
+    async claimAlerts(claims, leaseMs) {
+      if (claims.length === 0) return [];
+      // The outer SELECT sees alerts_sent as it was before the INSERT: a pair not claimed keeps
+      // the status that refused it.
+      const rows = await db.query<{ channel: string; dedup_key: string; claimed: boolean; status: string | null }>(
+        `WITH input AS (
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS i (channel, dedup_key, kind)
+         ), claimed AS (
+           INSERT INTO alerts_sent (channel, dedup_key, kind, status, lease_until)
+           SELECT channel, dedup_key, kind, 'sending', now() + $4 * interval '1 millisecond' FROM input
+           ON CONFLICT (channel, dedup_key) DO UPDATE
+             SET kind = EXCLUDED.kind, status = 'sending', lease_until = EXCLUDED.lease_until, sent_at = now()
+             WHERE alerts_sent.status = 'failed'
+                OR (alerts_sent.status = 'sending' AND alerts_sent.lease_until < now())
+           RETURNING channel, dedup_key
+         )
+         SELECT i.channel, i.dedup_key, c.channel IS NOT NULL AS claimed, s.status
+         FROM input i
+         LEFT JOIN claimed c ON c.channel = i.channel AND c.dedup_key = i.dedup_key
+         LEFT JOIN alerts_sent s ON s.channel = i.channel AND s.dedup_key = i.dedup_key`,
+        [claims.map((c) => c.channel), claims.map((c) => c.dedupKey), claims.map((c) => c.kind), leaseMs],
+      );
+      const answer = new Map(rows.map((r) => [`${r.channel}\u0000${r.dedup_key}`, r]));
+      return claims.map((c): AlertClaim => {
+        const r = answer.get(`${c.channel}\u0000${c.dedupKey}`);
+        if (r?.claimed === true) return 'claimed';
+        return r?.status === 'sent' || r?.status === 'suppressed' ? 'sent' : 'busy';
+      });
+    },
+    async finishAlerts(outcomes) {
+      if (outcomes.length === 0) return;
+      await db.query(
+        `UPDATE alerts_sent a SET status = i.status, sent_at = now(), lease_until = NULL
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS i (channel, dedup_key, status)
+         WHERE a.channel = i.channel AND a.dedup_key = i.dedup_key`,
+        [outcomes.map((o) => o.channel), outcomes.map((o) => o.dedupKey), outcomes.map((o) => o.status)],
       );
     },
     async finishAlert(channel, dedupKey, status) {

@@ -11,6 +11,8 @@ export interface BlocksRepo {
   /** The block is canonical again (a reorg back): forget that it was orphaned. */
   markCanonical(chain: string, hash: string): Promise<void>;
   isOrphaned(chain: string, hash: string): Promise<boolean>;
+  /** Which of `hashes` are orphaned, in one query. */
+  orphanedAmong(chain: string, hashes: readonly string[]): Promise<Set<string>>;
 }
 
 export function blocksRepo(db: Db): BlocksRepo {
@@ -30,6 +32,14 @@ export function blocksRepo(db: Db): BlocksRepo {
     async isOrphaned(chain, hash) {
       const rows = await db.query<{ one: number }>(`SELECT 1 AS one FROM orphaned_blocks WHERE chain = $1 AND block_hash = $2`, [chain, hash]);
       return rows.length > 0;
+    },
+    async orphanedAmong(chain, hashes) {
+      if (hashes.length === 0) return new Set();
+      const rows = await db.query<{ block_hash: string }>(
+        `SELECT block_hash FROM orphaned_blocks WHERE chain = $1 AND block_hash = ANY($2::text[])`,
+        [chain, [...new Set(hashes)]],
+      );
+      return new Set(rows.map((r) => r.block_hash));
     },
   };
 }

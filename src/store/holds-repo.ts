@@ -132,6 +132,11 @@ export interface HoldsRepo {
    * event (actor `cordon`) in the same transaction.
    */
   insertHoldIfAbsent(hold: NewHold, reason?: string): Promise<{ hold: StoredHold; created: boolean }>;
+  /**
+   * `insertHoldIfAbsent` for several holds (distinct keys) in one transaction of three
+   * statements, whatever their number; answers in their order.
+   */
+  insertHoldsIfAbsent(holds: readonly NewHold[]): Promise<{ hold: StoredHold; created: boolean }[]>;
   /** By numeric id or by hold key. */
   getHold(idOrKey: number | string): Promise<StoredHold | null>;
   /** Newest first; each filter given narrows the result. */
@@ -377,8 +382,88 @@ async function appendEvent(
   return toEvent(row);
 }
 
+/** The audit reason of a hold's `null → open` event. */
+function openReason(h: NewHold): string {
+  return h.retroactive === true
+    ? `${h.counterparty} is ${h.listId} v${h.listVersion} entry ${h.entryUid}, added by v${h.listVersion} after the transfer: raised retroactively`
+    : `${h.counterparty} is ${h.listId} v${h.listVersion} entry ${h.entryUid}`;
+}
+
 export function holdsRepo(db: Db): HoldsRepo {
   return {
+    async insertHoldsIfAbsent(holds) {
+      if (holds.length === 0) return [];
+      const keys = holds.map((h) => h.holdKey);
+      if (new Set(keys).size !== keys.length) throw new RangeError('insertHoldsIfAbsent: a hold key appears twice');
+      return db.transaction(async (tx) => {
+        const col = <T>(f: (h: NewHold) => T): T[] => holds.map(f);
+        const inserted = await tx.query<HoldRow>(
+          `INSERT INTO holds (hold_key, account_id, chain, txid, transfer_id, direction, counterparty,
+                              list_id, list_version, entry_uid, entity_name, programs, amount, asset,
+                              block_number, block_hash, confirmations, asset_symbol, asset_decimals, list_authority,
+                              retroactive, retro_version)
+           SELECT u.hold_key, u.account_id, u.chain, u.txid, u.transfer_id, u.direction, u.counterparty,
+                  u.list_id, u.list_version, u.entry_uid, u.entity_name, u.programs::jsonb, u.amount, u.asset,
+                  u.block_number, u.block_hash, u.confirmations, u.asset_symbol, u.asset_decimals, u.list_authority,
+                  u.retroactive, u.retro_version
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                       $9::int[], $10::text[], $11::text[], $12::text[], $13::numeric[], $14::text[], $15::bigint[],
+                       $16::text[], $17::int[], $18::text[], $19::int[], $20::text[], $21::boolean[], $22::int[])
+             AS u(hold_key, account_id, chain, txid, transfer_id, direction, counterparty, list_id, list_version,
+                  entry_uid, entity_name, programs, amount, asset, block_number, block_hash, confirmations,
+                  asset_symbol, asset_decimals, list_authority, retroactive, retro_version)
+           ON CONFLICT (hold_key) DO NOTHING
+           RETURNING *`,
+          [
+            keys,
+            col((h) => h.accountId),
+            col((h) => h.chain),
+            col((h) => h.txid),
+            col((h) => h.transferId),
+            col((h) => h.direction),
+            col((h) => h.counterparty),
+            col((h) => h.listId),
+            col((h) => h.listVersion),
+            col((h) => h.entryUid),
+            col((h) => h.entityName),
+            col((h) => JSON.stringify(h.programs)),
+            col((h) => h.amount.toString()),
+            col((h) => h.asset),
+            col((h) => h.blockNumber.toString()),
+            col((h) => h.blockHash),
+            col((h) => h.confirmations),
+            col((h) => h.units?.symbol ?? null),
+            col((h) => h.units?.decimals ?? null),
+            col((h) => h.authority),
+            col((h) => h.retroactive === true),
+            col((h) => (h.retroactive === true ? h.listVersion : null)),
+          ],
+        );
+        const created = new Map(inserted.map((r) => [r.hold_key, toHold(r)]));
+        if (created.size > 0) {
+          const opened = holds.filter((h) => created.has(h.holdKey));
+          await tx.query(
+            `INSERT INTO hold_events (hold_id, from_state, to_state, actor, reason)
+             SELECT u.hold_id, NULL, 'open', $2, u.reason FROM unnest($1::bigint[], $3::text[]) AS u(hold_id, reason)`,
+            [opened.map((h) => String(created.get(h.holdKey)?.id)), CORDON_ACTOR, opened.map(openReason)],
+          );
+        }
+        const others = keys.filter((k) => !created.has(k));
+        const existing = new Map(
+          others.length === 0
+            ? []
+            : (await tx.query<HoldRow>('SELECT * FROM holds WHERE hold_key = ANY($1::text[])', [others])).map((r) => [r.hold_key, toHold(r)]),
+        );
+        return holds.map((h) => {
+          const made = created.get(h.holdKey);
+          if (made) return { hold: made, created: true };
+          const hold = existing.get(h.holdKey);
+          if (!hold) throw new Error(`insert hold ${h.holdKey}: neither inserted nor found`);
+          return { hold, created: false };
+        });
+      });
+    },
+
     insertHoldIfAbsent(h, reason) {
       return db.transaction(async (tx) => {
         const inserted = await tx.query<HoldRow>(
@@ -424,10 +509,7 @@ export function holdsRepo(db: Db): HoldsRepo {
             null,
             'open',
             CORDON_ACTOR,
-            reason ??
-              (h.retroactive === true
-                ? `${h.counterparty} is ${h.listId} v${h.listVersion} entry ${h.entryUid}, added by v${h.listVersion} after the transfer: raised retroactively`
-                : `${h.counterparty} is ${h.listId} v${h.listVersion} entry ${h.entryUid}`),
+            reason ?? openReason(h),
           );
           return { hold, created: true };
         }

@@ -54,6 +54,8 @@ export interface TransfersRepo {
    * retried or replayed block adds nothing. Returns how many transfers were new.
    */
   recordAttributed(block: { readonly timestamp: number }, records: readonly AttributedRecord[]): Promise<number>;
+  /** `recordAttributed` for several blocks (an extract job's), in one statement. */
+  recordAttributedBlocks(blocks: readonly { readonly block: { readonly timestamp: number }; readonly records: readonly AttributedRecord[] }[]): Promise<number>;
   /** Stored transfers with one of `counterparties` as counterparty, oldest block first. */
   attributedWith(lookup: AttributedLookup): Promise<StoredAttributedTransfer[]>;
 }
@@ -108,6 +110,63 @@ function toStored(r: AttributedRow): StoredAttributedTransfer {
 }
 
 export function transfersRepo(db: Db): TransfersRepo {
+  const recordAttributedBlocks: TransfersRepo['recordAttributedBlocks'] = async (blocks) => {
+    const records = blocks.flatMap(({ block, records }) => records.map((r) => ({ ...r, blockTime: block.timestamp })));
+    if (records.length === 0) return 0;
+    // One row per (transfer, counterparty); a transfer without counterparties to screen is
+    // still recorded as seen. Data-modifying CTEs run once each: one round trip (and one
+    // commit) per call, however many blocks.
+    const rows = records.flatMap((r) => [...new Set(r.counterparties)].map((counterparty) => ({ r, counterparty })));
+    const col = <T>(f: (x: (typeof rows)[number]) => T): T[] => rows.map(f);
+    const seen = await db.query<{ n: string }>(
+      `WITH seen AS (
+         INSERT INTO transfers_seen (chain, transfer_id, block_number, block_hash, txid)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[])
+         ON CONFLICT (chain, transfer_id) DO NOTHING
+         RETURNING 1
+       ), attributed AS (
+         INSERT INTO attributed_transfers (chain, counterparty, block_time, block_number, block_hash, txid, position,
+                                           payment, kind, asset, amount, from_address, to_address, tx_from,
+                                           direction, account_id, exchange_address)
+         SELECT u.chain, u.counterparty, to_timestamp(u.block_time), u.block_number, u.block_hash, u.txid,
+                u.position, u.payment, u.kind, u.asset, u.amount, u.from_address, u.to_address, u.tx_from,
+                u.direction, u.account_id, u.exchange_address
+         FROM unnest($7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[],
+                     $14::text[], $15::text[], $16::numeric[], $17::text[], $18::text[], $19::text[], $20::text[],
+                     $21::text[], $22::text[], $6::double precision[])
+           AS u(chain, counterparty, block_number, block_hash, txid, position, payment, kind, asset, amount,
+                from_address, to_address, tx_from, direction, account_id, exchange_address, block_time)
+         ON CONFLICT DO NOTHING
+       )
+       SELECT count(*) AS n FROM seen`,
+      [
+        records.map((r) => r.transfer.chain),
+        records.map((r) => transferId(r.transfer)),
+        records.map((r) => r.transfer.blockNumber.toString()),
+        records.map((r) => r.transfer.blockHash),
+        records.map((r) => r.transfer.txHash),
+        col((x) => x.r.blockTime),
+        col((x) => x.r.transfer.chain),
+        col((x) => x.counterparty),
+        col((x) => x.r.transfer.blockNumber.toString()),
+        col((x) => x.r.transfer.blockHash),
+        col((x) => x.r.transfer.txHash),
+        col((x) => x.r.transfer.position),
+        col((x) => x.r.transfer.payment ?? null),
+        col((x) => x.r.transfer.kind),
+        col((x) => (x.r.transfer.asset.kind === 'native' ? 'native' : x.r.transfer.asset.contract)),
+        col((x) => x.r.transfer.amount.toString()),
+        col((x) => x.r.transfer.from),
+        col((x) => x.r.transfer.to),
+        col((x) => x.r.transfer.txFrom),
+        col((x) => x.r.direction),
+        col((x) => x.r.accountId),
+        col((x) => x.r.exchangeAddress),
+      ],
+    );
+    return Number(seen[0]?.n ?? 0);
+  };
+
   return {
     async markTransferSeen(t) {
       const rows = await db.query<{ transfer_id: string }>(
@@ -120,60 +179,11 @@ export function transfersRepo(db: Db): TransfersRepo {
       return rows.length === 1;
     },
 
-    async recordAttributed(block, records) {
-      if (records.length === 0) return 0;
-      // One row per (transfer, counterparty); a transfer without counterparties to screen is
-      // still recorded as seen. Data-modifying CTEs run once each: one round trip per block.
-      const rows = records.flatMap((r) => [...new Set(r.counterparties)].map((counterparty) => ({ r, counterparty })));
-      const col = <T>(f: (x: (typeof rows)[number]) => T): T[] => rows.map(f);
-      const seen = await db.query<{ n: string }>(
-        `WITH seen AS (
-           INSERT INTO transfers_seen (chain, transfer_id, block_number, block_hash, txid)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[])
-           ON CONFLICT (chain, transfer_id) DO NOTHING
-           RETURNING 1
-         ), attributed AS (
-           INSERT INTO attributed_transfers (chain, counterparty, block_time, block_number, block_hash, txid, position,
-                                             payment, kind, asset, amount, from_address, to_address, tx_from,
-                                             direction, account_id, exchange_address)
-           SELECT u.chain, u.counterparty, to_timestamp($6::double precision), u.block_number, u.block_hash, u.txid,
-                  u.position, u.payment, u.kind, u.asset, u.amount, u.from_address, u.to_address, u.tx_from,
-                  u.direction, u.account_id, u.exchange_address
-           FROM unnest($7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[],
-                       $14::text[], $15::text[], $16::numeric[], $17::text[], $18::text[], $19::text[], $20::text[],
-                       $21::text[], $22::text[])
-             AS u(chain, counterparty, block_number, block_hash, txid, position, payment, kind, asset, amount,
-                  from_address, to_address, tx_from, direction, account_id, exchange_address)
-           ON CONFLICT DO NOTHING
-         )
-         SELECT count(*) AS n FROM seen`,
-        [
-          records.map((r) => r.transfer.chain),
-          records.map((r) => transferId(r.transfer)),
-          records.map((r) => r.transfer.blockNumber.toString()),
-          records.map((r) => r.transfer.blockHash),
-          records.map((r) => r.transfer.txHash),
-          block.timestamp,
-          col((x) => x.r.transfer.chain),
-          col((x) => x.counterparty),
-          col((x) => x.r.transfer.blockNumber.toString()),
-          col((x) => x.r.transfer.blockHash),
-          col((x) => x.r.transfer.txHash),
-          col((x) => x.r.transfer.position),
-          col((x) => x.r.transfer.payment ?? null),
-          col((x) => x.r.transfer.kind),
-          col((x) => (x.r.transfer.asset.kind === 'native' ? 'native' : x.r.transfer.asset.contract)),
-          col((x) => x.r.transfer.amount.toString()),
-          col((x) => x.r.transfer.from),
-          col((x) => x.r.transfer.to),
-          col((x) => x.r.transfer.txFrom),
-          col((x) => x.r.direction),
-          col((x) => x.r.accountId),
-          col((x) => x.r.exchangeAddress),
-        ],
-      );
-      return Number(seen[0]?.n ?? 0);
+    recordAttributed(block, records) {
+      return recordAttributedBlocks([{ block, records }]);
     },
+
+    recordAttributedBlocks,
 
     async attributedWith(q) {
       if (q.counterparties.length === 0 || q.chains.length === 0) return [];

@@ -138,6 +138,7 @@ describe('importAccounts', () => {
         }
         return { added, changed };
       },
+      refreshWatchedStatistics: async () => undefined,
     };
     const csv = ['chain,address,account_id,kind', ...Array.from({ length: 5 }, (_, i) => `ethereum,0x${(i + 1).toString(16).padStart(40, '0')},acct-${i},deposit`)].join('\n');
     const { rows } = parseAccountsCsv(csv, CHAINS);
@@ -151,7 +152,7 @@ describe('importAccounts', () => {
 
   it('refuses rows that name one address twice', async () => {
     const row = { chain: 'ethereum', address: TORNADO, accountId: 'a', kind: 'deposit' } as unknown as NewWatchedAddress;
-    await expect(importAccounts({ upsertWatchedAddresses: async () => ({ added: 0, changed: 0 }) }, [row, row])).rejects.toThrow(
+    await expect(importAccounts({ upsertWatchedAddresses: async () => ({ added: 0, changed: 0 }), refreshWatchedStatistics: async () => undefined }, [row, row])).rejects.toThrow(
       /appears twice/,
     );
   });

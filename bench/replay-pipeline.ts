@@ -1,0 +1,227 @@
+/**
+ * Whole-pipeline replay benchmark: `cordon replay` over the recorded chain of bench/evm-replay.ts
+ * (1,000 blocks × 150 transactions, served from memory), through extract, screen and act with
+ * holds written and alerts delivered, on PostgreSQL and on PGlite, next to extract alone in the
+ * same run and on the same store.
+ *
+ *   npm run bench:replay [-- --driver postgres|pglite|both] [--idle 100000] [--runs 1] [--profile]
+ *
+ * The exchange (bench/evm-replay/exchange-setup.ts): 104,001 watched addresses, every hot-wallet
+ * withdrawal registered; a hold list giving 1,500 holds a run (1% of the chain's transfers). Each
+ * driver gets a fresh store (a PostgreSQL schema, or a PGlite data directory on disk) and a Redis
+ * of its own (a redis-server started here). Printed: extract-only blocks/s (replay's 4 jobs × 10
+ * blocks on the store's watched-address index), end-to-end blocks/s (enqueue → every block done
+ * and every alert delivered), their ratio (goal ≤ 2 on PostgreSQL, ≤ 3 on PGlite), holds and
+ * alerts, and the load average. `--profile`: every store statement and Redis command of the
+ * end-to-end run, by total time. Prints numbers; asserts only that the answers are complete.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+
+import { createWatchedAddressIndex } from '../src/accounts/index.js';
+import type { TransferScope } from '../src/chains/chain-source.js';
+import { refreshRequestFor } from '../src/cli/list-requests.js';
+import { loadConfig } from '../src/config/load.js';
+import { createMetrics } from '../src/pipeline/metrics.js';
+import { DEFAULT_BLOCKS_PER_JOB, enqueueReplay, waitForReplay, waitForRunAlerts } from '../src/pipeline/replay.js';
+import { startPipeline } from '../src/pipeline/service.js';
+import { refreshList } from '../src/sanctions/refresh-list.js';
+import type { StoreConfig } from '../src/store/index.js';
+import { DEV_ACCOUNTS, freePort } from '../test/helpers/anvil.js';
+import { dropSchema, freshSchema, PG_URL } from '../test/helpers/pg-schema.js';
+import { RedisServer } from '../test/helpers/redis-server.js';
+import { startReceivers, type Receivers } from '../test/e2e/receivers.js';
+import { BENCH_TOKEN } from './evm-replay/build-chain.js';
+import { BENCH_CHAIN, benchListed, importExchange, writeCustomList } from './evm-replay/exchange-setup.js';
+import { prepareRecording, ROOT, serveRecording } from './evm-replay/prepare.js';
+import { cacheDir, loadRecording, type Recording } from './evm-replay/recording.js';
+import { runCordon, type RunResult } from './evm-replay/runners.js';
+import { openTimedStore, type StatementTime } from './evm-replay/timed-store.js';
+import { intFlag, stringFlag } from './flags.js';
+
+const BLOCKS = intFlag('blocks', 1000);
+const TXS = intFlag('txs', 150);
+const IDLE = intFlag('idle', 100_000, 0);
+const RUNS = intFlag('runs', 1);
+const DRIVER = stringFlag('driver', 'both');
+const PROFILE = process.argv.includes('--profile');
+const WINDOW = intFlag('window', DEFAULT_BLOCKS_PER_JOB);
+/** pipeline.concurrency.act (default: the config's default). */
+const ACT = intFlag('act', 0, 0);
+const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
+
+const say = (s: string): void => void process.stdout.write(`${s}\n`);
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+
+interface DriverResult {
+  readonly driver: 'postgres' | 'pglite';
+  readonly extract: RunResult;
+  readonly endToEnd: { blocks: number; ms: number };
+  readonly holds: number;
+  readonly alerts: number;
+  readonly matches: number;
+}
+
+function configYaml(store: StoreConfig, redisUrl: string, nodeUrl: string, chainId: number, listFile: string, receivers: Receivers): string {
+  const storeYaml = store.driver === 'pglite' ? `{ driver: pglite, dataDir: ${store.dataDir} }` : `{ driver: postgres, url: "${store.url}", schema: ${store.schema ?? 'public'} }`;
+  return `log: { level: warn }
+store: ${storeYaml}
+redis: { url: "${redisUrl}" }
+lists:
+  - id: bench-list
+    format: custom-json
+    source: ${listFile}
+    policy: hold
+    authority: Bench compliance list
+chains:
+  - id: ${BENCH_CHAIN}
+    family: evm
+    network: ${chainId}
+    endpoints: [{ url: "${nodeUrl}" }]
+    startBlock: 0
+    tokens: [{ address: "${BENCH_TOKEN}", symbol: BOB, decimals: 18 }]
+${ACT > 0 ? `pipeline: { concurrency: { act: ${ACT} } }\n` : ''}alerts:
+  rateLimitPerMinute: 10000000
+  burst: 100000
+  channels:
+    - { type: webhook, name: siem, url: "${receivers.url}/webhook", secret: ${WEBHOOK_SECRET} }
+`;
+}
+
+function printProfile(times: Map<string, StatementTime>, redisStats: string): void {
+  say('  store statements by total time (ms summed over concurrent calls):');
+  const rows = [...times.values()].sort((a, b) => b.ms - a.ms).slice(0, 14);
+  for (const r of rows) say(`    ${r.ms.toFixed(0).padStart(8)} ms ${String(r.calls).padStart(7)} calls  ${r.statement}`);
+  say('  Redis commands (server side):');
+  const cmds = redisStats
+    .split('\n')
+    .map((l) => /^cmdstat_(\w+):calls=(\d+),usec=(\d+)/.exec(l.trim()))
+    .flatMap((m) => (m ? [{ cmd: m[1] as string, calls: Number(m[2]), usec: Number(m[3]) }] : []))
+    .sort((a, b) => b.calls - a.calls)
+    .slice(0, 12);
+  for (const c of cmds) say(`    ${String(c.calls).padStart(8)} calls ${(c.usec / 1000).toFixed(0).padStart(7)} ms  ${c.cmd}`);
+}
+
+async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl: string, redis: RedisServer, db: number): Promise<DriverResult> {
+  const dir = mkdtempSync(join(tmpdir(), `cordon-bench-replay-${driver}-`));
+  const schema = freshSchema('bench_replay');
+  const storeConfig: StoreConfig = driver === 'pglite' ? { driver, dataDir: join(dir, 'data') } : { driver, url: PG_URL, schema };
+  const { store, times } = await openTimedStore(storeConfig);
+  const receivers = await startReceivers();
+  const first = BigInt(rec.meta.first);
+  const last = BigInt(rec.meta.last);
+  try {
+    const t = performance.now();
+    const imported = await importExchange(store, rec.blocks, rec.meta.txsPerBlock, DEV_ACCOUNTS[0], IDLE);
+    const listed = benchListed(rec.blocks.length, DEV_ACCOUNTS[2]);
+    const list = { file: writeCustomList('bench', listed), listed: listed.length };
+    const configFile = join(dir, 'cordon.yaml');
+    writeFileSync(configFile, configYaml(storeConfig, redis.url(db), nodeUrl, Number(rec.meta.chainId), list.file, receivers));
+    const { config } = loadConfig({ file: configFile, env: {} });
+    const silent = pino({ level: 'silent' });
+    for (const l of config.lists) await refreshList(store.lists, silent, refreshRequestFor(l));
+    say(`${driver}: ${imported.addresses} watched addresses, ${imported.withdrawals} withdrawals, ${list.listed} listed addresses, set up in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+    // Extract alone: replay's jobs (4 at once, 10 blocks each) on the store's watched-address index.
+    const index = createWatchedAddressIndex(store.accounts, silent);
+    const scope: TransferScope = {
+      among: async (some) => new Set((await store.accounts.findWatchedAddresses(BENCH_CHAIN, some)).map((w) => w.address)),
+      evmAddresses: () => index.current(BENCH_CHAIN),
+    };
+    await runCordon(nodeUrl, first, first + 19n, { chunk: 10, concurrency: 4 }, scope);
+    let extract: RunResult | undefined;
+    for (let i = 0; i < RUNS; i++) {
+      const r = await runCordon(nodeUrl, first, last, { chunk: 10, concurrency: 4 }, scope, { window: WINDOW, jobs: 4 });
+      if (extract === undefined || r.ms < extract.ms) extract = r;
+    }
+    if (extract === undefined) throw new Error('--runs must be at least 1');
+
+    const control = new Redis(redis.url(db));
+    await control.flushdb();
+    await control.config('RESETSTAT');
+    times.clear();
+    const pipeline = await startPipeline({ config, store, log: silent, metrics: createMetrics({ defaultMetrics: false }), stages: ['extract', 'screen', 'act'] });
+    let matches = 0;
+    let ms = 0;
+    try {
+      const start = performance.now();
+      // --profile: when each stage's queue had taken and finished its jobs (250 ms samples).
+      const timeline: string[] = [];
+      const sampler = PROFILE
+        ? setInterval(() => {
+            void Promise.all(pipeline.ctx.queues.all.map((q) => q.getJobCounts('waiting', 'active', 'completed'))).then((counts) => {
+              const at = ((performance.now() - start) / 1000).toFixed(2);
+              timeline.push(`${at.padStart(6)} s  ${counts.map((c, i) => `${pipeline.ctx.queues.all[i]?.name}: ${c['waiting']} waiting ${c['active']} active ${c['completed']} done`).join(' | ')}`);
+            });
+          }, 250)
+        : undefined;
+      const runId = await enqueueReplay(pipeline.ctx, { chain: BENCH_CHAIN, from: first, to: last, dryRun: false, blocksPerJob: WINDOW });
+      await waitForReplay(pipeline.ctx, runId, () => undefined, 50);
+      const left = await waitForRunAlerts(pipeline.ctx, runId, 600_000, 50);
+      ms = performance.now() - start;
+      clearInterval(sampler);
+      if (PROFILE) for (const t of timeline) say(`  ${t}`);
+      if (left.pending > 0 || left.failed > 0) throw new Error(`${driver}: ${left.pending} alerts pending and ${left.failed} failed after the replay`);
+      matches = (await pipeline.ctx.progress.matches(runId)).length;
+    } finally {
+      await pipeline.stop();
+    }
+    const redisStats = String(await control.info('commandstats'));
+    control.disconnect();
+    const holds = Number(Object.values(await store.holds.countHoldsByState()).reduce((a, b) => a + b, 0));
+    const result: DriverResult = { driver, extract, endToEnd: { blocks: rec.blocks.length, ms }, holds, alerts: receivers.on('/webhook').length, matches };
+    printResult(result);
+    if (PROFILE) printProfile(times, redisStats);
+    return result;
+  } finally {
+    await receivers.close();
+    await store.close();
+    if (driver === 'postgres') await dropSchema(schema);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function printResult(r: DriverResult): void {
+  const extractRate = r.extract.blocks / (r.extract.ms / 1000);
+  const e2eRate = r.endToEnd.blocks / (r.endToEnd.ms / 1000);
+  const goal = r.driver === 'postgres' ? 2 : 3;
+  say(`── ${r.driver} ── (load average ${load()} on ${cpus().length} cores)`);
+  say(`  extract only                ${extractRate.toFixed(1).padStart(8)} blocks/s  (${r.extract.blocks} blocks in ${(r.extract.ms / 1000).toFixed(2)} s, ${r.extract.items} transfers touching the exchange)`);
+  say(`  end to end (replay)         ${e2eRate.toFixed(1).padStart(8)} blocks/s  (${r.endToEnd.blocks} blocks in ${(r.endToEnd.ms / 1000).toFixed(2)} s; ${r.holds} holds, ${r.alerts} alerts delivered, ${r.matches} matches)`);
+  say(`  extract ÷ end to end        ${(extractRate / e2eRate).toFixed(2)}×   (goal ≤ ${goal})`);
+  say(`  a month of Ethereum (216,000 blocks) end to end: ${(216_000 / e2eRate / 60).toFixed(1)} min`);
+}
+
+async function main(): Promise<void> {
+  const dir = cacheDir(ROOT, BLOCKS, TXS);
+  const { node, meta } = await prepareRecording(dir, { blocks: BLOCKS, txs: TXS, rebuild: false });
+  // The memory server answers every read; the live node only had to exist to build the recording.
+  await node.stop();
+  const rec = await loadRecording(dir);
+  const server = await serveRecording(dir);
+  const redis = new RedisServer(await freePort());
+  await redis.start();
+  try {
+    say(`chain: ${rec.blocks.length} blocks × ${meta.txsPerBlock} txs, served from memory; load average ${load()} on ${cpus().length} cores`);
+    const drivers = DRIVER === 'both' ? (['postgres', 'pglite'] as const) : [DRIVER as 'postgres' | 'pglite'];
+    const results: DriverResult[] = [];
+    for (const [i, d] of drivers.entries()) results.push(await runDriver(d, rec, server.url, redis, i));
+    const holds = new Set(results.map((r) => `${r.holds}/${r.alerts}`));
+    if (holds.size > 1) throw new Error(`the drivers disagree on holds/alerts: ${[...holds].join(' vs ')}`);
+  } finally {
+    server.child.kill();
+    await redis.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
