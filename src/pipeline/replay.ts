@@ -105,9 +105,9 @@ async function failedJobOf(ctx: PipelineContext, runId: string): Promise<string 
 }
 
 export interface AlertsLeft {
-  /** Alert jobs of the run still waiting or being retried (on-call channels not answering yet). */
+  /** Alerts of the run still waiting or being retried (on-call channels not answering yet). */
   readonly pending: number;
-  /** Alert jobs that failed for good (see `cordon queues`). */
+  /** Alerts whose job failed for good (see `cordon queues`). */
   readonly failed: number;
   readonly total: number;
 }
@@ -122,14 +122,18 @@ export async function waitForRunAlerts(ctx: PipelineContext, runId: string, time
   for (;;) {
     let pending = 0;
     let failed = 0;
+    let total = 0;
     for (const id of ids) {
       const job = await ctx.queues.act.getJob(id);
+      // Counted in alerts, not jobs: one `alerts` job carries several.
+      const alerts = job?.data.kind === 'alerts' ? job.data.alerts.length : 1;
+      total += alerts;
       // Gone: completed and cleaned up after its retention.
       const state = job === undefined ? 'completed' : await job.getState();
-      if (state === 'failed') failed++;
-      else if (state !== 'completed' && state !== 'unknown') pending++;
+      if (state === 'failed') failed += alerts;
+      else if (state !== 'completed' && state !== 'unknown') pending += alerts;
     }
-    if (pending === 0 || Date.now() >= deadline) return { pending, failed, total: ids.length };
+    if (pending === 0 || Date.now() >= deadline) return { pending, failed, total };
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }
