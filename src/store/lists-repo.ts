@@ -393,7 +393,12 @@ function toEntry(r: EntryRow): SanctionEntry {
   };
 }
 
-/** One entry of a page read by snapshotEntriesPage (a JSON array in its SELECT's column order). */
+/** An entry's columns as one JSON array (no list id or version: the query names them); read by pageRowOf. */
+const entryJson = (t: string): string =>
+  `json_build_array(${t}.entry_uid, ${t}.family, ${t}.address, ${t}.ticker, ${t}.entity_name, ${t}.programs, ` +
+  `${t}.source_file, ${t}.source_line, ${t}.source_element)`;
+
+/** One entry read as `entryJson` (a JSON array in that column order). */
 function pageRowOf(row: unknown, listId: ListId, version: number): EntryRow {
   if (!Array.isArray(row) || row.length !== 9) throw new StoreDataError('list_entries', `page row is not a 9-column array: ${JSON.stringify(row)}`);
   const [uid, family, address, ticker, name, programs, file, line, element] = row as unknown[];
@@ -416,39 +421,6 @@ function pageRowOf(row: unknown, listId: ListId, version: number): EntryRow {
     source_file: text(file, 'source_file'),
     source_line: line,
     source_element: element,
-  };
-}
-
-/** A list_entries row read back as JSON (to_jsonb), checked as toEntry checks a row. */
-function entryRowOf(value: unknown): EntryRow {
-  const raw: unknown = typeof value === 'string' ? JSON.parse(value) : value;
-  if (typeof raw !== 'object' || raw === null) throw new StoreDataError('list_entries', 'row is not an object');
-  const o = raw as Record<string, unknown>;
-  const text = (k: string): string => {
-    const v = o[k];
-    if (typeof v !== 'string') throw new StoreDataError(`list_entries.${k}`, 'not a string');
-    return v;
-  };
-  const nullable = <T>(k: string, type: 'string' | 'number'): T | null => {
-    const v = o[k];
-    if (v === null || v === undefined) return null;
-    if (typeof v !== type) throw new StoreDataError(`list_entries.${k}`, `not a ${type}`);
-    return v as T;
-  };
-  const version = o['version'];
-  if (typeof version !== 'number') throw new StoreDataError('list_entries.version', 'not a number');
-  return {
-    list_id: text('list_id'),
-    version,
-    entry_uid: text('entry_uid'),
-    family: text('family'),
-    address: text('address'),
-    ticker: text('ticker'),
-    entity_name: nullable<string>('entity_name', 'string'),
-    programs: o['programs'],
-    source_file: text('source_file'),
-    source_line: nullable<number>('source_line', 'number'),
-    source_element: nullable<string>('source_element', 'string'),
   };
 }
 
@@ -640,8 +612,7 @@ export function listsRepo(db: Db): ListsRepo {
       // A row per entry costs the driver an object and a parse per column (PGlite most), which
       // was most of the load of a list of millions.
       const rows = await db.query<{ page: string | null }>(
-        `SELECT json_agg(json_build_array(entry_uid, family, address, ticker, entity_name, programs,
-                                          source_file, source_line, source_element) ORDER BY entry_uid)::text AS page
+        `SELECT json_agg(${entryJson('p')} ORDER BY p.entry_uid)::text AS page
          FROM (SELECT * FROM list_entries
                WHERE list_id = $1 AND version = $2 AND ($3::text IS NULL OR entry_uid > $3)
                ORDER BY entry_uid LIMIT $4) p`,
@@ -819,8 +790,8 @@ export function listsRepo(db: Db): ListsRepo {
       const sorted = (t: string) => `(SELECT COALESCE(jsonb_agg(p ORDER BY p), '[]'::jsonb) FROM jsonb_array_elements_text(${t}.programs) p)`;
       const pairs =
         version > 1
-          ? await db.query<Record<string, unknown>>(
-              `SELECT to_jsonb(b) AS before, to_jsonb(a) AS after
+          ? await db.query<{ before: unknown; after: unknown }>(
+              `SELECT ${entryJson('b')} AS before, ${entryJson('a')} AS after
                FROM list_entries a JOIN list_entries b ON b.list_id = a.list_id AND b.version = $3 AND b.entry_uid = a.entry_uid
                WHERE a.list_id = $1 AND a.version = $2
                  AND (a.family, a.address, a.ticker, a.entity_name, ${sorted('a')})
@@ -829,7 +800,10 @@ export function listsRepo(db: Db): ListsRepo {
               [listId, version, version - 1],
             )
           : [];
-      const changed = pairs.map((p) => ({ before: toEntry(entryRowOf(p['before'])), after: toEntry(entryRowOf(p['after'])) }));
+      const changed = pairs.map((p) => ({
+        before: toEntry(pageRowOf(typeof p.before === 'string' ? JSON.parse(p.before) : p.before, listId, version - 1)),
+        after: toEntry(pageRowOf(typeof p.after === 'string' ? JSON.parse(p.after) : p.after, listId, version)),
+      }));
       return { added, removed, changed };
     },
 

@@ -21,7 +21,7 @@
  */
 import type { ChainSource, TransferScope } from '../chain-source.js';
 import type { NormalisedAddress } from '../../domain/address.js';
-import type { BlockHash, BlockRef } from '../../domain/block.js';
+import type { BlockRef } from '../../domain/block.js';
 import type { HexAddressLookup } from '../../domain/hex-address-set.js';
 import type { Transfer } from '../../domain/transfer.js';
 import type { Logger } from '../../log/logger.js';
@@ -34,7 +34,8 @@ import { evmChainProbe } from './check-chain-id.js';
 import { checkLogs, checkParent } from './consistency.js';
 import { BlockUnavailable, RangeNotLinked } from './errors.js';
 import { extractTransfers, narrowToScope, partiesOf, txsNeedingStatus, type BlockTraces, type NarrowedBlock, type ScopeAddresses } from './extract-transfers.js';
-import { blockByHashCall, blockByNumberCall, fetchBlockByHash, fetchBlockByNumber, fetchHead, readBlock } from './fetch-block.js';
+import { jsonRpcBlockReads } from './block-reads.js';
+import { blockByHashCall, blockByNumberCall, readBlock } from './fetch-block.js';
 import {
   fetchTransferLogsInRange,
   GET_LOGS,
@@ -541,22 +542,7 @@ export function createEvmChainSource(opts: EvmChainSourceOptions): EvmChainSourc
     chain,
     family: 'evm',
     ...(wsEndpoints.length > 0 ? { subscribeHeads } : {}),
-    async head() {
-      return refOf(await pool.run('head', (ep) => fetchHead(ep)));
-    },
-    async blockAt(number: bigint) {
-      const b = await pool.runUntilKnown(`blockAt #${number}`, (ep) => fetchBlockByNumber(ep, number, false));
-      return b === null ? null : refOf(b);
-    },
-    async blockByHash(hash: BlockHash) {
-      const b = await pool.runUntilKnown(`blockByHash ${hash}`, (ep) => fetchBlockByHash(ep, hash, false));
-      return b === null ? null : refOf(b);
-    },
-    async transfers(block: BlockRef, scope?: TransferScope) {
-      const got = await pool.runUntilKnown(`transfers #${block.number} ${block.hash}`, (ep) => transfersOfBlock(ep, block, scope));
-      if (got === null) throw new BlockUnavailable(chain, block, 'no endpoint knows this hash; it was probably reorged away');
-      return got;
-    },
+    ...jsonRpcBlockReads(chain, pool, refOf, transfersOfBlock),
     transfersInRange,
     identifyEndpoints: () => pool.identifyAll(),
     tokenUnits: (contract) => pool.run(`token units ${contract}`, (ep) => fetchTokenUnits(ep, contract)),

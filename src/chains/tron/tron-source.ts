@@ -15,13 +15,13 @@
 import type { ChainSource, TransferScope } from '../chain-source.js';
 import type { NormalisedAddress } from '../../domain/address.js';
 import { tronToHex } from '../../domain/address.js';
-import type { BlockHash, BlockRef } from '../../domain/block.js';
+import type { BlockRef } from '../../domain/block.js';
 import type { Transfer } from '../../domain/transfer.js';
 import type { Logger } from '../../log/logger.js';
-import { BlockUnavailable } from '../chain-errors.js';
 import { evmChainProbe } from '../evm/check-chain-id.js';
 import { checkLogs, checkParent } from '../evm/consistency.js';
-import { blockByHashCall, fetchBlockByHash, fetchBlockByNumber, fetchHead } from '../evm/fetch-block.js';
+import { jsonRpcBlockReads } from '../evm/block-reads.js';
+import { blockByHashCall } from '../evm/fetch-block.js';
 import { readLogs, transferLogsByHashCall } from '../evm/fetch-logs.js';
 import { DEFAULT_PER_TX_RECEIPT_SHARE, fetchStatuses } from '../evm/fetch-receipts.js';
 import { evmTransport } from '../evm/provider.js';
@@ -102,22 +102,7 @@ export function createTronChainSource(opts: TronChainSourceOptions): TronChainSo
   return {
     chain,
     family: 'tron',
-    async head() {
-      return tronRef(await pool.run('head', (ep) => fetchHead(ep)));
-    },
-    async blockAt(number: bigint) {
-      const b = await pool.runUntilKnown(`blockAt #${number}`, (ep) => fetchBlockByNumber(ep, number, false));
-      return b === null ? null : tronRef(b);
-    },
-    async blockByHash(hash: BlockHash) {
-      const b = await pool.runUntilKnown(`blockByHash ${hash}`, (ep) => fetchBlockByHash(ep, hash, false));
-      return b === null ? null : tronRef(b);
-    },
-    async transfers(block: BlockRef, scope?: TransferScope) {
-      const got = await pool.runUntilKnown(`transfers #${block.number} ${block.hash}`, (ep) => transfersOn(ep, block, scope));
-      if (got === null) throw new BlockUnavailable(chain, block, 'no endpoint knows this hash; it was probably reorged away');
-      return got;
-    },
+    ...jsonRpcBlockReads(chain, pool, tronRef, transfersOn),
     identifyEndpoints: () => pool.identifyAll(),
     // TRC-20 contracts answer ERC-20's symbol() and decimals() over eth_call, addressed in hex.
     tokenUnits: (contract: NormalisedAddress) => pool.run(`token units ${contract}`, (ep) => fetchTokenUnits(ep, tronToHex(contract))),
