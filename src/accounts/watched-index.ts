@@ -16,7 +16,7 @@
  * Watched addresses are only ever added or re-assigned, never removed, so the set only grows;
  * removing them would need the store to keep tombstones for `watchedAddressesSince`.
  */
-import { HexAddressSet, isHexAddress, type HexAddressLookup } from '../domain/hex-address-set.js';
+import { HexAddressSet, type HexAddressLookup } from '../domain/hex-address-set.js';
 import type { Logger } from '../log/logger.js';
 import type { NormalisedAddress } from '../domain/address.js';
 import type { AccountsRepo } from '../store/accounts-repo.js';
@@ -54,13 +54,28 @@ export function createWatchedAddressIndex(repo: WatchedChangesRepo, log: Logger,
   /** Rows that are no EVM address are reported once each, not at every catch-up. */
   const reported = new Set<string>();
 
-  /** Pages until one comes back short; the position moves with each page, so a failure resumes where it stopped. */
+  /**
+   * Pages until one comes back short; the position moves with each page, so a failure resumes
+   * where it stopped. The next page is asked for before this one is added: the store computes
+   * it (another process for PostgreSQL) while this thread fills the set.
+   */
   async function catchUp(chain: string, state: ChainState): Promise<void> {
     let added = 0;
+    let asked = repo.watchedAddressesSince(chain, state.version, { limit: pageSize, after: state.after });
     for (;;) {
-      const { version, addresses } = await repo.watchedAddressesSince(chain, state.version, { limit: pageSize, after: state.after });
+      const { version, addresses } = await asked;
+      const last = addresses.at(-1);
+      const full = addresses.length >= pageSize && last !== undefined;
+      if (full) {
+        asked = repo.watchedAddressesSince(chain, version, { limit: pageSize, after: last });
+        // Awaited at the next turn; until then a failure must not count as unhandled.
+        asked.catch(noop);
+        // Let the driver send it before this thread gets busy with the page.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       for (const address of addresses) {
-        if (!isHexAddress(address)) {
+        const fresh = address.length === 42 && address.startsWith('0x') ? state.set.addDigitsAt(address, 2) : undefined;
+        if (fresh === undefined) {
           // Cannot match anything on an EVM chain; skipping it keeps the chain screened.
           if (!reported.has(`${chain}:${address}`)) {
             reported.add(`${chain}:${address}`);
@@ -68,14 +83,13 @@ export function createWatchedAddressIndex(repo: WatchedChangesRepo, log: Logger,
           }
           continue;
         }
-        if (state.set.add(address)) added++;
+        if (fresh) added++;
       }
-      const last = addresses.at(-1);
       if (last !== undefined) {
         state.version = version;
         state.after = last;
       }
-      if (addresses.length < pageSize) break;
+      if (!full) break;
       // Between pages, let timers and sockets run: on the embedded store each page is computed
       // on this thread, and a load of millions must not starve lock renewals or RPC answers.
       await new Promise<void>((resolve) => setImmediate(resolve));

@@ -50,6 +50,19 @@ describe('HexAddressSet', () => {
     expect(set.size).toBe(1);
   });
 
+  it('adds from the digits where they stand in a longer text, and adds nothing that is not 40 hex digits', () => {
+    const set = new HexAddressSet();
+    const page = [TORNADO, OTHER, TORNADO.toUpperCase().replace('0X', '0x')].join('\n');
+    expect(set.addDigitsAt(page, 2)).toBe(true);
+    expect(set.addDigitsAt(page, 45)).toBe(true);
+    expect(set.addDigitsAt(page, 88)).toBe(false); // the first one again, in upper case
+    expect(set.addDigitsAt(page, 1)).toBeUndefined(); // 'x' is no digit
+    expect(set.addDigitsAt(page, page.length - 39)).toBeUndefined(); // runs past the end
+    expect(set.addDigitsAt(`0x${TORNADO.slice(2, 41)}g`, 2)).toBeUndefined();
+    expect(set.size).toBe(2);
+    expect(set.has(TORNADO) && set.has(OTHER)).toBe(true);
+  });
+
   it('keeps every address as it grows far past its first size, and finds none that was not added', () => {
     const set = new HexAddressSet();
     const n = 20_000;
