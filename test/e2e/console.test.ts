@@ -103,7 +103,7 @@ describe('the analysts’ console in headless Chromium', () => {
     // The name field takes focus by itself (autofocus runs at the next rendering
     // step, which may come after the load event on a busy machine): once it has
     // it, type, Tab to the token, Enter submits.
-    await page.waitForFunction(() => document.activeElement?.id === 'analyst', undefined, { timeout: 5_000 });
+    await page.waitForFunction("document.activeElement?.id === 'analyst'", undefined, { timeout: 5_000 });
     await page.keyboard.type(ANALYST);
     await page.keyboard.press('Tab');
     await page.keyboard.type(TOKEN);
