@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import type { TransferScope } from '../../src/chains/chain-source.js';
 import { createEvmChainSource } from '../../src/chains/evm/evm-source.js';
 import { TRANSFER_TOPIC } from '../../src/chains/evm/extract-transfers.js';
-import { bodyText, httpPost } from '../../src/chains/rpc/http-post.js';
+import { bodyText, httpPost } from '../../src/net/http-request.js';
 
 export interface RunResult {
   readonly blocks: number;

@@ -3,6 +3,7 @@
  * (a Slack webhook URL is itself the secret): only a status, an error code and the receiver's
  * short answer, with every known secret scrubbed out of it.
  */
+import { httpPost, HttpTimeout, type HttpAnswer } from '../net/http-request.js';
 import type { SendResult } from './channel.js';
 
 export interface PostOptions {
@@ -16,27 +17,29 @@ export interface PostOptions {
 
 /** Longest receiver answer kept in a reason. */
 const MAX_ANSWER = 200;
+/** Bytes of a receiver's answer read for that reason (the rest is read away unseen). */
+const KEEP_ANSWER_BYTES = 4096;
 
 export async function postAlert(url: string, body: string, opts: PostOptions): Promise<SendResult> {
-  let res: Response;
+  let res: HttpAnswer;
   try {
-    res = await fetch(url, {
-      method: 'POST',
+    res = await httpPost(url, body, {
+      timeoutMs: opts.timeoutMs,
       headers: { 'content-type': 'application/json', 'user-agent': 'cordon', ...opts.headers },
-      body,
-      signal: AbortSignal.timeout(opts.timeoutMs),
-      redirect: 'error',
+      keepBytes: KEEP_ANSWER_BYTES,
     });
   } catch (err) {
     return { outcome: 'retryable', status: null, retryAfterMs: null, reason: networkReason(err, opts.timeoutMs) };
   }
-  const answer = scrub(await readAnswer(res), opts.secrets);
+  const answer = scrub(answerLine(res.body), opts.secrets);
   const status = res.status;
   const delivered = opts.delivered ?? ((s: number) => s >= 200 && s < 300);
   if (delivered(status)) return { outcome: 'delivered', status };
   const reason = answer === '' ? `HTTP ${status}` : `HTTP ${status}: ${answer}`;
-  if (status === 429 || status === 408 || status >= 500) {
-    return { outcome: 'retryable', status, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')), reason };
+  // Redirects are not followed (the URL is the configured one, or a secret): like a receiver
+  // that is down for now, it is tried again, with the status in the reason.
+  if (status === 429 || status === 408 || status >= 500 || (status >= 300 && status < 400)) {
+    return { outcome: 'retryable', status, retryAfterMs: parseRetryAfter(res.headers['retry-after'] ?? null), reason };
   }
   return { outcome: 'permanent', status, reason };
 }
@@ -76,19 +79,14 @@ export function scrub(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-async function readAnswer(res: Response): Promise<string> {
-  try {
-    const text = await res.text();
-    const line = text.replace(/\s+/g, ' ').trim();
-    return line.length > MAX_ANSWER ? `${line.slice(0, MAX_ANSWER - 1)}…` : line;
-  } catch {
-    return '';
-  }
+function answerLine(body: Buffer): string {
+  const line = body.toString('utf8').replace(/\s+/g, ' ').trim();
+  return line.length > MAX_ANSWER ? `${line.slice(0, MAX_ANSWER - 1)}…` : line;
 }
 
 /** `timeout after 10000 ms`, `ECONNREFUSED`, …: the code, never the message (it may hold the URL). */
 function networkReason(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
+  if (err instanceof HttpTimeout) return `no answer within ${timeoutMs} ms`;
   const cause = err instanceof Error ? (err as Error & { cause?: unknown }).cause : undefined;
   const code =
     typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string' ? cause.code : null;

@@ -4,7 +4,7 @@
  * REST request is retried, backed off and failed over like an RPC call.
  */
 import { RpcNodeError, RpcTimeout, RpcTransportError } from '../rpc/errors.js';
-import { HttpFailure, HttpTimeout, httpGet, httpPost, type HttpAnswer } from '../rpc/http-post.js';
+import { HttpFailure, HttpTimeout, httpGet, httpPost, type HttpAnswer } from '../../net/http-request.js';
 import { describeCalls, type JsonRpcRequest } from '../rpc/json-rpc.js';
 import { parseHttpAnswer, transportError, type RpcTransport } from '../rpc/transport.js';
 import { coreAuth, splitUrlCredentials, type CoreAuth } from './core-auth.js';

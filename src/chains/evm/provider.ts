@@ -14,7 +14,7 @@
  */
 import { FetchRequest, JsonRpcProvider, type JsonRpcPayload, type JsonRpcResult } from 'ethers';
 
-import { httpPost, type HttpAnswer } from '../rpc/http-post.js';
+import { httpPost, type HttpAnswer } from '../../net/http-request.js';
 import { describeCalls, type JsonRpcRequest } from '../rpc/json-rpc.js';
 import { parseHttpAnswer, transportError, type RpcTransport, type SendContext } from '../rpc/transport.js';
 

@@ -1,7 +1,9 @@
 /**
- * One HTTP POST with a hard deadline, over keep-alive connections. Node's http, not fetch:
- * the body arrives as chunks joined once (linear in size) and can be decoded with Node's
- * native UTF-8 decoder, which matters for multi-megabyte batch answers.
+ * One HTTP POST or GET with a hard deadline, over keep-alive connections: chain nodes' RPC and
+ * REST, and on-call receivers. Node's http, not fetch: the body arrives as chunks joined once
+ * (linear in size) and can be decoded with Node's native UTF-8 decoder, which matters for
+ * multi-megabyte batch answers; and a request costs a third of fetch's CPU (1,500 alert POSTs:
+ * 196 ms against 463 ms), which a replay raising thousands of holds feels.
  */
 import { isAscii } from 'node:buffer';
 import http from 'node:http';
@@ -34,6 +36,11 @@ export interface HttpPostOptions {
   readonly timeoutMs: number;
   /** Larger answers are refused (default 512 MiB): a broken endpoint must not exhaust memory. */
   readonly maxBytes?: number;
+  /**
+   * Keep only this many bytes of the answer and read the rest away, instead of refusing it
+   * (a receiver whose answer only matters by its status and first words). Not with gzip.
+   */
+  readonly keepBytes?: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly agent?: http.Agent;
 }
@@ -58,7 +65,8 @@ function httpRequest(method: 'GET' | 'POST', url: string, body: string | Uint8Ar
   const secure = u.protocol === 'https:';
   if (!secure && u.protocol !== 'http:') return Promise.reject(new HttpFailure(`unsupported protocol ${u.protocol}`));
   const headers: Record<string, string> = {
-    'accept-encoding': 'gzip',
+    // A kept prefix is read as it comes: ask for no encoding it could not decode.
+    ...(opts.keepBytes === undefined ? { 'accept-encoding': 'gzip' } : {}),
     ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     ...opts.headers,
     ...(body === undefined ? {} : { 'content-length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength) }),
@@ -85,7 +93,13 @@ function httpRequest(method: 'GET' | 'POST', url: string, body: string | Uint8Ar
         const chunks: Buffer[] = [];
         let size = 0;
         const maxBytes = opts.maxBytes ?? 512 * 1024 * 1024;
+        const keepBytes = opts.keepBytes;
         res.on('data', (c: Buffer) => {
+          if (keepBytes !== undefined) {
+            if (size < keepBytes) chunks.push(c.subarray(0, keepBytes - size));
+            size = Math.min(keepBytes, size + c.length);
+            return;
+          }
           size += c.length;
           if (size > maxBytes) finish(new HttpFailure(`answer larger than ${maxBytes} bytes`));
           else chunks.push(c);
@@ -97,7 +111,7 @@ function httpRequest(method: 'GET' | 'POST', url: string, body: string | Uint8Ar
           const outHeaders: Record<string, string> = {};
           for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) outHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
           const status = res.statusCode ?? 0;
-          if (outHeaders['content-encoding'] === 'gzip') {
+          if (outHeaders['content-encoding'] === 'gzip' && keepBytes === undefined) {
             gunzipAsync(raw).then(
               (b) => finish(null, { status, headers: outHeaders, body: b }),
               (e: Error) => finish(new HttpFailure(`bad gzip body: ${e.message}`, { cause: e })),
