@@ -4,15 +4,17 @@
  * holds written and alerts delivered, on PostgreSQL and on PGlite, next to extract alone in the
  * same run and on the same store.
  *
- *   npm run bench:replay [-- --driver postgres|pglite|both] [--idle 100000] [--runs 1] [--profile]
+ *   npm run bench:replay [-- --driver postgres|pglite|both] [--idle 100000] [--runs 1] [--window 50] [--act N] [--profile]
  *
  * The exchange (bench/evm-replay/exchange-setup.ts): 104,001 watched addresses, every hot-wallet
  * withdrawal registered; a hold list giving 1,500 holds a run (1% of the chain's transfers). Each
  * driver gets a fresh store (a PostgreSQL schema, or a PGlite data directory on disk) and a Redis
- * of its own (a redis-server started here). Printed: extract-only blocks/s (replay's 4 jobs × 10
- * blocks on the store's watched-address index), end-to-end blocks/s (enqueue → every block done
- * and every alert delivered), their ratio (goal ≤ 2 on PostgreSQL, ≤ 3 on PGlite), holds and
- * alerts, and the load average. `--profile`: every store statement and Redis command of the
+ * of its own (a redis-server started here); the alerts go to a signature-checking receiver in a
+ * process of its own (bench/evm-replay/alert-receiver.ts), as a SIEM is in a deployment.
+ * Printed: extract-only blocks/s (replay's 4 jobs at once, of --window blocks, on the store's
+ * watched-address index), end-to-end blocks/s (enqueue → every block done and every alert
+ * delivered), their ratio (goal ≤ 2 on PostgreSQL, ≤ 3 on PGlite), holds and alerts, and the
+ * load average. `--profile`: every store statement and Redis command of the
  * end-to-end run, by total time. Prints numbers; asserts only that the answers are complete.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,10 +36,9 @@ import type { StoreConfig } from '../src/store/index.js';
 import { DEV_ACCOUNTS, freePort } from '../test/helpers/anvil.js';
 import { dropSchema, freshSchema, PG_URL } from '../test/helpers/pg-schema.js';
 import { RedisServer } from '../test/helpers/redis-server.js';
-import { startReceivers, type Receivers } from '../test/e2e/receivers.js';
 import { BENCH_TOKEN } from './evm-replay/build-chain.js';
 import { BENCH_CHAIN, benchListed, importExchange, writeCustomList } from './evm-replay/exchange-setup.js';
-import { prepareRecording, ROOT, serveRecording } from './evm-replay/prepare.js';
+import { prepareRecording, ROOT, serveRecording, startAlertReceiver } from './evm-replay/prepare.js';
 import { cacheDir, loadRecording, type Recording } from './evm-replay/recording.js';
 import { runCordon, type RunResult } from './evm-replay/runners.js';
 import { openTimedStore, type StatementTime } from './evm-replay/timed-store.js';
@@ -66,7 +67,7 @@ interface DriverResult {
   readonly matches: number;
 }
 
-function configYaml(store: StoreConfig, redisUrl: string, nodeUrl: string, chainId: number, listFile: string, receivers: Receivers): string {
+function configYaml(store: StoreConfig, redisUrl: string, nodeUrl: string, chainId: number, listFile: string, receiverUrl: string): string {
   const storeYaml = store.driver === 'pglite' ? `{ driver: pglite, dataDir: ${store.dataDir} }` : `{ driver: postgres, url: "${store.url}", schema: ${store.schema ?? 'public'} }`;
   return `log: { level: warn }
 store: ${storeYaml}
@@ -88,7 +89,7 @@ ${ACT > 0 ? `pipeline: { concurrency: { act: ${ACT} } }\n` : ''}alerts:
   rateLimitPerMinute: 10000000
   burst: 100000
   channels:
-    - { type: webhook, name: siem, url: "${receivers.url}/webhook", secret: ${WEBHOOK_SECRET} }
+    - { type: webhook, name: siem, url: "${receiverUrl}/webhook", secret: ${WEBHOOK_SECRET} }
 `;
 }
 
@@ -111,7 +112,7 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
   const schema = freshSchema('bench_replay');
   const storeConfig: StoreConfig = driver === 'pglite' ? { driver, dataDir: join(dir, 'data') } : { driver, url: PG_URL, schema };
   const { store, times } = await openTimedStore(storeConfig);
-  const receivers = await startReceivers();
+  const receiver = await startAlertReceiver(WEBHOOK_SECRET);
   const first = BigInt(rec.meta.first);
   const last = BigInt(rec.meta.last);
   try {
@@ -120,7 +121,7 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
     const listed = benchListed(rec.blocks.length, DEV_ACCOUNTS[2]);
     const list = { file: writeCustomList('bench', listed), listed: listed.length };
     const configFile = join(dir, 'cordon.yaml');
-    writeFileSync(configFile, configYaml(storeConfig, redis.url(db), nodeUrl, Number(rec.meta.chainId), list.file, receivers));
+    writeFileSync(configFile, configYaml(storeConfig, redis.url(db), nodeUrl, Number(rec.meta.chainId), list.file, receiver.url));
     const { config } = loadConfig({ file: configFile, env: {} });
     const silent = pino({ level: 'silent' });
     for (const l of config.lists) await refreshList(store.lists, silent, refreshRequestFor(l));
@@ -173,12 +174,16 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
     const redisStats = String(await control.info('commandstats'));
     control.disconnect();
     const holds = Number(Object.values(await store.holds.countHoldsByState()).reduce((a, b) => a + b, 0));
-    const result: DriverResult = { driver, extract, endToEnd: { blocks: rec.blocks.length, ms }, holds, alerts: receivers.on('/webhook').length, matches };
+    const counts = await receiver.counts();
+    if (counts.badSignatures > 0) throw new Error(`${driver}: the receiver refused ${counts.badSignatures} alerts whose signature did not check`);
+    const alerts = counts.posts['/webhook'] ?? 0;
+    if (counts.distinctKeys !== alerts) throw new Error(`${driver}: ${alerts} alerts delivered for ${counts.distinctKeys} distinct alerts`);
+    const result: DriverResult = { driver, extract, endToEnd: { blocks: rec.blocks.length, ms }, holds, alerts, matches };
     printResult(result);
     if (PROFILE) printProfile(times, redisStats);
     return result;
   } finally {
-    await receivers.close();
+    receiver.close();
     await store.close();
     if (driver === 'postgres') await dropSchema(schema);
     rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 import { startAnvil, type Anvil } from '../../test/helpers/anvil.js';
 import { buildChain } from './build-chain.js';
+import type { ReceiverCounts } from './alert-receiver.js';
 import { hasRecording, record, type RecordingMeta } from './recording.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
@@ -42,10 +43,21 @@ export async function prepareRecording(dir: string, opts: { blocks: number; txs:
   return { node, meta };
 }
 
-/** Serves the recording in `dir` from memory, in a child process (its own core). */
-export async function serveRecording(dir: string): Promise<{ url: string; child: ChildProcess }> {
-  const serveFile = fileURLToPath(new URL('./serve.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', serveFile, dir], { stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT });
+/** The bench's on-call receiver (alert-receiver.ts) in a child process. */
+export async function startAlertReceiver(secret: string): Promise<{ url: string; counts: () => Promise<ReceiverCounts>; close: () => void }> {
+  const { child, port } = await spawnListening('./alert-receiver.ts', [secret], 'alert receiver');
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    counts: async () => (await (await fetch(`${url}/counts`)).json()) as ReceiverCounts,
+    close: () => void child.kill(),
+  };
+}
+
+/** Starts a bench script of this folder in a child process and waits for its `listening <port>` line. */
+async function spawnListening(script: string, args: readonly string[], what: string): Promise<{ child: ChildProcess; port: number }> {
+  const file = fileURLToPath(new URL(script, import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
@@ -53,7 +65,13 @@ export async function serveRecording(dir: string): Promise<{ url: string; child:
       const m = /listening (\d+)/.exec(out);
       if (m) resolve(Number(m[1]));
     });
-    child.once('exit', (code) => reject(new Error(`memory server exited (${code})`)));
+    child.once('exit', (code) => reject(new Error(`${what} exited (${code})`)));
   });
+  return { child, port };
+}
+
+/** Serves the recording in `dir` from memory, in a child process (its own core). */
+export async function serveRecording(dir: string): Promise<{ url: string; child: ChildProcess }> {
+  const { child, port } = await spawnListening('./serve.ts', [dir], 'memory server');
   return { url: `http://127.0.0.1:${port}`, child };
 }
