@@ -21,7 +21,8 @@ import type { Logger } from '../log/logger.js';
 import type { NormalisedAddress } from '../domain/address.js';
 import type { AccountsRepo } from '../store/accounts-repo.js';
 
-export type WatchedChangesRepo = Pick<AccountsRepo, 'watchedAddressesSince'>;
+/** `countWatchedAddresses`, when there, sizes the set before the first load (no rehash of millions midway). */
+export type WatchedChangesRepo = Pick<AccountsRepo, 'watchedAddressesSince'> & Partial<Pick<AccountsRepo, 'countWatchedAddresses'>>;
 
 /** Rows per store query (default 50,000: a few megabytes of rows at a time). */
 export interface WatchedAddressIndexOptions {
@@ -34,7 +35,8 @@ export interface WatchedAddressIndex {
 }
 
 interface ChainState {
-  readonly set: HexAddressSet;
+  /** Replaced once, by one sized for the chain, before the first load adds anything. */
+  set: HexAddressSet;
   /** The last row read, in the store's (version, address) order; version null before the first load. */
   version: bigint | null;
   after: NormalisedAddress | undefined;
@@ -62,9 +64,15 @@ export function createWatchedAddressIndex(repo: WatchedChangesRepo, log: Logger,
   async function catchUp(chain: string, state: ChainState): Promise<void> {
     let added = 0;
     let asked = repo.watchedAddressesSince(chain, state.version, { limit: pageSize, after: state.after });
+    if (state.version === null && state.set.size === 0 && repo.countWatchedAddresses !== undefined) {
+      // Asked alongside the first page (PostgreSQL answers both at once); growing the set
+      // instead rehashes it at each doubling: seconds at 10 M, on this thread.
+      asked.catch(noop);
+      const expected = await repo.countWatchedAddresses(chain);
+      if (expected > 0) state.set = new HexAddressSet(expected);
+    }
     for (;;) {
-      const { version, addresses } = await asked;
-      const last = addresses.at(-1);
+      const { version, addresses, after: last } = await asked;
       const full = addresses.length >= pageSize && last !== undefined;
       if (full) {
         asked = repo.watchedAddressesSince(chain, version, { limit: pageSize, after: last });

@@ -8,10 +8,10 @@
  * those strings for a Set of an exchange's 100,000+ addresses cost more than the rest of the
  * block's checks together (bench/evm-replay.ts).
  *
- * Layout: open addressing with linear probing over flat typed arrays, 25 bytes a slot, 35% to
- * 70% of the slots used (36-72 bytes an address; a Set of the strings takes about 100 plus the
+ * Layout: open addressing with linear probing over flat typed arrays, 24 bytes a slot, 35% to
+ * 70% of the slots used (34-69 bytes an address; a Set of the strings takes about 100 plus the
  * table).
- * The slot comes from the last 8 digits, mixed; an exchange's addresses are hashes, so their
+ * The slot comes from the last 8 digits (their tag), mixed; an exchange's addresses are hashes, so their
  * tails are spread. A colliding tail only costs a comparison of the 20 bytes.
  */
 import type { NormalisedAddress } from './address.js';
@@ -38,15 +38,18 @@ const MIN_SLOTS = 1024;
 const LOAD_NUM = 7;
 const LOAD_DEN = 10;
 
-/** The tail key: the last 8 of the 40 digits at `offset`, or -1 if one is not a hex digit. */
-function tailKey(text: string, offset: number): number {
+/**
+ * The tail tag: the last 8 of the 40 digits at `offset` with the lowest bit set, so that 0
+ * marks a free slot (no array of its own to miss the cache on); -1 if one is not a hex digit.
+ */
+function tailTag(text: string, offset: number): number {
   let key = 0;
   for (let i = offset + 32; i < offset + 40; i++) {
     const d = digitAt(text, i);
     if (d < 0) return -1;
     key = (key << 4) | d;
   }
-  return key >>> 0;
+  return (key | 1) >>> 0;
 }
 
 export class HexAddressSet {
@@ -54,9 +57,7 @@ export class HexAddressSet {
   #mask: number;
   /** 32 − log2(slots): the slot is the top bits of the mixed tail. */
   #shift: number;
-  /** Per slot: 1 when used. */
-  #used: Uint8Array;
-  /** Per slot: the tail key, compared before the bytes. */
+  /** Per slot: the tail tag (compared before the bytes), 0 when the slot is free. */
   #tails: Uint32Array;
   /** Per slot: the address's 20 bytes. */
   #bytes: Uint8Array;
@@ -69,7 +70,6 @@ export class HexAddressSet {
     while (expected * LOAD_DEN > this.#slots * LOAD_NUM) this.#slots *= 2;
     this.#mask = this.#slots - 1;
     this.#shift = 32 - Math.log2(this.#slots);
-    this.#used = new Uint8Array(this.#slots);
     this.#tails = new Uint32Array(this.#slots);
     this.#bytes = new Uint8Array(this.#slots * ADDRESS_BYTES);
   }
@@ -100,19 +100,19 @@ export class HexAddressSet {
       scratch[j] = (hi << 4) | lo;
     }
     if ((this.#size + 1) * LOAD_DEN > this.#slots * LOAD_NUM) this.#grow();
-    const tail = ((scratch[16] as number) << 24 | (scratch[17] as number) << 16 | (scratch[18] as number) << 8 | (scratch[19] as number)) >>> 0;
+    const tail = ((scratch[16] as number) << 24 | (scratch[17] as number) << 16 | (scratch[18] as number) << 8 | (scratch[19] as number) | 1) >>> 0;
     const bytes = this.#bytes;
+    const tails = this.#tails;
     let slot = mix(tail) >>> this.#shift;
-    for (; this.#used[slot] === 1; slot = (slot + 1) & this.#mask) {
-      if (this.#tails[slot] !== tail) continue;
+    for (let t = tails[slot] as number; t !== 0; slot = (slot + 1) & this.#mask, t = tails[slot] as number) {
+      if (t !== tail) continue;
       const base = slot * ADDRESS_BYTES;
       let j = 0;
       while (j < ADDRESS_BYTES && bytes[base + j] === scratch[j]) j++;
       if (j === ADDRESS_BYTES) return false;
     }
     // Linear probing: the first free slot on the way is where a lookup will look.
-    this.#used[slot] = 1;
-    this.#tails[slot] = tail;
+    tails[slot] = tail;
     bytes.set(scratch, slot * ADDRESS_BYTES);
     this.#size++;
     return true;
@@ -130,10 +130,11 @@ export class HexAddressSet {
    */
   hasDigitsAt(text: string, offset: number): boolean {
     if (offset < 0 || text.length < offset + 40) return false;
-    const tail = tailKey(text, offset);
+    const tail = tailTag(text, offset);
     if (tail < 0) return false;
-    for (let slot = mix(tail) >>> this.#shift; this.#used[slot] === 1; slot = (slot + 1) & this.#mask) {
-      if (this.#tails[slot] === tail && this.#sameBytes(slot, text, offset)) return true;
+    const tails = this.#tails;
+    for (let slot = mix(tail) >>> this.#shift, t = tails[slot] as number; t !== 0; slot = (slot + 1) & this.#mask, t = tails[slot] as number) {
+      if (t === tail && this.#sameBytes(slot, text, offset)) return true;
     }
     return false;
   }
@@ -149,22 +150,19 @@ export class HexAddressSet {
   }
 
   #grow(): void {
-    const used = this.#used;
     const tails = this.#tails;
     const bytes = this.#bytes;
     const old = this.#slots;
     this.#slots = old * 2;
     this.#mask = this.#slots - 1;
     this.#shift -= 1;
-    this.#used = new Uint8Array(this.#slots);
     this.#tails = new Uint32Array(this.#slots);
     this.#bytes = new Uint8Array(this.#slots * ADDRESS_BYTES);
     for (let s = 0; s < old; s++) {
-      if (used[s] !== 1) continue;
       const tail = tails[s] as number;
+      if (tail === 0) continue;
       let slot = mix(tail) >>> this.#shift;
-      while (this.#used[slot] === 1) slot = (slot + 1) & this.#mask;
-      this.#used[slot] = 1;
+      while (this.#tails[slot] !== 0) slot = (slot + 1) & this.#mask;
       this.#tails[slot] = tail;
       this.#bytes.set(bytes.subarray(s * ADDRESS_BYTES, (s + 1) * ADDRESS_BYTES), slot * ADDRESS_BYTES);
     }

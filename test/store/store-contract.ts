@@ -293,7 +293,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(first.version).not.toBeNull();
       const v1 = first.version ?? 0n;
       expect(await since(v1)).toStrictEqual({ version: v1, addresses: [] });
-      expect(await store.accounts.watchedAddressesSince(other, null, { limit: 1_000 })).toStrictEqual({ version: 1n, addresses: [w(9)] }); // its own counter
+      expect(await store.accounts.watchedAddressesSince(other, null, { limit: 1_000 })).toStrictEqual({ version: 1n, addresses: [w(9)], after: w(9) }); // its own counter
 
       // New rows, in bulk (an unchanged row alongside is not reported) and one at a time.
       expect(
@@ -349,6 +349,9 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
 
       const all = await since(null);
       expect(sorted(all.addresses)).toEqual([w(1), w(2), w(3), w(4), w(5)]);
+      expect(await store.accounts.countWatchedAddresses(chain)).toBe(5);
+      expect(await store.accounts.countWatchedAddresses(other)).toBe(1);
+      expect(await store.accounts.countWatchedAddresses('no-such-chain')).toBe(0);
       expect(all.version).toBe(v5);
       expect(await store.accounts.watchedAddressesSince(other, 1n, { limit: 1_000 })).toStrictEqual({ version: 1n, addresses: [] });
     });
@@ -356,12 +359,13 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     it('gives a chain’s watched addresses a page at a time, in version then address order, from after the last row read', async () => {
       const chain = 'contract-pages';
       const w = (n: number): NormalisedAddress => addr(`0x7a${n.toString(16).padStart(38, '0')}`);
+      const sorted = (list: readonly NormalisedAddress[]): NormalisedAddress[] => [...list].sort();
       // One bulk write (one version for five rows, written out of address order), then two more writes.
       await store.accounts.upsertWatchedAddresses([5, 2, 4, 1, 3].map((n) => ({ chain, address: w(n), accountId: `acct-${n}`, kind: 'deposit' as const })));
       await store.accounts.upsertWatchedAddress({ chain, address: w(9), accountId: 'acct-9', kind: 'deposit' });
       await store.accounts.upsertWatchedAddress({ chain, address: w(7), accountId: 'acct-7', kind: 'deposit' });
 
-      const pages: { version: bigint | null; addresses: NormalisedAddress[] }[] = [];
+      const pages: { version: bigint | null; addresses: NormalisedAddress[]; after?: NormalisedAddress }[] = [];
       let version: bigint | null = null;
       let after: NormalisedAddress | undefined;
       for (;;) {
@@ -369,13 +373,15 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         pages.push(page);
         if (page.addresses.length > 0) {
           version = page.version;
-          after = page.addresses.at(-1);
+          after = page.after;
         }
         if (page.addresses.length < 2) break;
         // A write between two pages comes after every row already there.
         if (pages.length === 1) await store.accounts.upsertWatchedAddress({ chain, address: w(6), accountId: 'acct-6', kind: 'deposit' });
       }
-      expect(pages.map((p) => p.addresses)).toEqual([[w(1), w(2)], [w(3), w(4)], [w(5), w(9)], [w(7), w(6)], []]);
+      // Within a page the addresses come in no promised order; `after` is the page's last row.
+      expect(pages.map((p) => sorted(p.addresses))).toEqual([[w(1), w(2)], [w(3), w(4)], [w(5), w(9)], [w(6), w(7)], []]);
+      expect(pages.map((p) => p.after)).toEqual([w(2), w(4), w(9), w(6), undefined]);
       // Each page's version is its last row's: the bulk write's for the first two, then later ones.
       const [v1, v2, v3, v4] = pages.map((p) => p.version ?? -1n);
       expect(v2).toBe(v1);
@@ -384,7 +390,9 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       // The empty page gives back the position asked from.
       expect(pages.at(-1)?.version).toBe(v4);
       // A page from the middle of a version.
-      expect((await store.accounts.watchedAddressesSince(chain, v1 as bigint, { limit: 10, after: w(3) })).addresses).toEqual([w(4), w(5), w(9), w(7), w(6)]);
+      const middle = await store.accounts.watchedAddressesSince(chain, v1 as bigint, { limit: 10, after: w(3) });
+      expect(sorted(middle.addresses)).toEqual([w(4), w(5), w(6), w(7), w(9)]);
+      expect(middle.after).toBe(w(6));
       await expect(store.accounts.watchedAddressesSince(chain, null, { limit: 0 })).rejects.toThrow(RangeError);
     });
 

@@ -48,15 +48,17 @@ describe.each([
           { chain: 'ethereum', address: A, accountId: 'acct-1', kind: 'deposit' },
         ]),
       ).toStrictEqual({ added: 1, changed: 0 });
-      expect(await accounts.watchedAddressesSince('ethereum', 0n, ALL)).toStrictEqual({ version: 1n, addresses: [C] });
+      expect(await accounts.watchedAddressesSince('ethereum', 0n, ALL)).toStrictEqual({ version: 1n, addresses: [C], after: C });
       await accounts.upsertWatchedAddress({ chain: 'ethereum', address: B, accountId: 'hot', kind: 'deposit' });
-      expect(await accounts.watchedAddressesSince('ethereum', 1n, ALL)).toStrictEqual({ version: 2n, addresses: [B] });
-      expect(await accounts.watchedAddressesSince('base', null, ALL)).toStrictEqual({ version: 0n, addresses: [A] });
+      expect(await accounts.watchedAddressesSince('ethereum', 1n, ALL)).toStrictEqual({ version: 2n, addresses: [B], after: B });
+      expect(await accounts.watchedAddressesSince('base', null, ALL)).toStrictEqual({ version: 0n, addresses: [A], after: A });
 
       // Migration 007 indexes them for reading in pages, in version order: A (0), C (1), B (2).
       expect((await migrate(db)).applied[0]).toBe(7);
-      expect(await accounts.watchedAddressesSince('ethereum', null, { limit: 2 })).toStrictEqual({ version: 1n, addresses: [A, C] });
-      expect(await accounts.watchedAddressesSince('ethereum', 1n, { limit: 2, after: C })).toStrictEqual({ version: 2n, addresses: [B] });
+      const firstPage = await accounts.watchedAddressesSince('ethereum', null, { limit: 2 });
+      expect(firstPage).toMatchObject({ version: 1n, after: C });
+      expect([...firstPage.addresses].sort()).toEqual([A, C].sort());
+      expect(await accounts.watchedAddressesSince('ethereum', 1n, { limit: 2, after: C })).toStrictEqual({ version: 2n, addresses: [B], after: B });
     } finally {
       await db.close();
     }
