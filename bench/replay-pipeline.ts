@@ -14,7 +14,9 @@
  * Printed: extract-only blocks/s (replay's 4 jobs at once, of --window blocks, on the store's
  * watched-address index), end-to-end blocks/s (enqueue → every block done and every alert
  * delivered), their ratio (goal ≤ 2 on PostgreSQL, ≤ 3 on PGlite), holds and alerts, and the
- * load average. `--profile`: every store statement and Redis command of the
+ * load average. `--runs N`: N runs from nothing per driver, the drivers taking turns, then each
+ * driver's median (the machine's other load moves single runs by ±25%). `--profile`: every
+ * store statement and Redis command of the
  * end-to-end run, by total time. Prints numbers; asserts only that the answers are complete.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -127,19 +129,14 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
     for (const l of config.lists) await refreshList(store.lists, silent, refreshRequestFor(l));
     say(`${driver}: ${imported.addresses} watched addresses, ${imported.withdrawals} withdrawals, ${list.listed} listed addresses, set up in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
-    // Extract alone: replay's jobs (4 at once, 10 blocks each) on the store's watched-address index.
+    // Extract alone: replay's jobs (4 at once, --window blocks each) on the store's watched-address index.
     const index = createWatchedAddressIndex(store.accounts, silent);
     const scope: TransferScope = {
       among: async (some) => new Set((await store.accounts.findWatchedAddresses(BENCH_CHAIN, some)).map((w) => w.address)),
       evmAddresses: () => index.current(BENCH_CHAIN),
     };
     await runCordon(nodeUrl, first, first + 19n, { chunk: 10, concurrency: 4 }, scope);
-    let extract: RunResult | undefined;
-    for (let i = 0; i < RUNS; i++) {
-      const r = await runCordon(nodeUrl, first, last, { chunk: 10, concurrency: 4 }, scope, { window: WINDOW, jobs: 4 });
-      if (extract === undefined || r.ms < extract.ms) extract = r;
-    }
-    if (extract === undefined) throw new Error('--runs must be at least 1');
+    const extract = await runCordon(nodeUrl, first, last, { chunk: 10, concurrency: 4 }, scope, { window: WINDOW, jobs: 4 });
 
     const control = new Redis(redis.url(db));
     await control.flushdb();
@@ -191,14 +188,33 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
 }
 
 function printResult(r: DriverResult): void {
-  const extractRate = r.extract.blocks / (r.extract.ms / 1000);
-  const e2eRate = r.endToEnd.blocks / (r.endToEnd.ms / 1000);
+  const { extract: extractRate, endToEnd: e2eRate } = rates(r);
   const goal = r.driver === 'postgres' ? 2 : 3;
   say(`── ${r.driver} ── (load average ${load()} on ${cpus().length} cores)`);
   say(`  extract only                ${extractRate.toFixed(1).padStart(8)} blocks/s  (${r.extract.blocks} blocks in ${(r.extract.ms / 1000).toFixed(2)} s, ${r.extract.items} transfers touching the exchange)`);
   say(`  end to end (replay)         ${e2eRate.toFixed(1).padStart(8)} blocks/s  (${r.endToEnd.blocks} blocks in ${(r.endToEnd.ms / 1000).toFixed(2)} s; ${r.holds} holds, ${r.alerts} alerts delivered, ${r.matches} matches)`);
   say(`  extract ÷ end to end        ${(extractRate / e2eRate).toFixed(2)}×   (goal ≤ ${goal})`);
   say(`  a month of Ethereum (216,000 blocks) end to end: ${(216_000 / e2eRate / 60).toFixed(1)} min`);
+}
+
+const rates = (r: DriverResult): { extract: number; endToEnd: number; ratio: number } => {
+  const extract = r.extract.blocks / (r.extract.ms / 1000);
+  const endToEnd = r.endToEnd.blocks / (r.endToEnd.ms / 1000);
+  return { extract, endToEnd, ratio: extract / endToEnd };
+};
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+function printMedian(runs: readonly DriverResult[]): void {
+  const all = runs.map(rates);
+  const goal = runs[0]?.driver === 'postgres' ? 2 : 3;
+  say(`── ${runs[0]?.driver}: median of ${runs.length} runs ── (load average ${load()} on ${cpus().length} cores)`);
+  say(`  extract only ${median(all.map((r) => r.extract)).toFixed(1)} blocks/s, end to end ${median(all.map((r) => r.endToEnd)).toFixed(1)} blocks/s`);
+  say(`  extract ÷ end to end        ${median(all.map((r) => r.ratio)).toFixed(2)}×   (goal ≤ ${goal}; each run: ${all.map((r) => r.ratio.toFixed(2)).join(', ')})`);
 }
 
 async function main(): Promise<void> {
@@ -214,7 +230,10 @@ async function main(): Promise<void> {
     say(`chain: ${rec.blocks.length} blocks × ${meta.txsPerBlock} txs, served from memory; load average ${load()} on ${cpus().length} cores`);
     const drivers = DRIVER === 'both' ? (['postgres', 'pglite'] as const) : [DRIVER as 'postgres' | 'pglite'];
     const results: DriverResult[] = [];
-    for (const [i, d] of drivers.entries()) results.push(await runDriver(d, rec, server.url, redis, i));
+    // Each run from nothing (a fresh store, Redis database and receiver), drivers taking turns,
+    // so that a busy moment of the machine does not fall on one driver's runs only.
+    for (let run = 0; run < RUNS; run++) for (const [i, d] of drivers.entries()) results.push(await runDriver(d, rec, server.url, redis, i));
+    if (RUNS > 1) for (const d of drivers) printMedian(results.filter((r) => r.driver === d));
     const holds = new Set(results.map((r) => `${r.holds}/${r.alerts}`));
     if (holds.size > 1) throw new Error(`the drivers disagree on holds/alerts: ${[...holds].join(' vs ')}`);
   } finally {
