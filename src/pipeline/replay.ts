@@ -124,21 +124,36 @@ export interface AlertsLeft {
 export async function waitForRunAlerts(ctx: PipelineContext, runId: string, timeoutMs: number, pollMs = 250): Promise<AlertsLeft> {
   const ids = await ctx.progress.alertJobs(runId);
   const deadline = Date.now() + timeoutMs;
+  // Alerts per job, read once (a job's data is its alerts: reading it at every poll would parse
+  // them all again while the act workers are still sending them); a completed job stays so.
+  const alertsOf = new Map<string, number>();
+  const completed = new Set<string>();
   for (;;) {
+    const open = ids.filter((id) => !completed.has(id));
+    const states = await Promise.all(
+      open.map(async (id) => {
+        if (!alertsOf.has(id)) {
+          const job = await ctx.queues.act.getJob(id);
+          // Counted in alerts, not jobs: one `alerts` job carries several.
+          alertsOf.set(id, job?.data.kind === 'alerts' ? job.data.alerts.length : 1);
+          // Gone: completed and cleaned up after its retention.
+          if (job === undefined) return 'completed';
+        }
+        return ctx.queues.act.getJobState(id);
+      }),
+    );
     let pending = 0;
     let failed = 0;
-    let total = 0;
-    for (const id of ids) {
-      const job = await ctx.queues.act.getJob(id);
-      // Counted in alerts, not jobs: one `alerts` job carries several.
-      const alerts = job?.data.kind === 'alerts' ? job.data.alerts.length : 1;
-      total += alerts;
-      // Gone: completed and cleaned up after its retention.
-      const state = job === undefined ? 'completed' : await job.getState();
-      if (state === 'failed') failed += alerts;
-      else if (state !== 'completed' && state !== 'unknown') pending += alerts;
+    open.forEach((id, i) => {
+      const state = states[i];
+      const alerts = alertsOf.get(id) ?? 1;
+      if (state === 'completed' || state === 'unknown') completed.add(id);
+      else if (state === 'failed') failed += alerts;
+      else pending += alerts;
+    });
+    if (pending === 0 || Date.now() >= deadline) {
+      return { pending, failed, total: ids.reduce((n, id) => n + (alertsOf.get(id) ?? 1), 0) };
     }
-    if (pending === 0 || Date.now() >= deadline) return { pending, failed, total };
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }

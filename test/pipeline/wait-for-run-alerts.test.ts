@@ -1,0 +1,78 @@
+/**
+ * `waitForRunAlerts`, which `cordon replay` waits on before it exits: it counts alerts, not
+ * alert jobs, and tells what is still pending from what failed for good. Real BullMQ on a Redis
+ * of its own.
+ */
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { PipelineContext } from '../../src/pipeline/context.js';
+import type { ActJob } from '../../src/pipeline/jobs.js';
+import { QUEUE } from '../../src/pipeline/queue-names.js';
+import { createQueues, type PipelineQueues } from '../../src/pipeline/queues.js';
+import { waitForRunAlerts } from '../../src/pipeline/replay.js';
+import { runProgress } from '../../src/pipeline/run-progress.js';
+import { freePort } from '../helpers/anvil.js';
+import { RedisServer } from '../helpers/redis-server.js';
+
+const RUN = 'ethereum-1-9-abcdef01';
+const alertsJob = (n: number): ActJob => ({ kind: 'alerts', alerts: Array.from({ length: n }, (_, i) => ({ dedupKey: `k${i}` })) }) as unknown as ActJob;
+
+describe('waitForRunAlerts', () => {
+  let server: RedisServer;
+  let redis: Redis;
+  let queues: PipelineQueues;
+  let ctx: PipelineContext;
+
+  beforeAll(async () => {
+    server = new RedisServer(await freePort());
+    await server.start();
+    redis = new Redis(server.url(), { maxRetriesPerRequest: null });
+    queues = createQueues({ url: server.url() }, { attempts: 1, backoffMs: 10 });
+    // What waitForRunAlerts reads of a pipeline: the act queue and the run's progress.
+    ctx = { queues, progress: runProgress(redis) } as unknown as PipelineContext;
+  });
+  afterAll(async () => {
+    await queues?.close();
+    redis?.disconnect();
+    await server?.close();
+  });
+
+  it('counts the alerts of completed, failed, waiting and vanished jobs, and ends once none is pending', async () => {
+    const progress = runProgress(redis);
+    // sent: 3 alerts delivered; refused: 2 alerts whose job failed for good; later: 1 alert still
+    // waiting; gone: a job already cleaned up after its retention (counted as one, delivered).
+    await queues.act.add('alerts', alertsJob(3), { jobId: 'sent' });
+    await queues.act.add('alerts', alertsJob(2), { jobId: 'refused' });
+    for (const id of ['sent', 'refused', 'later', 'gone']) await progress.expectAlert(RUN, id);
+    const worker = new Worker<ActJob>(
+      QUEUE.act,
+      async (job) => {
+        if (job.id === 'refused') throw new Error('receiver answered 400');
+        return 'sent';
+      },
+      { connection: { url: server.url() } },
+    );
+    await new Promise<void>((resolve) => {
+      let settled = 0;
+      const one = () => ++settled === 2 && resolve();
+      worker.on('completed', one);
+      worker.on('failed', one);
+    });
+    await worker.close();
+    await queues.act.add('alert', alertsJob(1), { jobId: 'later' });
+
+    const started = Date.now();
+    expect(await waitForRunAlerts(ctx, RUN, 300, 20)).toEqual({ pending: 1, failed: 2, total: 7 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+
+    // The waiting job is taken and sent while the replay waits: it returns as soon as it sees that.
+    const late = new Worker<ActJob>(QUEUE.act, async () => 'sent', { connection: { url: server.url() } });
+    try {
+      expect(await waitForRunAlerts(ctx, RUN, 20_000, 20)).toEqual({ pending: 0, failed: 2, total: 7 });
+    } finally {
+      await late.close();
+    }
+  });
+});
