@@ -78,11 +78,13 @@ export function createWatchedAddressIndex(repo: WatchedChangesRepo, log: Logger,
         asked = repo.watchedAddressesSince(chain, version, { limit: pageSize, after: last });
         // Awaited at the next turn; until then a failure must not count as unhandled.
         asked.catch(noop);
-        // Let the driver send it before this thread gets busy with the page.
+        // Let the driver send it before this thread gets busy with the page; and let timers and
+        // sockets run between pages: on the embedded store each page is computed on this
+        // thread, and a load of millions must not starve lock renewals or RPC answers.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
       for (const address of addresses) {
-        const fresh = address.length === 42 && address.startsWith('0x') ? state.set.addDigitsAt(address, 2) : undefined;
+        const fresh = state.set.tryAdd(address);
         if (fresh === undefined) {
           // Cannot match anything on an EVM chain; skipping it keeps the chain screened.
           if (!reported.has(`${chain}:${address}`)) {
@@ -98,9 +100,6 @@ export function createWatchedAddressIndex(repo: WatchedChangesRepo, log: Logger,
         state.after = last;
       }
       if (!full) break;
-      // Between pages, let timers and sockets run: on the embedded store each page is computed
-      // on this thread, and a load of millions must not starve lock renewals or RPC answers.
-      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (!state.loaded) {
       state.loaded = true;

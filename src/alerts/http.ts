@@ -25,7 +25,7 @@ export async function postAlert(url: string, body: string, opts: PostOptions): P
   try {
     res = await httpPost(url, body, {
       timeoutMs: opts.timeoutMs,
-      headers: { 'content-type': 'application/json', 'user-agent': 'cordon', ...opts.headers },
+      headers: { 'user-agent': 'cordon', ...opts.headers },
       keepBytes: KEEP_ANSWER_BYTES,
     });
   } catch (err) {

@@ -80,9 +80,14 @@ export class HexAddressSet {
 
   /** Adds a normalised EVM address (`0x` + 40 hex digits); false if it was already in. */
   add(address: NormalisedAddress): boolean {
-    const added = address.length === 42 && address.charCodeAt(0) === 48 && (address.charCodeAt(1) | 0x20) === 120 ? this.addDigitsAt(address, 2) : undefined;
+    const added = this.tryAdd(address);
     if (added === undefined) throw new TypeError(`not an EVM address: "${address.slice(0, 50)}"`);
     return added;
+  }
+
+  /** Like `add`, but undefined (and nothing added) for what is not `0x` + 40 hex digits. */
+  tryAdd(text: string): boolean | undefined {
+    return text.length === 42 && text.charCodeAt(0) === 48 && (text.charCodeAt(1) | 0x20) === 120 ? this.addDigitsAt(text, 2) : undefined;
   }
 
   /**
