@@ -7,8 +7,11 @@
  *   npm run bench:cli -- --runs 7
  *
  * Every command runs against an embedded store in a fresh temp folder with the default lists
- * (config/default.yaml). "first command" is `screen` on a new data directory each run (the
- * store is created and the default list loaded); the others run once the lists are loaded.
+ * (config/default.yaml) and `--holds` holds (default 1,000). "first command" is `screen` on a
+ * new data directory each run (the store is created and the default list loaded); the others
+ * run once the lists are loaded. `holds list` is timed twice: as it runs after a process closed
+ * the store (from the copy of the holds, store/holds-copy.ts), and with that copy removed
+ * before each run (it then starts the store, as the first `holds list` after a crash does).
  * The goals (issue 15) are printed beside the figures; the load average is printed before and
  * after, since the machine is shared.
  */
@@ -18,6 +21,12 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { normaliseForFamily } from '../src/domain/address.js';
+import { blockHash } from '../src/domain/block.js';
+import type { NewHold } from '../src/domain/hold.js';
+import { holdKey } from '../src/domain/match.js';
+import { holdsCopyPath } from '../src/store/holds-copy.js';
+import { openStore } from '../src/store/index.js';
 import { intFlag } from './flags.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -74,10 +83,53 @@ function addresses(): { listed: string; clean: string; batch: string } {
   return { listed: listed[0] as string, clean, batch: `${lines.join('\n')}\n` };
 }
 
-function main(): void {
+/** `n` holds on the shared store, a tenth of them released, as an exchange's store has them after months. */
+async function seedHolds(dataDir: string, n: number): Promise<void> {
+  const store = await openStore({ driver: 'pglite', dataDir }, { command: 'bench:cli seed' });
+  try {
+    // Each hold cites an entry of the loaded list (the store checks that it exists).
+    const [entry] = await store.db.query<{ list_id: string; version: number; entry_uid: string; address: string; entity_name: string | null; programs: string[] }>(
+      `SELECT list_id, version, entry_uid, address, entity_name, programs FROM list_entries WHERE family = 'evm' ORDER BY version DESC LIMIT 1`,
+    );
+    if (entry === undefined) throw new Error('the warm-up loaded no list with an EVM address');
+    const counterparty = normaliseForFamily(entry.address, 'evm');
+    const drafts: NewHold[] = Array.from({ length: n }, (_, i) => {
+      const txid = `0x${i.toString(16).padStart(64, '0')}`;
+      const transferId = `${txid}:tx`;
+      return {
+        holdKey: holdKey(`acct-${i % 97}`, transferId, entry.entry_uid),
+        accountId: `acct-${i % 97}`,
+        chain: 'ethereum',
+        txid,
+        transferId,
+        direction: 'deposit',
+        counterparty,
+        listId: entry.list_id as NewHold['listId'],
+        listVersion: entry.version,
+        entryUid: entry.entry_uid,
+        entityName: entry.entity_name,
+        programs: entry.programs,
+        authority: 'OFAC',
+        amount: 10n ** 18n * BigInt(i + 1),
+        asset: 'native',
+        units: { symbol: 'ETH', decimals: 18 },
+        blockNumber: 19_000_000n + BigInt(i),
+        blockHash: blockHash(`0x${(i + 1).toString(16).padStart(64, '0')}`),
+        confirmations: 3,
+      };
+    });
+    for (let i = 0; i < drafts.length; i += 500) await store.holds.insertHoldsIfAbsent(drafts.slice(i, i + 500));
+    for (let id = 1; id <= n; id += 10) await store.holds.transitionHold(id, { to: 'released', expectedFrom: 'open', actor: 'bench', reason: 'refunded' });
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
   if (!existsSync(TIME)) throw new Error(`${TIME} (GNU time) is missing: it measures each command's peak RSS (apt-get install time)`);
   const runs = intFlag('runs', 5);
+  const holds = intFlag('holds', 1_000);
   const work = mkdtempSync(join(tmpdir(), 'cordon-bench-cli-'));
   const { listed, clean, batch } = addresses();
   const batchFile = join(work, 'batch.txt');
@@ -109,6 +161,12 @@ function main(): void {
     { name: 'screen <clean>', args: cordon(() => config, 'screen', clean), code: 0, goal: { floorTimes: 5 } },
     { name: `screen --file (${BATCH} addresses)`, args: cordon(() => config, 'screen', '--file', batchFile), code: 1 },
     { name: 'holds list', args: cordon(() => config, 'holds', 'list'), code: 0, goal: { seconds: 1 } },
+    {
+      name: 'holds list, no copy (starts the store)',
+      args: cordon(() => config, 'holds', 'list'),
+      code: 0,
+      before: () => rmSync(holdsCopyPath(join(work, 'store')), { force: true }),
+    },
   ];
 
   const before = loadavg();
@@ -117,6 +175,7 @@ function main(): void {
     // Loads the lists into the shared store, so the timed `screen` runs find them loaded.
     const warm = timed(cordon(() => config, 'screen', listed)(), timeOut);
     if (warm.code !== 1) throw new Error(`warm-up screen of ${listed} ended with exit ${warm.code}, expected 1 (listed)`);
+    await seedHolds(join(work, 'store'), holds);
 
     for (const c of cases) {
       const samples: Sample[] = [];
@@ -155,9 +214,9 @@ function main(): void {
   });
   const widths = cols.map((h, i) => Math.max(h.length, ...table.map((r) => (r[i] as string).length)));
   const line = (r: readonly string[]) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i] as number) : v.padStart(widths[i] as number))).join('  ');
-  process.stdout.write(`cordon CLI latency, ${runs} runs each (node ${process.version}; floor = median of node -e 0)\n`);
+  process.stdout.write(`cordon CLI latency, ${runs} runs each, ${holds} holds in the store (node ${process.version}; floor = median of node -e 0)\n`);
   process.stdout.write(`load average before: ${before.map((x) => x.toFixed(2)).join(' ')}  after: ${after.map((x) => x.toFixed(2)).join(' ')}\n\n`);
   process.stdout.write(`${line(cols)}\n${table.map(line).join('\n')}\n`);
 }
 
-main();
+await main();

@@ -3,11 +3,12 @@ import { Option, type Command } from 'commander';
 import { amountInUnits, formatUnits } from '../domain/amount.js';
 import { HoldReasonRequired, HoldTransitionRefused } from '../domain/hold.js';
 import { confirmHold, listHolds, releaseHold, showHold } from '../holds/index.js';
+import type { HoldsLister } from '../store/holds-copy.js';
 import { HOLD_STATES, type StoredHold } from '../store/holds-repo.js';
 import { HoldNotFound, HoldStateConflict } from '../store/errors.js';
 import type { CliContext } from './context.js';
 import { CliError, EXIT } from './exit-codes.js';
-import { storeOrService } from './service-api.js';
+import { storeOrService, storeOrServiceToRead } from './service-api.js';
 
 interface ActorOption {
   readonly actor?: string;
@@ -26,8 +27,7 @@ export function registerHolds(program: Command, context: () => CliContext): void
     .option('--limit <n>', 'at most this many', (v) => Number(v), 100)
     .option('--json', 'print as JSON')
     .action(async (opts: { state?: StoredHold['state']; account?: string; limit: number; json?: boolean }) => {
-      const store = await context().store();
-      const rows = await listHolds(store.holds, {
+      const rows = await listHolds(await holdsToList(context()), {
         ...(opts.state ? { state: opts.state } : {}),
         ...(opts.account ? { accountId: opts.account } : {}),
         limit: opts.limit,
@@ -114,6 +114,36 @@ export function registerHolds(program: Command, context: () => CliContext): void
       const { hold } = await withHoldErrors(() => confirmHold(store.holds, ref(id), actorOf(opts), opts.reason));
       process.stdout.write(`hold #${hold.id} confirmed\n`);
     });
+}
+
+/**
+ * Where `holds list` reads: the copy of the holds an embedded store on disk keeps (no PGlite
+ * start, see store/holds-copy.ts) when there is one; else the store; else, while `cordon run`
+ * holds the embedded store, its API.
+ */
+async function holdsToList(ctx: CliContext): Promise<HoldsLister> {
+  const config = ctx.config.store;
+  if (config.driver === 'pglite' && !config.dataDir.startsWith('memory://')) {
+    const { readHoldsCopy } = await import('../store/holds-copy.js');
+    const copy = await readHoldsCopy(config.dataDir);
+    if (copy !== null) return copy;
+  }
+  const target = await storeOrServiceToRead(ctx);
+  if (target.kind === 'store') return target.store.holds;
+  const { service } = target;
+  const { holdFromJson } = await import('../store/hold-json.js');
+  return {
+    async listHolds({ state, accountId, chain, listId, limit }) {
+      const query = new URLSearchParams({ limit: String(limit) });
+      if (state !== undefined) query.set('state', state);
+      if (accountId !== undefined) query.set('account', accountId);
+      if (chain !== undefined) query.set('chain', chain);
+      if (listId !== undefined) query.set('list', listId);
+      const { holds } = await service.get<{ holds?: unknown }>(`/v1/holds?${query.toString()}`);
+      if (!Array.isArray(holds)) throw new CliError(`the running service at ${service.url} answered GET /v1/holds without a list of holds`, EXIT.failed);
+      return holds.map(holdFromJson);
+    },
+  };
 }
 
 /** `  BASIS WITHDRAWN by ofac-sdn v2` when the entry a hold cites is no longer in force as raised. */

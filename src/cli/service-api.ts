@@ -31,6 +31,8 @@ export interface RunningService {
   readonly via: string;
   /** POSTs `body` as JSON; the parsed reply of a 2xx, or a CliError saying what was refused. */
   post<T>(path: string, body: unknown): Promise<T>;
+  /** GETs `path`; the parsed reply of a 2xx, or a CliError saying what was refused. */
+  get<T>(path: string): Promise<T>;
 }
 
 export type StoreOrService = { readonly kind: 'store'; readonly store: Store } | { readonly kind: 'service'; readonly service: RunningService };
@@ -67,6 +69,22 @@ export async function storeOrService(ctx: CliContext, env: NodeJS.ProcessEnv = p
 }
 
 /**
+ * For a reading command: the store, or the API of `cordon run` holding the embedded store when
+ * CORDON_API_TOKEN is set. Otherwise a held store refuses as for any command (exit 3, naming
+ * the holder and its API).
+ */
+export async function storeOrServiceToRead(ctx: CliContext, env: NodeJS.ProcessEnv = process.env): Promise<StoreOrService> {
+  try {
+    return { kind: 'store', store: await ctx.store() };
+  } catch (err) {
+    if (!(err instanceof StoreLocked) || err.kind !== 'held' || err.holder?.api === undefined) throw err;
+    const token = env[API_TOKEN_ENV];
+    if (token === undefined || token === '') throw err;
+    return { kind: 'service', service: runningService(err.holder.api, err.holder, err.dataDir, token) };
+  }
+}
+
+/**
  * For a command with no API route for its change (e.g. `lists import`): when the embedded
  * store is held, a message naming the holder and what to do instead; other errors unchanged.
  */
@@ -93,42 +111,45 @@ export function storeLockedMessage(err: StoreLocked): string {
 function runningService(url: string, holder: DataDirLockHolder, dataDir: string, token: string): RunningService {
   const via = `through the running service at ${url} (${describeLockHolder(holder)})`;
   const who = `${describeLockHolder(holder)} holds the embedded store ${dataDir}`;
+  async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, url), {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+        ...(method === 'POST' ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (err) {
+      throw new CliError(
+        `${who}, and its API at ${url} did not answer (${networkReason(err)})${method === 'POST' ? '; this change may not have been written' : ''}. ` +
+          'Check that the service is running and its http stage is up, or stop it and run this command again',
+        EXIT.failed,
+      );
+    }
+    const text = await res.text();
+    const reply = parseReply(text);
+    if (res.ok) return reply as T;
+    const error = typeof reply === 'object' && reply !== null && 'error' in reply ? String((reply as { error: unknown }).error) : text.slice(0, 200);
+    if (res.status === 401) {
+      throw new CliError(`the running service at ${url} refused ${API_TOKEN_ENV} (${error}): set it to the token ${describeLockHolder(holder)} was started with`, EXIT.usage);
+    }
+    if (res.status === 503) {
+      throw new CliError(`the running service at ${url} refused the request: ${error}.${method === 'POST' ? ' Nothing was written;' : ''} ${who}`, EXIT.failed);
+    }
+    if (res.status >= 400 && res.status < 500) {
+      throw new ServiceRefused(`the running service at ${url} refused the ${method === 'POST' ? 'change' : 'request'} (HTTP ${res.status}): ${error}`, res.status);
+    }
+    throw new CliError(`the running service at ${url} failed (HTTP ${res.status}): ${error}; see its log`, EXIT.failed);
+  }
+
   return {
     url,
     holder,
     dataDir,
     via,
-    async post<T>(path: string, body: unknown): Promise<T> {
-      let res: Response;
-      try {
-        res = await fetch(new URL(path, url), {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-        });
-      } catch (err) {
-        throw new CliError(
-          `${who}, and its API at ${url} did not answer (${networkReason(err)}); this change may not have been written. ` +
-            'Check that the service is running and its http stage is up, or stop it and run this command again',
-          EXIT.failed,
-        );
-      }
-      const text = await res.text();
-      const reply = parseReply(text);
-      if (res.ok) return reply as T;
-      const error = typeof reply === 'object' && reply !== null && 'error' in reply ? String((reply as { error: unknown }).error) : text.slice(0, 200);
-      if (res.status === 401) {
-        throw new CliError(`the running service at ${url} refused ${API_TOKEN_ENV} (${error}): set it to the token ${describeLockHolder(holder)} was started with`, EXIT.usage);
-      }
-      if (res.status === 503) {
-        throw new CliError(`the running service at ${url} refused the request: ${error}. Nothing was written; ${who}`, EXIT.failed);
-      }
-      if (res.status >= 400 && res.status < 500) {
-        throw new ServiceRefused(`the running service at ${url} refused the change (HTTP ${res.status}): ${error}`, res.status);
-      }
-      throw new CliError(`the running service at ${url} failed (HTTP ${res.status}): ${error}; see its log`, EXIT.failed);
-    },
+    post: <T>(path: string, body: unknown) => request<T>('POST', path, body),
+    get: <T>(path: string) => request<T>('GET', path),
   };
 }
 

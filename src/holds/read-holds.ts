@@ -12,7 +12,7 @@ export interface HoldFilter {
 }
 
 /** Newest first. */
-export function listHolds(repo: HoldsRepo, filter: HoldFilter = {}): Promise<StoredHold[]> {
+export function listHolds(repo: Pick<HoldsRepo, 'listHolds'>, filter: HoldFilter = {}): Promise<StoredHold[]> {
   const limit = filter.limit ?? 100;
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`holds list: limit must be a positive integer, got ${limit}`);
   return repo.listHolds({

@@ -12,6 +12,14 @@ export class StoreUnavailable extends Error {
   }
 }
 
+/** A statement was started after the store began to close. */
+export class StoreClosed extends Error {
+  constructor() {
+    super('store: closed (or closing); the statement was not run');
+    this.name = 'StoreClosed';
+  }
+}
+
 /** The database schema does not match what this build of Cordon expects. */
 export class MigrationError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -4,6 +4,9 @@ import { dirname, join, resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { acquireDataDirLock, type DataDirLock, type LockOptions } from './data-dir-lock.js';
 import type { Db } from './db.js';
+import { StoreClosed } from './errors.js';
+import { removeHoldsCopy, writeHoldsCopy } from './holds-copy.js';
+import { holdsRepo } from './holds-repo.js';
 import { copyPgliteTemplate } from './pglite-template.js';
 
 const INT8_OID = 20;
@@ -15,7 +18,8 @@ export const PARSERS = { [INT8_OID]: (value: string) => value };
 /**
  * Embedded PostgreSQL (WASM). `memory://` keeps everything in memory; otherwise a data dir,
  * which one process at a time may open: its `cordon.lock` is taken first (`StoreLocked` when
- * another live process holds it) and removed on close.
+ * another live process holds it) and removed on close. The holder also keeps the copy of the
+ * holds that `holds list` reads (holds-copy.ts): removed at open, written again at close.
  */
 export async function openPglite(dataDir: string, lockOptions: LockOptions & { readonly brief?: boolean } = {}): Promise<Db> {
   const inMemory = dataDir.startsWith('memory://');
@@ -29,6 +33,7 @@ export async function openPglite(dataDir: string, lockOptions: LockOptions & { r
     // A new data directory starts as a copy of the template `npm run build` made (seconds and
     // hundreds of megabytes less than initdb); without one that fits, PGlite runs initdb.
     if (!inMemory && !existsSync(join(resolve(dataDir), 'PG_VERSION'))) await copyPgliteTemplate(resolve(dataDir));
+    if (!inMemory) removeHoldsCopy(dataDir);
     pg = await PGlite.create({
       dataDir: inMemory ? dataDir : resolve(dataDir),
       parsers: PARSERS,
@@ -39,11 +44,25 @@ export async function openPglite(dataDir: string, lockOptions: LockOptions & { r
     await lock?.release();
     throw err;
   }
-  return dbOverPglite(pg, () => lock?.release());
+  const log = lockOptions.log ?? { warn: (obj: object, msg: string) => process.emitWarning(`${msg} ${JSON.stringify(obj)}`) };
+  return dbOverPglite(pg, {
+    ...(inMemory ? {} : { beforeClose: async (db: Db) => void (await writeHoldsCopy(dataDir, holdsRepo(db), log)) }),
+    release: () => lock?.release(),
+  });
 }
 
-/** The Db interface over an open PGlite; `release` runs after it is closed. */
-export function dbOverPglite(pg: PGlite, release: () => Promise<void> | undefined = () => undefined): Db {
+export interface PgliteCloseHooks {
+  /**
+   * Runs at close once no new statement can start (they reject with `StoreClosed`) and every
+   * earlier one has ended: PGlite runs statements and transactions one after another.
+   */
+  readonly beforeClose?: (db: Db) => Promise<void>;
+  /** Runs after PGlite is closed. */
+  readonly release?: () => Promise<void> | undefined;
+}
+
+/** The Db interface over an open PGlite. */
+export function dbOverPglite(pg: PGlite, hooks: PgliteCloseHooks = {}): Db {
   const txDb = (tx: Transaction): Db => {
     const db: Db = {
       kind: 'pglite',
@@ -58,7 +77,7 @@ export function dbOverPglite(pg: PGlite, release: () => Promise<void> | undefine
     return db;
   };
 
-  return {
+  const open: Db = {
     kind: 'pglite',
     query: async <R>(sql: string, params?: readonly unknown[]) =>
       (await pg.query<R>(sql, params ? [...params] : undefined)).rows,
@@ -66,12 +85,23 @@ export function dbOverPglite(pg: PGlite, release: () => Promise<void> | undefine
       await pg.exec(sql);
     },
     transaction: (fn) => pg.transaction((tx) => fn(txDb(tx))),
-    close: async () => {
-      try {
-        await pg.close();
-      } finally {
-        await release();
-      }
-    },
+    close: () => Promise.reject(new Error('store: close() called from a close hook')),
+  };
+  let closing: Promise<void> | null = null;
+  const refuseOnceClosing = <T>(run: () => Promise<T>): Promise<T> => (closing === null ? run() : Promise.reject(new StoreClosed()));
+  return {
+    kind: 'pglite',
+    query: (sql, params) => refuseOnceClosing(() => open.query(sql, params)),
+    exec: (sql) => refuseOnceClosing(() => open.exec(sql)),
+    transaction: (fn) => refuseOnceClosing(() => open.transaction(fn)),
+    close: () =>
+      (closing ??= (async () => {
+        try {
+          await hooks.beforeClose?.(open);
+          await pg.close();
+        } finally {
+          await hooks.release?.();
+        }
+      })()),
   };
 }

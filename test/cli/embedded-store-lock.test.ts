@@ -5,7 +5,7 @@
  * embedded store, writing commands go through its API; the others are refused naming it.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -100,6 +100,21 @@ describe('while `cordon run` holds the embedded store', () => {
     expect(shown.events.at(-1)).toMatchObject({ actor: 'analyst-1', reason: 'false positive: name match only' });
   }, 60_000);
 
+  it('cordon holds list reads through the running service, never the copy from before it started', async () => {
+    // The set-up closed the store with the hold open, which wrote the copy `holds list` reads
+    // when no process holds the store; the service removed it as it opened the store.
+    expect(existsSync(join(dataDir, 'cordon-holds.json'))).toBe(false);
+    const listed = await runCli(['--config', config, 'holds', 'list', '--json'], { env });
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: holdId, state: 'released', amount: '100000000000000000000' })]);
+    const text = await runCli(['--config', config, 'holds', 'list', '--state', 'open'], { env });
+    expect(text.stdout).toBe('no holds\n');
+    // Without the token it cannot read through the API: refused, naming the holder and its API.
+    const refused = await runCli(['--config', config, 'holds', 'list']);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain(`its API at ${api} answers (GET /v1/holds`);
+  }, 60_000);
+
   it('cordon accounts import sends each address to the running service', async () => {
     const csv = join(root, 'accounts.csv');
     writeFileSync(csv, `chain,address,account_id,kind\neth,0x3333333333333333333333333333333333333333,acct-8,deposit\neth,0x4444444444444444444444444444444444444444,acct-9,deposit\n`);
@@ -139,6 +154,10 @@ describe('while `cordon run` holds the embedded store', () => {
     const code = await new Promise<number | null>((r) => service?.once('exit', r));
     expect(code).toBe(0);
     expect(await readDataDirLock(dataDir)).toBeNull();
+    // The service wrote the copy of the holds as it closed the store: the release is in it.
+    expect(existsSync(join(dataDir, 'cordon-holds.json'))).toBe(true);
+    const listed = await runCli(['--config', config, 'holds', 'list', '--json']);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: holdId, state: 'released' })]);
     const store = await openStore({ driver: 'pglite', dataDir });
     try {
       expect(await store.accounts.findWithdrawalByDestination('eth', addr(DESTINATION))).toEqual([

@@ -70,7 +70,7 @@ describe('cordon screen from the copy of the active lists', () => {
     const old = current.replace(/"version": 3/, '"version": 2').replace('watch@3.image', 'watch@2.image');
     copyFileSync(join(copyDir, 'watch@3.image'), join(copyDir, 'watch@2.image'));
     writeFileSync(manifest, old);
-    expect((await cordon('holds', 'list')).code).toBe(0);
+    expect((await cordon('accounts', 'list')).code).toBe(0);
     expect(readFileSync(manifest, 'utf8')).toBe(current);
     expect(existsSync(join(copyDir, 'watch@2.image'))).toBe(false);
   });
