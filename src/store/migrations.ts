@@ -16,6 +16,7 @@ import { migration011 } from './migrations/011-hold-revisions.js';
 import { migration012 } from './migrations/012-list-approvals.js';
 import { migration013 } from './migrations/013-attributed-transfers.js';
 import { migration014 } from './migrations/014-list-version-effects.js';
+import { migration015 } from './migrations/015-drop-transfers-seen.js';
 
 export interface Migration {
   /** 1, 2, 3 … without gaps; applied in this order. */
@@ -40,6 +41,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration012,
   migration013,
   migration014,
+  migration015,
 ];
 
 export interface AppliedMigration {

@@ -6,14 +6,6 @@ import { transferId } from '../domain/transfer.js';
 import type { Db } from './db.js';
 import { toBigInt, toDate, toEnum } from './convert.js';
 
-export interface SeenTransfer {
-  readonly chain: string;
-  readonly transferId: string;
-  readonly blockNumber: bigint;
-  readonly blockHash: string;
-  readonly txid: string;
-}
-
 /** A deposit or withdrawal as the extract stage attributed it, kept for retroactive screening. */
 export interface AttributedRecord {
   readonly transfer: Transfer;
@@ -46,12 +38,10 @@ export interface AttributedLookup {
 }
 
 export interface TransfersRepo {
-  /** Records a transfer as seen; true the first time, false on every repeat (replay, retry). */
-  markTransferSeen(transfer: SeenTransfer): Promise<boolean>;
   /**
-   * Records a block's attributed transfers: each as seen, and one `attributed_transfers` row
-   * per counterparty, in one statement however many transfers the block has. Idempotent: a
-   * retried or replayed block adds nothing. Returns how many transfers were new.
+   * Records a block's attributed transfers: one `attributed_transfers` row per counterparty,
+   * in one statement however many transfers the block has. Idempotent: a retried or replayed
+   * block adds nothing. Returns how many rows were new.
    */
   recordAttributed(block: { readonly timestamp: number }, records: readonly AttributedRecord[]): Promise<number>;
   /** `recordAttributed` for several blocks (an extract job's), in one statement. */
@@ -113,38 +103,29 @@ export function transfersRepo(db: Db): TransfersRepo {
   const recordAttributedBlocks: TransfersRepo['recordAttributedBlocks'] = async (blocks) => {
     const records = blocks.flatMap(({ block, records }) => records.map((r) => ({ ...r, blockTime: block.timestamp })));
     if (records.length === 0) return 0;
-    // One row per (transfer, counterparty); a transfer without counterparties to screen is
-    // still recorded as seen. Data-modifying CTEs run once each: one round trip (and one
-    // commit) per call, however many blocks.
+    // One row per (transfer, counterparty): one round trip (and one commit) per call, however
+    // many blocks. A transfer without counterparties to screen has nothing to re-screen.
     const rows = records.flatMap((r) => [...new Set(r.counterparties)].map((counterparty) => ({ r, counterparty })));
+    if (rows.length === 0) return 0;
     const col = <T>(f: (x: (typeof rows)[number]) => T): T[] => rows.map(f);
-    const seen = await db.query<{ n: string }>(
-      `WITH seen AS (
-         INSERT INTO transfers_seen (chain, transfer_id, block_number, block_hash, txid)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[])
-         ON CONFLICT (chain, transfer_id) DO NOTHING
-         RETURNING 1
-       ), attributed AS (
+    const added = await db.query<{ n: string }>(
+      `WITH attributed AS (
          INSERT INTO attributed_transfers (chain, counterparty, block_time, block_number, block_hash, txid, position,
                                            payment, kind, asset, amount, from_address, to_address, tx_from,
                                            direction, account_id, exchange_address)
          SELECT u.chain, u.counterparty, to_timestamp(u.block_time), u.block_number, u.block_hash, u.txid,
                 u.position, u.payment, u.kind, u.asset, u.amount, u.from_address, u.to_address, u.tx_from,
                 u.direction, u.account_id, u.exchange_address
-         FROM unnest($7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[],
-                     $14::text[], $15::text[], $16::numeric[], $17::text[], $18::text[], $19::text[], $20::text[],
-                     $21::text[], $22::text[], $6::double precision[])
+         FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[],
+                     $9::text[], $10::text[], $11::numeric[], $12::text[], $13::text[], $14::text[], $15::text[],
+                     $16::text[], $17::text[], $1::double precision[])
            AS u(chain, counterparty, block_number, block_hash, txid, position, payment, kind, asset, amount,
                 from_address, to_address, tx_from, direction, account_id, exchange_address, block_time)
          ON CONFLICT DO NOTHING
+         RETURNING 1
        )
-       SELECT count(*) AS n FROM seen`,
+       SELECT count(*) AS n FROM attributed`,
       [
-        records.map((r) => r.transfer.chain),
-        records.map((r) => transferId(r.transfer)),
-        records.map((r) => r.transfer.blockNumber.toString()),
-        records.map((r) => r.transfer.blockHash),
-        records.map((r) => r.transfer.txHash),
         col((x) => x.r.blockTime),
         col((x) => x.r.transfer.chain),
         col((x) => x.counterparty),
@@ -164,21 +145,10 @@ export function transfersRepo(db: Db): TransfersRepo {
         col((x) => x.r.exchangeAddress),
       ],
     );
-    return Number(seen[0]?.n ?? 0);
+    return Number(added[0]?.n ?? 0);
   };
 
   return {
-    async markTransferSeen(t) {
-      const rows = await db.query<{ transfer_id: string }>(
-        `INSERT INTO transfers_seen (chain, transfer_id, block_number, block_hash, txid)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (chain, transfer_id) DO NOTHING
-         RETURNING transfer_id`,
-        [t.chain, t.transferId, t.blockNumber.toString(), t.blockHash, t.txid],
-      );
-      return rows.length === 1;
-    },
-
     recordAttributed(block, records) {
       return recordAttributedBlocks([{ block, records }]);
     },

@@ -412,13 +412,6 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await expect(store.accounts.addWithdrawal({ id: 'wd-883', chain: 'ethereum', accountId: 'acct-42' })).rejects.toThrow(/withdrawals_txid_or_destination/);
     });
 
-    it('reports a transfer as new only the first time it is seen', async () => {
-      const t = { chain: 'ethereum', transferId: '0xfeed:log:4', blockNumber: 19_000_000n, blockHash: '0xaaa1', txid: '0xfeed' };
-      expect(await store.transfers.markTransferSeen(t)).toBe(true);
-      expect(await store.transfers.markTransferSeen(t)).toBe(false);
-      expect(await store.transfers.markTransferSeen({ ...t, chain: 'base' })).toBe(true);
-    });
-
     it('keeps one hold and one audit event when the same hold is raised twice, even concurrently', async () => {
       const first = await store.holds.insertHoldIfAbsent(holdFor());
       expect(first.created).toBe(true);
@@ -494,12 +487,12 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await expect(
         store.transaction(async (tx) => {
           await tx.cursors.setCursor('contract-tx', { number: 5n, hash: '0x05' });
-          await tx.transfers.markTransferSeen({ chain: 'contract-tx', transferId: 't1', blockNumber: 5n, blockHash: '0x05', txid: '0x1' });
+          await tx.accounts.upsertWatchedAddress({ chain: 'contract-tx', address: '0x00000000000000000000000000000000000000c1' as NormalisedAddress, accountId: 'acct-tx', kind: 'deposit' });
           throw new Error('enqueue failed');
         }),
       ).rejects.toThrow('enqueue failed');
       expect(await store.cursors.getCursor('contract-tx')).toBeNull();
-      expect(await store.transfers.markTransferSeen({ chain: 'contract-tx', transferId: 't1', blockNumber: 5n, blockHash: '0x05', txid: '0x1' })).toBe(true);
+      expect(await store.accounts.findWatchedAddresses('contract-tx', ['0x00000000000000000000000000000000000000c1' as NormalisedAddress])).toEqual([]);
     });
 
     it('lets one sender claim an alert per channel; a failed send or an expired claim can be retried', async () => {
