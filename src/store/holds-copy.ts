@@ -10,7 +10,7 @@
  *
  *   <dataDir>/cordon-holds.json
  */
-import { unlinkSync } from 'node:fs';
+import { readdirSync, unlinkSync } from 'node:fs';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { holdFromJson, holdToJson } from './hold-json.js';
@@ -34,6 +34,8 @@ export function holdsCopyPath(dataDir: string): string {
 export function removeHoldsCopy(dataDir: string): void {
   const path = holdsCopyPath(dataDir);
   try {
+    // A half-written copy of a process that died while closing, never read (see writeHoldsCopy).
+    for (const f of readdirSync(resolve(dataDir))) if (f.startsWith(`${HOLDS_COPY_FILE}.`) && f.endsWith('.tmp')) unlinkSync(join(resolve(dataDir), f));
     unlinkSync(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
