@@ -24,7 +24,7 @@ export function registerHolds(program: Command, context: () => CliContext): void
     .description('holds, newest first')
     .addOption(new Option('--state <state>', 'only holds in this state').choices(HOLD_STATES))
     .option('--account <id>', 'only holds of this account')
-    .option('--limit <n>', 'at most this many', (v) => Number(v), 100)
+    .option('--limit <n>', 'at most this many (1 or more)', parseLimit, 100)
     .option('--json', 'print as JSON')
     .action(async (opts: { state?: StoredHold['state']; account?: string; limit: number; json?: boolean }) => {
       const rows = await listHolds(await holdsToList(context()), {
@@ -149,6 +149,12 @@ async function holdsToList(ctx: CliContext): Promise<HoldsLister> {
 /** `  BASIS WITHDRAWN by ofac-sdn v2` when the entry a hold cites is no longer in force as raised. */
 function basisText(h: StoredHold): string {
   return h.basis === 'in_force' ? '' : `  BASIS ${h.basis.toUpperCase()} by ${h.listId} v${h.basisVersion ?? '?'}`;
+}
+
+function parseLimit(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new CliError(`--limit must be a whole number of 1 or more, got ${JSON.stringify(v)}`, EXIT.usage);
+  return n;
 }
 
 function ref(id: string): number | string {

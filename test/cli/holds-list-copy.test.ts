@@ -84,6 +84,14 @@ describe('cordon holds list from the copy of the holds', () => {
     }
   }, 60_000);
 
+  it('refuses a --limit that is no whole number of 1 or more, saying so (exit 2)', async () => {
+    for (const bad of ['abc', '0', '-3', '2.5']) {
+      const r = await cordon('holds', 'list', '--limit', bad);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr).toBe(`cordon: --limit must be a whole number of 1 or more, got "${bad}"\n`);
+    }
+  }, 60_000);
+
   it('sees a hold released by the command before it', async () => {
     const released = await cordon('holds', 'release', String(openHold), '--reason', 'refund confirmed', '--actor', 'ana');
     expect(released.code).toBe(0);
