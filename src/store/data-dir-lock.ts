@@ -66,7 +66,8 @@ export function lockPathFor(dataDir: string): string {
   return join(resolve(dataDir), LOCK_FILE_NAME);
 }
 
-const defaultLog: LockLog = {
+/** Where the store's warnings go when the caller gives no logger: Node's process warnings. */
+export const processWarningLog: LockLog = {
   warn: (obj, msg) => process.emitWarning(`${msg} ${JSON.stringify(obj)}`),
 };
 
@@ -82,7 +83,7 @@ export async function acquireDataDirLock(dataDir: string, options: LockOptions =
     startedAt: new Date().toISOString(),
     id: randomUUID(),
   };
-  const log = options.log ?? defaultLog;
+  const log = options.log ?? processWarningLog;
 
   // A few rounds: each lost race (another process took or freed the lock meanwhile) re-reads it.
   let taken = false;

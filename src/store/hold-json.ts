@@ -1,28 +1,15 @@
 /**
- * A stored hold as JSON, and back: bigints as decimal strings, dates as ISO 8601 (as the HTTP
- * API writes them). Read back field by field, so a hold from a file or another process is
- * either whole and typed or refused.
+ * A stored hold read back from JSON, as the HTTP API and the holds copy write it (bigints as
+ * decimal strings, dates as ISO 8601): field by field, so a hold from a file or another
+ * process is either whole and typed or refused.
  */
 import type { NormalisedAddress } from '../domain/address.js';
 import type { ListId } from '../domain/sanction-entry.js';
 import { toBigInt, toDate, toEnum, toSafeNumber, toStringArray } from './convert.js';
 import { HOLD_BASES, HOLD_STATES, HOOK_STATUSES, TRANSFER_DIRECTIONS, type StoredHold } from './holds-repo.js';
 
-/** A hold as JSON carries it: what `holdToJson` writes and the holds API answers. */
-export type HoldJson = Record<keyof StoredHold, unknown>;
-
-/** bigints as decimal strings and dates as ISO 8601, so `holdFromJson` gives back the same hold. */
-export function holdToJson(h: StoredHold): HoldJson {
-  return {
-    ...h,
-    amount: h.amount.toString(),
-    blockNumber: h.blockNumber.toString(),
-    createdAt: h.createdAt.toISOString(),
-    updatedAt: h.updatedAt.toISOString(),
-    hookDeliveredAt: h.hookDeliveredAt?.toISOString() ?? null,
-    hookNextAttemptAt: h.hookNextAttemptAt?.toISOString() ?? null,
-  };
-}
+/** A hold as JSON carries it: bigints as decimal strings, dates as ISO 8601. */
+type HoldJson = Record<keyof StoredHold, unknown>;
 
 /** Throws a TypeError or `StoreDataError` naming the field that is not what a hold has. */
 export function holdFromJson(value: unknown): StoredHold {

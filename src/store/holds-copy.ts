@@ -13,7 +13,7 @@
 import { readdirSync, unlinkSync } from 'node:fs';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { holdFromJson, holdToJson } from './hold-json.js';
+import { holdFromJson } from './hold-json.js';
 import type { HoldsRepo, StoredHold } from './holds-repo.js';
 
 export const HOLDS_COPY_FILE = 'cordon-holds.json';
@@ -61,7 +61,8 @@ export async function writeHoldsCopy(dataDir: string, holds: HoldsRepo, log: Hol
   try {
     const rows = await holds.listHolds({ limit: MAX_HOLDS_IN_COPY + 1 });
     if (rows.length > MAX_HOLDS_IN_COPY) return 'too-many';
-    await writeFile(tmp, JSON.stringify({ format: FORMAT, holds: rows.map(holdToJson) }));
+    // Dates become ISO 8601 by themselves; bigints (amounts, block numbers) decimal strings.
+    await writeFile(tmp, JSON.stringify({ format: FORMAT, holds: rows }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
     await rename(tmp, path);
     return 'written';
   } catch (err) {
@@ -94,7 +95,6 @@ export async function readHoldsCopy(dataDir: string): Promise<HoldsLister | null
   return {
     listHolds: ({ state, accountId, chain, listId, limit }) => {
       // As the repository's SQL does it: every filter given must equal, newest first, at most `limit`.
-      if (!Number.isSafeInteger(limit) || limit < 0) return Promise.reject(new RangeError(`holds list: limit must be a positive integer, got ${limit}`));
       const out: StoredHold[] = [];
       for (const h of holds) {
         if (out.length >= limit) break;

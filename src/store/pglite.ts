@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { acquireDataDirLock, type DataDirLock, type LockOptions } from './data-dir-lock.js';
+import { acquireDataDirLock, processWarningLog, type DataDirLock, type LockOptions } from './data-dir-lock.js';
 import type { Db } from './db.js';
 import { StoreClosed } from './errors.js';
 import { removeHoldsCopy, writeHoldsCopy } from './holds-copy.js';
@@ -44,7 +44,7 @@ export async function openPglite(dataDir: string, lockOptions: LockOptions & { r
     await lock?.release();
     throw err;
   }
-  const log = lockOptions.log ?? { warn: (obj: object, msg: string) => process.emitWarning(`${msg} ${JSON.stringify(obj)}`) };
+  const log = lockOptions.log ?? processWarningLog;
   return dbOverPglite(pg, {
     ...(inMemory ? {} : { beforeClose: async (db: Db) => void (await writeHoldsCopy(dataDir, holdsRepo(db), log)) }),
     release: () => lock?.release(),

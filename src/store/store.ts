@@ -3,7 +3,7 @@ import { accountsRepo, type AccountsRepo } from './accounts-repo.js';
 import { alertsRepo, type AlertsRepo } from './alerts-repo.js';
 import { blocksRepo, type BlocksRepo } from './blocks-repo.js';
 import { cursorsRepo, type CursorsRepo } from './cursors-repo.js';
-import { announceApiInLock } from './data-dir-lock.js';
+import { announceApiInLock, processWarningLog } from './data-dir-lock.js';
 import { openDb, type Db, type OpenOptions, type StoreConfig } from './db.js';
 import { handedBlocksRepo, type HandedBlocksRepo } from './handed-blocks-repo.js';
 import { holdsRepo, type HoldsRepo } from './holds-repo.js';
@@ -94,8 +94,7 @@ export async function openStore(config: StoreConfig, options: OpenOptions = {}):
 /** The copy of the active lists an embedded store on disk keeps for `cordon screen` (active-lists-mirror.ts). */
 function mirrorFor(config: StoreConfig, lists: ListsRepo, options: OpenOptions): ActiveListsMirror | null {
   if (config.driver !== 'pglite' || config.dataDir.startsWith('memory://')) return null;
-  const log = options.log ?? { warn: (obj: object, msg: string) => process.emitWarning(`${msg} ${JSON.stringify(obj)}`) };
-  return new ActiveListsMirror(config.dataDir, lists, log);
+  return new ActiveListsMirror(config.dataDir, lists, options.log ?? processWarningLog);
 }
 
 /** Inside a transaction: the lists repository that calls `begin` before a write of versions or images. */
