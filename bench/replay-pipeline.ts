@@ -163,6 +163,8 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
       const warm = performance.now();
       await pipeline.ctx.watched.current(BENCH_CHAIN);
       indexLoadMs = performance.now() - warm;
+      // --profile: the timed run's statements only.
+      times.clear();
       const cpuStart = cpuSnapshot();
       const start = performance.now();
       // --profile: when each stage's queue had taken and finished its jobs (250 ms samples).
