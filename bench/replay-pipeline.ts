@@ -73,8 +73,8 @@ interface DriverResult {
   readonly matches: number;
   /** The daemon's watched-address index, loaded before the timed run. */
   readonly indexLoadMs: number;
-  /** CPU by process during each timed run (Linux), and the cores × wall time there was. */
-  readonly cpu: { readonly extract: string; readonly endToEnd: string; readonly extractShare: number; readonly endToEndShare: number };
+  /** CPU by process during each timed run, and each run's share of the machine's cores; null without /proc. */
+  readonly cpu: { readonly extract: string; readonly endToEnd: string; readonly extractShare: number; readonly endToEndShare: number } | null;
 }
 
 function configYaml(store: StoreConfig, redisUrl: string, nodeUrl: string, chainId: number, listFile: string, receiverUrl: string): string {
@@ -156,7 +156,7 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
     let matches = 0;
     let ms = 0;
     let indexLoadMs = 0;
-    let e2eCpu = { totalMs: 0, line: '' };
+    let e2eCpu: ReturnType<typeof cpuBetween> = null;
     try {
       // Timed warm, as extract alone is: the daemon loads its watched-address index once per
       // start, not per block; the load is printed on its own.
@@ -204,12 +204,15 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
       alerts,
       matches,
       indexLoadMs,
-      cpu: {
-        extract: extractCpu.line,
-        endToEnd: e2eCpu.line,
-        extractShare: extractCpu.totalMs / (extract.ms * cpus().length),
-        endToEndShare: e2eCpu.totalMs / (ms * cpus().length),
-      },
+      cpu:
+        extractCpu === null || e2eCpu === null
+          ? null
+          : {
+              extract: extractCpu.line,
+              endToEnd: e2eCpu.line,
+              extractShare: extractCpu.totalMs / (extract.ms * cpus().length),
+              endToEndShare: e2eCpu.totalMs / (ms * cpus().length),
+            },
     };
     printResult(result);
     if (PROFILE) printProfile(times, redisStats);
@@ -229,10 +232,9 @@ function printResult(r: DriverResult): void {
   say(`  extract only                ${extractRate.toFixed(1).padStart(8)} blocks/s  (${r.extract.blocks} blocks in ${(r.extract.ms / 1000).toFixed(2)} s, ${r.extract.items} transfers touching the exchange)`);
   say(`  end to end (replay)         ${e2eRate.toFixed(1).padStart(8)} blocks/s  (${r.endToEnd.blocks} blocks in ${(r.endToEnd.ms / 1000).toFixed(2)} s; ${r.holds} holds, ${r.alerts} alerts delivered, ${r.matches} matches)`);
   say(`  extract ÷ end to end        ${(extractRate / e2eRate).toFixed(2)}×   (goal ≤ ${goal}; both timed with the daemon's watched-address index loaded, which took ${(r.indexLoadMs / 1000).toFixed(2)} s)`);
-  if (r.cpu.endToEnd !== '') {
-    const pct = (x: number): string => `${Math.round(x * 100)}%`;
-    say(`  CPU, extract only: ${pct(r.cpu.extractShare)} of ${cpus().length} cores (${r.cpu.extract})`);
-    say(`  CPU, end to end:   ${pct(r.cpu.endToEndShare)} of ${cpus().length} cores (${r.cpu.endToEnd})`);
+  if (r.cpu !== null) {
+    say(`  CPU, extract only: ${percent(r.cpu.extractShare)} of ${cpus().length} cores (${r.cpu.extract})`);
+    say(`  CPU, end to end:   ${percent(r.cpu.endToEndShare)} of ${cpus().length} cores (${r.cpu.endToEnd})`);
   }
   say(`  a month of Ethereum (216,000 blocks) end to end: ${(216_000 / e2eRate / 60).toFixed(1)} min`);
 }
@@ -242,6 +244,8 @@ const rates = (r: DriverResult): { extract: number; endToEnd: number; ratio: num
   const endToEnd = r.endToEnd.blocks / (r.endToEnd.ms / 1000);
   return { extract, endToEnd, ratio: extract / endToEnd };
 };
+
+const percent = (share: number): string => `${Math.round(share * 100)}%`;
 
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -255,9 +259,9 @@ function printMedian(runs: readonly DriverResult[]): void {
   say(`── ${runs[0]?.driver}: median of ${runs.length} runs ── (load average ${load()} on ${cpus().length} cores)`);
   say(`  extract only ${median(all.map((r) => r.extract)).toFixed(1)} blocks/s, end to end ${median(all.map((r) => r.endToEnd)).toFixed(1)} blocks/s`);
   say(`  extract ÷ end to end        ${median(all.map((r) => r.ratio)).toFixed(2)}×   (goal ≤ ${goal}; each run: ${all.map((r) => r.ratio.toFixed(2)).join(', ')})`);
-  if (runs[0]?.cpu.endToEnd !== '') {
-    const pct = (xs: readonly number[]): string => `${Math.round(median(xs) * 100)}%`;
-    say(`  CPU used of ${cpus().length} cores (median): extract only ${pct(runs.map((r) => r.cpu.extractShare))}, end to end ${pct(runs.map((r) => r.cpu.endToEndShare))}`);
+  const cpu = runs.flatMap((r) => (r.cpu === null ? [] : [r.cpu]));
+  if (cpu.length > 0) {
+    say(`  CPU used of ${cpus().length} cores (median): extract only ${percent(median(cpu.map((c) => c.extractShare)))}, end to end ${percent(median(cpu.map((c) => c.endToEndShare)))}`);
   }
 }
 

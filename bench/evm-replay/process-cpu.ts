@@ -47,8 +47,12 @@ function groupOf(pid: number, comm: string): string {
   return comm;
 }
 
-/** `name 1.23 s, …` of the groups that used at least 50 ms, busiest first, and their sum. */
-export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): { readonly totalMs: number; readonly line: string } {
+/**
+ * `name 1.23 s, …` of the groups that used at least 50 ms, busiest first, and their sum; null
+ * where /proc could not be read.
+ */
+export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): { readonly totalMs: number; readonly line: string } | null {
+  if (before.size === 0 || after.size === 0) return null;
   const byGroup = new Map<string, number>();
   for (const [pid, a] of after) {
     // A process started meanwhile (a store connection's backend) used all its time in it.
