@@ -107,7 +107,30 @@ export function transfersRepo(db: Db): TransfersRepo {
     // many blocks. A transfer without counterparties to screen has nothing to re-screen.
     const rows = records.flatMap((r) => [...new Set(r.counterparties)].map((counterparty) => ({ r, counterparty })));
     if (rows.length === 0) return 0;
-    const col = <T>(f: (x: (typeof rows)[number]) => T): T[] => rows.map(f);
+    // The rows travel as one JSON text: JSON.stringify is native, where the driver's array
+    // literals (17 arrays of every row's values) are built in JavaScript on the daemon's thread
+    // (bench:replay: ~110 ms and ~50 MB of garbage for a run's 12,000 rows, against ~15 ms).
+    const json = JSON.stringify(
+      rows.map(({ r, counterparty }) => ({
+        chain: r.transfer.chain,
+        counterparty,
+        block_time: r.blockTime,
+        block_number: r.transfer.blockNumber.toString(),
+        block_hash: r.transfer.blockHash,
+        txid: r.transfer.txHash,
+        position: r.transfer.position,
+        payment: r.transfer.payment ?? null,
+        kind: r.transfer.kind,
+        asset: r.transfer.asset.kind === 'native' ? 'native' : r.transfer.asset.contract,
+        amount: r.transfer.amount.toString(),
+        from_address: r.transfer.from,
+        to_address: r.transfer.to,
+        tx_from: r.transfer.txFrom,
+        direction: r.direction,
+        account_id: r.accountId,
+        exchange_address: r.exchangeAddress,
+      })),
+    );
     const added = await db.query<{ n: string }>(
       `WITH attributed AS (
          INSERT INTO attributed_transfers (chain, counterparty, block_time, block_number, block_hash, txid, position,
@@ -116,34 +139,15 @@ export function transfersRepo(db: Db): TransfersRepo {
          SELECT u.chain, u.counterparty, to_timestamp(u.block_time), u.block_number, u.block_hash, u.txid,
                 u.position, u.payment, u.kind, u.asset, u.amount, u.from_address, u.to_address, u.tx_from,
                 u.direction, u.account_id, u.exchange_address
-         FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[],
-                     $9::text[], $10::text[], $11::numeric[], $12::text[], $13::text[], $14::text[], $15::text[],
-                     $16::text[], $17::text[], $1::double precision[])
-           AS u(chain, counterparty, block_number, block_hash, txid, position, payment, kind, asset, amount,
-                from_address, to_address, tx_from, direction, account_id, exchange_address, block_time)
+         FROM json_to_recordset($1::json)
+           AS u(chain text, counterparty text, block_time double precision, block_number bigint, block_hash text,
+                txid text, position text, payment text, kind text, asset text, amount numeric, from_address text,
+                to_address text, tx_from text, direction text, account_id text, exchange_address text)
          ON CONFLICT DO NOTHING
          RETURNING 1
        )
        SELECT count(*) AS n FROM attributed`,
-      [
-        col((x) => x.r.blockTime),
-        col((x) => x.r.transfer.chain),
-        col((x) => x.counterparty),
-        col((x) => x.r.transfer.blockNumber.toString()),
-        col((x) => x.r.transfer.blockHash),
-        col((x) => x.r.transfer.txHash),
-        col((x) => x.r.transfer.position),
-        col((x) => x.r.transfer.payment ?? null),
-        col((x) => x.r.transfer.kind),
-        col((x) => (x.r.transfer.asset.kind === 'native' ? 'native' : x.r.transfer.asset.contract)),
-        col((x) => x.r.transfer.amount.toString()),
-        col((x) => x.r.transfer.from),
-        col((x) => x.r.transfer.to),
-        col((x) => x.r.transfer.txFrom),
-        col((x) => x.r.direction),
-        col((x) => x.r.accountId),
-        col((x) => x.r.exchangeAddress),
-      ],
+      [json],
     );
     return Number(added[0]?.n ?? 0);
   };

@@ -101,4 +101,15 @@ describe.each(['pglite', 'postgres'] as const)('attributed transfers on %s', (ba
       await store.db.query('SET enable_seqscan = on');
     }
   });
+
+  it('stores account ids and payments with quotes, backslashes, braces and non-ASCII as they are', async () => {
+    const odd = 'acct "ünïcode", {x}\\y\'z\tend';
+    const block = { ...BLOCK, number: 101n, hash: '0xb101' as BlockHash };
+    const rec = { ...record(5, [a(5)], { blockNumber: 101n, blockHash: block.hash, payment: 'p"1\\' }), accountId: odd };
+    expect(await store.transfers.recordAttributed(block, [rec])).toBe(1);
+    const [found] = await store.transfers.attributedWith({ counterparties: [a(5)], chains: ['eth'], since: new Date(0) });
+    expect(found?.accountId).toBe(odd);
+    expect(found?.transfer.payment).toBe('p"1\\');
+    expect(found?.transfer.to).toBe(DEPOSIT);
+  });
 });
