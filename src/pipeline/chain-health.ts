@@ -9,7 +9,7 @@ import type { ChainConfig } from '../config/schema.js';
 import { blockFailedAlert, chainRecoveredAlert, chainStalledAlert, type Alert } from '../domain/alert.js';
 import type { FollowerStatus } from '../follow/index.js';
 import type { PipelineContext } from './context.js';
-import { jobId, screenBlocksOf, type ActJob, type ExtractJob, type ScreenJob, type WireBlock } from './jobs.js';
+import { jobId, screenJobBlocks, type ActJob, type ExtractJob, type ScreenJob, type WireBlock } from './jobs.js';
 import { fixOf } from './permanent-errors.js';
 
 /** The lowest block of a chain with a live job in a failed set. */
@@ -36,7 +36,7 @@ function liveBlockOf(data: ExtractJob | ScreenJob | ActJob, chain: string): Wire
   if (!('chain' in data) || data.chain !== chain) return null;
   if ('run' in data && data.run !== undefined) return null;
   let blocks: readonly WireBlock[];
-  if (!('kind' in data)) blocks = screenBlocksOf(data).map((b) => b.block);
+  if (!('kind' in data)) blocks = screenJobBlocks(data);
   else if (data.kind === 'block' || data.kind === 'match') blocks = [data.block];
   else if (data.kind === 'matches') blocks = data.matches.map((m) => m.block);
   else return null;

@@ -6,7 +6,7 @@ import type { Transfer } from '../domain/transfer.js';
 import type { PipelineContext } from './context.js';
 import { sourceOf } from './context.js';
 import { failFastOnPermanent } from './permanent-errors.js';
-import { fromWireBlock, jobId, toWireBlock, toWireTransfer, type AttributedTransfer, type ExtractJob, type RunTag, type ScreenBlock } from './jobs.js';
+import { fromWireBlock, jobId, toScreenRows, toWireBlock, toWireTransfer, type AttributedTransfer, type ExtractJob, type RunTag, type ScreenRows } from './jobs.js';
 
 /**
  * extract: a block (or a replay's range of blocks) → its transfers → those touching the
@@ -103,7 +103,7 @@ async function handOn(ctx: PipelineContext, chain: string, blocks: readonly { bl
   await ctx.store.transfers.recordAttributedBlocks(
     attributedOf.map(({ block, attributed }) => ({ block, records: attributed.map(({ transfer, attribution }) => ({ transfer, ...attribution })) })),
   );
-  const screen: ScreenBlock[] = [];
+  const screen: ScreenRows[] = [];
   const idle: BlockRef[] = [];
   for (const { block, attributed } of attributedOf) {
     if (attributed.length === 0) {
@@ -117,7 +117,7 @@ async function handOn(ctx: PipelineContext, chain: string, blocks: readonly { bl
       exchangeAddress: attribution.exchangeAddress,
       counterparties: attribution.counterparties,
     }));
-    screen.push({ block: toWireBlock(block), items });
+    screen.push(toScreenRows(chain, toWireBlock(block), items));
   }
   // Blocks with nothing touching the exchange: every stage is through with them.
   if (run) await ctx.progress.blocksDone(run.runId, idle.map((b) => b.hash));
@@ -129,5 +129,5 @@ async function handOn(ctx: PipelineContext, chain: string, blocks: readonly { bl
     // A live job is one block, known by it (the follower removes it when a reorg orphans the block).
     { jobId: jobId('screen', chain, ...screen.map((b) => b.block.hash), run?.runId ?? 'live') },
   );
-  return screen.reduce((n, b) => n + b.items.length, 0);
+  return screen.reduce((n, b) => n + b.rows.length, 0);
 }
