@@ -219,7 +219,7 @@ async function queueAlert(ctx: PipelineContext, alert: Alert, run?: RunTag): Pro
 async function queueAlerts(ctx: PipelineContext, alerts: readonly Alert[], run?: RunTag): Promise<void> {
   if (alerts.length === 0) return;
   const id = jobId('alerts', ...alerts.map((a) => a.dedupKey).sort());
-  if (run) await ctx.progress.expectAlert(run.runId, id);
+  if (run) await ctx.progress.expectAlert(run.runId, id, alerts.length);
   await ctx.queues.act.add('alerts', { kind: 'alerts', alerts }, { jobId: id });
 }
 

@@ -124,9 +124,10 @@ export interface AlertsLeft {
 export async function waitForRunAlerts(ctx: PipelineContext, runId: string, timeoutMs: number, pollMs = 250): Promise<AlertsLeft> {
   const ids = await ctx.progress.alertJobs(runId);
   const deadline = Date.now() + timeoutMs;
-  // Alerts per job, read once (a job's data is its alerts: reading it at every poll would parse
-  // them all again while the act workers are still sending them); a completed job stays so.
-  const alertsOf = new Map<string, number>();
+  // Alerts per job, as recorded when it was queued; a job queued by an earlier version is read
+  // once (its data is its alerts: parsing them competes with the act workers still sending
+  // them). A completed job stays so.
+  const alertsOf = await ctx.progress.alertCounts(runId);
   const completed = new Set<string>();
   for (;;) {
     const open = ids.filter((id) => !completed.has(id));

@@ -8,6 +8,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
  *   cordon:run:<id>:acts:<h>  expected act jobs of block <h>;  …:actsdone:<h> set of those done
  *   cordon:run:<id>:matches   hash: match key → JSON of what was (or would have been) held
  *   cordon:run:<id>:alerts    set of the alert job ids the run queued (it waits for them)
+ *   cordon:run:<id>:alertcount hash: alert job id → how many alerts it carries
  */
 const TTL_SECONDS = 7 * 86_400;
 
@@ -38,8 +39,11 @@ export interface RunProgress {
   recordMatches(runId: string, reports: ReadonlyMap<string, unknown>): Promise<void>;
   doneCount(runId: string): Promise<number>;
   matches(runId: string): Promise<unknown[]>;
-  expectAlert(runId: string, alertJobId: string): Promise<void>;
+  /** An alert job the run queued, carrying `alerts` alerts (default 1). */
+  expectAlert(runId: string, alertJobId: string, alerts?: number): Promise<void>;
   alertJobs(runId: string): Promise<string[]>;
+  /** Alerts per alert job, as `expectAlert` recorded them (jobs queued by earlier versions have none). */
+  alertCounts(runId: string): Promise<Map<string, number>>;
 }
 
 /** Runs a MULTI; an error of any command in it is thrown, not left in the replies. */
@@ -49,6 +53,39 @@ async function exec(m: ChainableCommander): Promise<unknown[]> {
   if (failed?.[0]) throw failed[0];
   return replies.map(([, value]) => value);
 }
+
+// `expectActsOf` and `actsDone` run one script each: a replay's act job ticks off ~50 blocks,
+// and as a MULTI of four commands a block (queued, then answered) that was most of the
+// commands a replay sent (bench:replay: ~5,300 of ~7,000 a run). Same effects, same keys.
+
+/** KEYS: acts:<hash> per block. ARGV: ttl, then the expected count per block, in KEYS' order. */
+const EXPECT_ACTS = `
+for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 1], 'EX', ARGV[1]) end
+return #KEYS`;
+
+/**
+ * KEYS: the run's done set, then acts:<hash> and actsdone:<hash> per block. ARGV: ttl, then per
+ * block its hash, how many act keys follow, and those keys. A block whose acts are all done
+ * joins the done set. Returns how many did.
+ */
+const ACTS_DONE = `
+local ttl = ARGV[1]
+local a = 2
+local finished = 0
+for i = 2, #KEYS, 2 do
+  local hash, n = ARGV[a], tonumber(ARGV[a + 1])
+  local doneKey = KEYS[i + 1]
+  for j = a + 2, a + 1 + n do redis.call('SADD', doneKey, ARGV[j]) end
+  a = a + 2 + n
+  redis.call('EXPIRE', doneKey, ttl)
+  local expected = redis.call('GET', KEYS[i])
+  if expected and redis.call('SCARD', doneKey) >= tonumber(expected) then
+    redis.call('SADD', KEYS[1], hash)
+    finished = finished + 1
+  end
+end
+if finished > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
+return finished`;
 
 export function runProgress(redis: Redis): RunProgress {
   const k = (runId: string, ...rest: string[]) => ['cordon', 'run', runId, ...rest].join(':');
@@ -88,26 +125,29 @@ export function runProgress(redis: Redis): RunProgress {
     },
     async expectActsOf(runId, counts) {
       if (counts.size === 0) return;
-      const m = redis.multi();
-      for (const [blockHash, count] of counts) m.set(k(runId, 'acts', blockHash), String(count), 'EX', TTL_SECONDS);
-      await exec(m);
+      const keys: string[] = [];
+      const args: string[] = [String(TTL_SECONDS)];
+      for (const [blockHash, count] of counts) {
+        keys.push(k(runId, 'acts', blockHash));
+        args.push(String(count));
+      }
+      await redis.eval(EXPECT_ACTS, keys.length, ...keys, ...args);
     },
     async actsDone(runId, done) {
       if (done.length === 0) return;
       const byBlock = new Map<string, string[]>();
-      for (const d of done) byBlock.set(d.blockHash, [...(byBlock.get(d.blockHash) ?? []), d.key]);
-      const m = redis.multi();
-      for (const [blockHash, keys] of byBlock) {
-        const doneKey = k(runId, 'actsdone', blockHash);
-        m.sadd(doneKey, ...keys).expire(doneKey, TTL_SECONDS).get(k(runId, 'acts', blockHash)).scard(doneKey);
+      for (const d of done) {
+        const keys = byBlock.get(d.blockHash);
+        if (keys) keys.push(d.key);
+        else byBlock.set(d.blockHash, [d.key]);
       }
-      const replies = await exec(m);
-      const finished: string[] = [];
-      [...byBlock.keys()].forEach((blockHash, i) => {
-        const expected = replies[i * 4 + 2];
-        if (typeof expected === 'string' && Number(replies[i * 4 + 3]) >= Number(expected)) finished.push(blockHash);
-      });
-      await this.blocksDone(runId, finished);
+      const keys = [k(runId, 'done')];
+      const args = [String(TTL_SECONDS)];
+      for (const [blockHash, actKeys] of byBlock) {
+        keys.push(k(runId, 'acts', blockHash), k(runId, 'actsdone', blockHash));
+        args.push(blockHash, String(actKeys.length), ...actKeys);
+      }
+      await redis.eval(ACTS_DONE, keys.length, ...keys, ...args);
     },
     async recordMatches(runId, reports) {
       if (reports.size === 0) return;
@@ -136,12 +176,17 @@ export function runProgress(redis: Redis): RunProgress {
       const all = await redis.hvals(k(runId, 'matches'));
       return all.map((v) => JSON.parse(v) as unknown);
     },
-    async expectAlert(runId, alertJobId) {
-      await redis.sadd(k(runId, 'alerts'), alertJobId);
-      await touch(k(runId, 'alerts'));
+    async expectAlert(runId, alertJobId, alerts = 1) {
+      const ids = k(runId, 'alerts');
+      const counts = k(runId, 'alertcount');
+      await exec(redis.multi().sadd(ids, alertJobId).expire(ids, TTL_SECONDS).hset(counts, alertJobId, String(alerts)).expire(counts, TTL_SECONDS));
     },
     alertJobs(runId) {
       return redis.smembers(k(runId, 'alerts'));
+    },
+    async alertCounts(runId) {
+      const all = await redis.hgetall(k(runId, 'alertcount'));
+      return new Map(Object.entries(all).map(([id, n]) => [id, Number(n)]));
     },
   };
 }

@@ -17,6 +17,7 @@ import { freePort } from '../helpers/anvil.js';
 import { RedisServer } from '../helpers/redis-server.js';
 
 const RUN = 'ethereum-1-9-abcdef01';
+const OLD_RUN = 'ethereum-1-9-0ld0ld01';
 const alertsJob = (n: number): ActJob => ({ kind: 'alerts', alerts: Array.from({ length: n }, (_, i) => ({ dedupKey: `k${i}` })) }) as unknown as ActJob;
 
 describe('waitForRunAlerts', () => {
@@ -45,7 +46,12 @@ describe('waitForRunAlerts', () => {
     // waiting; gone: a job already cleaned up after its retention (counted as one, delivered).
     await queues.act.add('alerts', alertsJob(3), { jobId: 'sent' });
     await queues.act.add('alerts', alertsJob(2), { jobId: 'refused' });
-    for (const id of ['sent', 'refused', 'later', 'gone']) await progress.expectAlert(RUN, id);
+    await progress.expectAlert(RUN, 'sent', 3);
+    await progress.expectAlert(RUN, 'refused', 2);
+    await progress.expectAlert(RUN, 'later');
+    await progress.expectAlert(RUN, 'gone');
+    // The same jobs as an earlier version recorded them (ids only): counted from the jobs' data.
+    await redis.sadd(`cordon:run:${OLD_RUN}:alerts`, 'sent', 'refused', 'later', 'gone');
     const worker = new Worker<ActJob>(
       QUEUE.act,
       async (job) => {
@@ -66,11 +72,13 @@ describe('waitForRunAlerts', () => {
     const started = Date.now();
     expect(await waitForRunAlerts(ctx, RUN, 300, 20)).toEqual({ pending: 1, failed: 2, total: 7 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(await waitForRunAlerts(ctx, OLD_RUN, 100, 20)).toEqual({ pending: 1, failed: 2, total: 7 });
 
     // The waiting job is taken and sent while the replay waits: it returns as soon as it sees that.
     const late = new Worker<ActJob>(QUEUE.act, async () => 'sent', { connection: { url: server.url() } });
     try {
       expect(await waitForRunAlerts(ctx, RUN, 20_000, 20)).toEqual({ pending: 0, failed: 2, total: 7 });
+      expect(await waitForRunAlerts(ctx, OLD_RUN, 20_000, 20)).toEqual({ pending: 0, failed: 2, total: 7 });
     } finally {
       await late.close();
     }
