@@ -1,7 +1,7 @@
 import type { NormalisedAddress } from '../domain/address.js';
 import type { Db } from './db.js';
 import { WithdrawalConflict } from './errors.js';
-import { one, toBigInt, toDate, toEnum } from './convert.js';
+import { one, toBigInt, toEnum } from './convert.js';
 
 export const WATCHED_KINDS = ['deposit', 'hot_wallet'] as const;
 export type WatchedKind = (typeof WATCHED_KINDS)[number];
@@ -11,7 +11,6 @@ export interface WatchedAddress {
   readonly address: NormalisedAddress;
   readonly accountId: string;
   readonly kind: WatchedKind;
-  readonly createdAt: Date;
 }
 
 export interface NewWatchedAddress {
@@ -28,7 +27,6 @@ export interface Withdrawal {
   readonly txid: string | null;
   readonly destination: NormalisedAddress | null;
   readonly accountId: string;
-  readonly createdAt: Date;
 }
 
 export interface NewWithdrawal {
@@ -122,7 +120,6 @@ interface WatchedRow {
   address: string;
   account_id: string;
   kind: string;
-  created_at: Date;
 }
 
 interface WithdrawalRow {
@@ -131,7 +128,6 @@ interface WithdrawalRow {
   txid: string | null;
   destination: string | null;
   account_id: string;
-  created_at: Date;
 }
 
 interface RecordedWithdrawalRow extends WithdrawalRow {
@@ -145,7 +141,6 @@ function toWatched(r: WatchedRow): WatchedAddress {
     address: r.address as NormalisedAddress,
     accountId: r.account_id,
     kind: toEnum(r.kind, WATCHED_KINDS, 'watched_addresses.kind'),
-    createdAt: toDate(r.created_at, 'watched_addresses.created_at'),
   };
 }
 
@@ -156,7 +151,6 @@ function toWithdrawal(r: WithdrawalRow): Withdrawal {
     txid: r.txid,
     destination: r.destination as NormalisedAddress | null,
     accountId: r.account_id,
-    createdAt: toDate(r.created_at, 'withdrawals.created_at'),
   };
 }
 
@@ -314,7 +308,9 @@ export function accountsRepo(db: Db): AccountsRepo {
     async findWatchedAddresses(chain, addresses) {
       if (addresses.length === 0) return [];
       const rows = await db.query<WatchedRow>(
-        'SELECT * FROM watched_addresses WHERE chain = $1 AND address = ANY($2::text[]) ORDER BY address',
+        // The columns that are read, no more: an extract job looks up ~500 addresses, and decoding
+        // columns nobody reads (a timestamp a row) was CPU on the daemon's busiest thread.
+        'SELECT chain, address, account_id, kind FROM watched_addresses WHERE chain = $1 AND address = ANY($2::text[]) ORDER BY address',
         [chain, [...new Set(addresses)]],
       );
       return rows.map(toWatched);
@@ -332,7 +328,7 @@ export function accountsRepo(db: Db): AccountsRepo {
     async findWithdrawalsByTxids(chain, txids) {
       if (txids.length === 0) return [];
       const rows = await db.query<WithdrawalRow>(
-        'SELECT * FROM withdrawals WHERE chain = $1 AND txid = ANY($2::text[]) ORDER BY txid',
+        'SELECT id, chain, txid, destination, account_id FROM withdrawals WHERE chain = $1 AND txid = ANY($2::text[]) ORDER BY txid',
         [chain, [...new Set(txids)]],
       );
       return rows.map(toWithdrawal);
@@ -341,7 +337,7 @@ export function accountsRepo(db: Db): AccountsRepo {
     async findWithdrawalsByDestinations(chain, destinations) {
       if (destinations.length === 0) return [];
       const rows = await db.query<WithdrawalRow>(
-        `SELECT * FROM withdrawals WHERE chain = $1 AND destination = ANY($2::text[])
+        `SELECT id, chain, txid, destination, account_id FROM withdrawals WHERE chain = $1 AND destination = ANY($2::text[])
          ORDER BY created_at DESC, id`,
         [chain, [...new Set(destinations)]],
       );
