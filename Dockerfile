@@ -24,5 +24,8 @@ RUN mkdir -p /app/data && chown -R node:node /app/data
 USER node
 EXPOSE 8080
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "dist/cli.js"]
+# A young generation of 64 MB a half-space (V8's default is 16): a replay parses and queues
+# hundreds of MB of short-lived JSON, and collects them in half as many pauses (bench:replay:
+# end to end ~13% more blocks/s, both stages alike). Costs up to ~150 MB of memory.
+ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/cli.js"]
 CMD ["run"]

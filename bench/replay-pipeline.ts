@@ -41,6 +41,7 @@ import type { StoreConfig } from '../src/store/index.js';
 import { DEV_ACCOUNTS, freePort } from '../test/helpers/anvil.js';
 import { dropSchema, freshSchema, PG_URL } from '../test/helpers/pg-schema.js';
 import { RedisServer } from '../test/helpers/redis-server.js';
+import { daemonFlagsLine } from './daemon-node-flags.js';
 import { BENCH_TOKEN } from './evm-replay/build-chain.js';
 import { BENCH_CHAIN, benchListed, importExchange, writeCustomList } from './evm-replay/exchange-setup.js';
 import { prepareRecording, ROOT, serveRecording, startAlertReceiver } from './evm-replay/prepare.js';
@@ -275,7 +276,7 @@ async function main(): Promise<void> {
   const redis = new RedisServer(await freePort());
   await redis.start();
   try {
-    say(`chain: ${rec.blocks.length} blocks × ${meta.txsPerBlock} txs, served from memory; load average ${load()} on ${cpus().length} cores`);
+    say(`chain: ${rec.blocks.length} blocks × ${meta.txsPerBlock} txs, served from memory; load average ${load()} on ${cpus().length} cores; ${daemonFlagsLine()}`);
     const drivers = DRIVER === 'both' ? (['postgres', 'pglite'] as const) : [DRIVER as 'postgres' | 'pglite'];
     const results: DriverResult[] = [];
     // Each run from nothing (a fresh store, Redis database and receiver), drivers taking turns,

@@ -20,6 +20,7 @@ import { importAccounts } from '../src/accounts/index.js';
 import type { NormalisedAddress } from '../src/domain/address.js';
 import { openStore, type NewWatchedAddress, type StoreConfig } from '../src/store/index.js';
 import { dropSchema, freshSchema, PG_URL } from '../test/helpers/pg-schema.js';
+import { DAEMON_NODE_FLAGS } from './daemon-node-flags.js';
 import { stringFlag } from './flags.js';
 
 const SIZES = stringFlag('sizes', '1000000,10000000').split(',').map(Number);
@@ -40,7 +41,7 @@ function slice(from: number, count: number): NewWatchedAddress[] {
 
 async function loadInChild(config: StoreConfig): Promise<{ ms: number; addresses: number; rssBytes: number; peakRssBytes: number; longestStallMs: number }> {
   const file = fileURLToPath(new URL('./watched-scale/load-index.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', file, JSON.stringify(config), CHAIN], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, '--import', 'tsx', file, JSON.stringify(config), CHAIN], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
