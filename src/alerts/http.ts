@@ -3,7 +3,7 @@
  * (a Slack webhook URL is itself the secret): only a status, an error code and the receiver's
  * short answer, with every known secret scrubbed out of it.
  */
-import { httpPost, HttpTimeout, type HttpAnswer } from '../net/http-request.js';
+import { httpPost, HttpTimeout, parseRetryAfter, type HttpAnswer } from '../net/http-request.js';
 import type { SendResult } from './channel.js';
 
 export interface PostOptions {
@@ -39,18 +39,9 @@ export async function postAlert(url: string, body: string, opts: PostOptions): P
   // Redirects are not followed (the URL is the configured one, or a secret): like a receiver
   // that is down for now, it is tried again, with the status in the reason.
   if (status === 429 || status === 408 || status >= 500 || (status >= 300 && status < 400)) {
-    return { outcome: 'retryable', status, retryAfterMs: parseRetryAfter(res.headers['retry-after'] ?? null), reason };
+    return { outcome: 'retryable', status, retryAfterMs: parseRetryAfter(res.headers['retry-after']), reason };
   }
   return { outcome: 'permanent', status, reason };
-}
-
-/** `Retry-After` as delta-seconds or an HTTP date, in ms from now; null when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now: number = Date.now()): number | null {
-  if (value === null) return null;
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const date = Date.parse(v);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
 /**

@@ -126,13 +126,22 @@ function httpRequest(method: 'GET' | 'POST', url: string, body: string | Uint8Ar
   });
 }
 
-/** Retry-After as milliseconds (seconds or an HTTP date), if present and sane. */
-export function retryAfterMs(headers: Readonly<Record<string, string>>, now = Date.now()): number | undefined {
-  const v = headers['retry-after'];
-  if (v === undefined) return undefined;
-  if (/^\d+$/.test(v.trim())) return Math.min(Number(v) * 1000, 300_000);
+/**
+ * `Retry-After` as delta-seconds or an HTTP date (RFC 9110 §10.2.3), in ms from `now`; null
+ * when absent or unreadable. Callers cap it: each knows how long it may wait.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | null {
+  if (value === null || value === undefined) return null;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
   const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.min(at - now, 300_000));
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/** A chain endpoint's Retry-After, at most 5 minutes; undefined when it sent none it could read. */
+export function retryAfterMs(headers: Readonly<Record<string, string>>, now = Date.now()): number | undefined {
+  const ms = parseRetryAfter(headers['retry-after'], now);
+  return ms === null ? undefined : Math.min(ms, 300_000);
 }
 
 /**
