@@ -9,7 +9,8 @@
  *    re-sends exactly the channels that did not get the alert. Two dispatches of one alert in
  *    the same process share one send; across processes the deterministic job ids keep this
  *    rare, and PagerDuty folds a repeat into the open incident by `dedup_key`.
- * 2. Rate limit: a token bucket per channel (see rate-limit.ts). Every attempt takes a token.
+ * 2. Rate limit: a token bucket per channel (see rate-limit.ts). Every attempt takes a token;
+ *    an alert waiting for one keeps renewing its claim.
  * 3. Send, retrying retryable failures with exponential backoff and jitter (at least the
  *    receiver's `Retry-After`), up to `maxAttempts` and within `maxTotalMs` of the first try.
  * 4. Record `sent`, or `failed` (leaving the door open for a later retry).
@@ -25,8 +26,9 @@ import { createTokenBucket, RateLimitQueueFull, type TokenBucket } from './rate-
 
 /**
  * How long a claim on an alert lasts: one attempt (channel timeouts are 10 s) and the store
- * write after it. It is extended before each wait between attempts, so only a sender that
- * died lets it run out, and then the alert is free again within this time.
+ * write after it. It is extended before each wait between attempts and renewed while the alert
+ * waits for the channel's rate limit, so only a sender that died lets it run out, and then the
+ * alert is free again within this time.
  */
 const CLAIM_LEASE_MS = 15_000;
 
@@ -64,6 +66,8 @@ export interface AlertDispatcherOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** For tests: jitter source in [0, 1). */
   readonly random?: () => number;
+  /** For tests: how long a claim lasts unless renewed (default 15 s). */
+  readonly claimLeaseMs?: number;
 }
 
 export type ChannelOutcome =
@@ -104,6 +108,7 @@ export function createAlertDispatcher(opts: AlertDispatcherOptions): AlertDispat
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
   const perMinute = opts.rateLimitPerMinute ?? 30;
   const random = opts.random ?? Math.random;
+  const leaseMs = opts.claimLeaseMs ?? CLAIM_LEASE_MS;
   const log = opts.log.child({ component: 'alerts' });
   const buckets = new Map<string, TokenBucket>(
     opts.channels.map((c) => [
@@ -129,7 +134,7 @@ export function createAlertDispatcher(opts: AlertDispatcherOptions): AlertDispat
 
     let claim: AlertClaim;
     try {
-      claim = await opts.alertsRepo.claimAlert(channel.name, alert.dedupKey, alert.kind, CLAIM_LEASE_MS);
+      claim = await opts.alertsRepo.claimAlert(channel.name, alert.dedupKey, alert.kind, leaseMs);
     } catch (err) {
       log.error({ ...ctx, error: errorName(err) }, 'alert store unavailable; alert not sent on this channel');
       return { ...base, status: 'failed', attempts: 0, retryable: true, reason: 'alert store unavailable' };
@@ -151,11 +156,16 @@ export function createAlertDispatcher(opts: AlertDispatcherOptions): AlertDispat
     let waitedForLimit = false;
     while (attempts < retry.maxAttempts) {
       try {
-        if (!waitedForLimit && !bucket.ready()) {
-          waitedForLimit = true;
-          log.info({ ...ctx, queued: bucket.waiting }, 'channel rate limit reached; alert waits its turn');
+        if (bucket.ready()) await bucket.take();
+        else {
+          if (!waitedForLimit) {
+            waitedForLimit = true;
+            log.info({ ...ctx, queued: bucket.waiting }, 'channel rate limit reached; alert waits its turn');
+          }
+          // The queue behind a limit of 30 a minute can outlast the lease: without renewal,
+          // another process would find the claim expired and send the alert a second time.
+          await holdingClaim(channel.name, alert.dedupKey, bucket.take());
         }
-        await bucket.take();
       } catch (err) {
         const reason = err instanceof RateLimitQueueFull ? 'rate-limit queue full' : 'rate limiter failed';
         log.error({ ...ctx, attempts }, `alert not sent: ${reason}; dispatch again later`);
@@ -191,12 +201,23 @@ export function createAlertDispatcher(opts: AlertDispatcherOptions): AlertDispat
       }
       if (Date.now() + delay - started > retry.maxTotalMs) break;
       log.warn({ ...ctx, status: result.status, reason: result.reason, attempts, delayMs: delay }, 'alert not delivered; retrying');
-      await opts.alertsRepo.extendClaim(channel.name, alert.dedupKey, delay + CLAIM_LEASE_MS).catch(() => undefined);
+      await opts.alertsRepo.extendClaim(channel.name, alert.dedupKey, delay + leaseMs).catch(() => undefined);
       await sleep(delay);
     }
     const reason = last?.reason ?? 'not attempted';
     log.error({ ...ctx, status: last?.status ?? null, reason, attempts }, 'alert not delivered after retries; dispatch again later');
     return record(channel, alert, ctx, { ...base, status: 'failed', attempts, retryable: true, reason });
+  }
+
+  /** Waits for `wait`, renewing the claim every third of a lease until it settles. */
+  async function holdingClaim(channel: string, dedupKey: string, wait: Promise<void>): Promise<void> {
+    const renew = setInterval(() => void opts.alertsRepo.extendClaim(channel, dedupKey, leaseMs).catch(() => undefined), leaseMs / 3);
+    renew.unref();
+    try {
+      await wait;
+    } finally {
+      clearInterval(renew);
+    }
   }
 
   async function record(

@@ -242,6 +242,26 @@ describe('alert dispatch to on-call channels', () => {
     expect(waited).toHaveLength(3);
   });
 
+  it('an alert waiting for the rate limit keeps its claim: another process does not send it as well', async () => {
+    const hook = await receiver('webhook', { status: 200 });
+    const channels = () => createChannels([{ type: 'webhook', name: 'slow-hook', url: `${hook.url}/hook`, secret: HOOK_SECRET }]);
+    // A claim lasts 600 ms here unless renewed; the second alert waits ~2 s for its token.
+    const options = { alertsRepo: store.alerts, log: logs.log, rateLimitPerMinute: 30, burst: 1, retry: FAST_RETRY, claimLeaseMs: 600 };
+    const here = createAlertDispatcher({ ...options, channels: channels() });
+    const elsewhere = createAlertDispatcher({ ...options, channels: channels() });
+    const [first, second] = [holdAlert(), holdAlert()];
+
+    const queued = Promise.all([here.dispatch(first), here.dispatch(second)]);
+    await new Promise((r) => setTimeout(r, 1_200));
+    const other = await elsewhere.dispatch(second);
+    const rs = await queued;
+
+    expect(other.outcomes[0]).toMatchObject({ status: 'failed', retryable: true, reason: 'being sent by another process' });
+    expect(rs.every((r) => r.delivered)).toBe(true);
+    expect(hook.requests.map((q) => q.headers['idempotency-key'])).toEqual([first.dedupKey, second.dedupKey]);
+    expect(await recorded('slow-hook', second.dedupKey)).toBe('sent');
+  });
+
   it('no routing key, webhook URL or secret reaches a log line or an outcome, even when a receiver echoes one', async () => {
     const { hook, dispatch } = await onCall();
     hook.script({ status: 401, body: `bad token HOOKQUERYTOKEN99 for ${HOOK_PATH}` });
