@@ -138,12 +138,6 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
-/** A chain endpoint's Retry-After, at most 5 minutes; undefined when it sent none it could read. */
-export function retryAfterMs(headers: Readonly<Record<string, string>>, now = Date.now()): number | undefined {
-  const ms = parseRetryAfter(headers['retry-after'], now);
-  return ms === null ? undefined : Math.min(ms, 300_000);
-}
-
 /**
  * A body as text for JSON.parse. JSON-RPC answers are almost always pure ASCII (hex), and
  * Node decodes ASCII as latin1 an order of magnitude faster than it decodes UTF-8 (measured:

@@ -4,7 +4,7 @@ import type { AlertChannel } from '../../src/alerts/channel.js';
 import { createAlertDispatcher } from '../../src/alerts/dispatcher.js';
 import { pagerDutyEvent } from '../../src/alerts/pagerduty.js';
 import { slackMessage } from '../../src/alerts/slack.js';
-import { parseRetryAfter, retryAfterMs } from '../../src/net/http-request.js';
+import { parseRetryAfter } from '../../src/net/http-request.js';
 import {
   failedJobsAlert,
   followerLaggingAlert,
@@ -87,10 +87,6 @@ describe('channel payloads', () => {
     expect(parseRetryAfter('Sat, 01 Mar 2025 12:00:10 GMT', Date.parse('2025-03-01T12:00:00Z'))).toBe(10_000);
     expect(parseRetryAfter('soon')).toBeNull();
     expect(parseRetryAfter(null)).toBeNull();
-    // A chain endpoint's wait is capped; a missing header is no wait at all.
-    expect(retryAfterMs({ 'retry-after': '3600' })).toBe(300_000);
-    expect(retryAfterMs({ 'retry-after': ' 2 ' })).toBe(2_000);
-    expect(retryAfterMs({})).toBeUndefined();
   });
 });
 

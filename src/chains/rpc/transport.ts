@@ -3,7 +3,8 @@
  * JsonRpcProvider); `httpTransport` is the plain one.
  */
 import { RpcBadAnswer, RpcRateLimited, RpcTimeout, RpcTransportError, type RpcError } from './errors.js';
-import { bodyText, HttpFailure, HttpTimeout, httpPost, retryAfterMs, type HttpAnswer } from '../../net/http-request.js';
+import { bodyText, HttpFailure, HttpTimeout, httpPost, type HttpAnswer } from '../../net/http-request.js';
+import { retryAfterMs } from './retry-after.js';
 import { describeCalls, type JsonRpcRequest } from './json-rpc.js';
 
 export interface SendContext {

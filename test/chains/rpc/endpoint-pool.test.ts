@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createEndpointPool, endpointLabel, type EndpointPool } from '../../../src/chains/rpc/endpoint-pool.js';
+import { retryAfterMs } from '../../../src/chains/rpc/retry-after.js';
 import {
   classifyNodeError,
   RpcBadAnswer,
@@ -35,6 +36,15 @@ describe('classifying node errors', () => {
     const invalid = classifyNodeError('ep#0', 'm', -32602, 'invalid argument 0: hex string without 0x prefix');
     expect(invalid).toBeInstanceOf(RpcNodeError);
     expect(invalid.retryable).toBe(false);
+  });
+});
+
+describe("an endpoint's Retry-After", () => {
+  it('is capped; a missing header is no wait at all', () => {
+    // A chain endpoint's wait is capped; a missing header is no wait at all.
+    expect(retryAfterMs({ 'retry-after': '3600' })).toBe(300_000);
+    expect(retryAfterMs({ 'retry-after': ' 2 ' })).toBe(2_000);
+    expect(retryAfterMs({})).toBeUndefined();
   });
 });
 
