@@ -2,18 +2,20 @@
  * Sends one alert to every channel at once. Per channel, independently (a slow or failing
  * channel never delays or fails another):
  *
- * 1. Dedupe. The alerts store is asked to record (channel, dedupKey) as `failed` — "claimed,
- *    not yet confirmed delivered". It answers false only when an earlier dispatch already
- *    recorded `sent` (or `suppressed`): that channel is skipped and nothing is sent. A `failed`
- *    record from an earlier attempt (or a crash mid-send) does not block, so a retried job
- *    re-sends exactly the channels that did not get the alert. Two dispatches of one alert in
- *    the same process share one send; across processes the deterministic job ids keep this
- *    rare, and PagerDuty folds a repeat into the open incident by `dedup_key`.
+ * 1. Dedupe. The alerts store is asked to claim (channel, dedupKey) as `sending`, for a short
+ *    lease. It answers `sent` when an earlier dispatch already recorded `sent` (or
+ *    `suppressed`): that channel is skipped and nothing is sent; `busy` while another sender's
+ *    lease runs. A `failed` record from an earlier attempt (or a lease run out after a crash
+ *    mid-send) does not block, so a retried job re-sends exactly the channels that did not get
+ *    the alert. Two dispatches of one alert in the same process share one send (and its
+ *    answer, until its outcome is written); across processes the claims keep it to one.
  * 2. Rate limit: a token bucket per channel (see rate-limit.ts). Every attempt takes a token;
  *    an alert waiting for one keeps renewing its claim.
  * 3. Send, retrying retryable failures with exponential backoff and jitter (at least the
  *    receiver's `Retry-After`), up to `maxAttempts` and within `maxTotalMs` of the first try.
- * 4. Record `sent`, or `failed` (leaving the door open for a later retry).
+ * 4. Record `sent`, or `failed` (leaving the door open for a later retry). `dispatch` resolves
+ *    once that is written; `deliver` as soon as every channel has answered, with the writes in
+ *    `recorded`, so that a caller sending many alerts starts the next one meanwhile.
  *
  * Logs name the channel, its type, the alert kind and key, and the HTTP status or error code:
  * never a routing key, webhook URL or secret (channels keep those in their closures).
@@ -94,10 +96,29 @@ export interface DispatchResult {
   readonly retryable: boolean;
 }
 
-export interface AlertDispatcher {
-  /** Never rejects: each channel's failure is in its outcome. */
-  dispatch(alert: Alert): Promise<DispatchResult>;
+/** A dispatch whose outcomes are being written. */
+export interface Delivery extends DispatchResult {
+  /** Settles once every channel's outcome is in the store (or its failure logged); never rejects. */
+  readonly recorded: Promise<void>;
 }
+
+export interface AlertDispatcher {
+  /** Never rejects: each channel's failure is in its outcome. Resolves once the outcomes are recorded. */
+  dispatch(alert: Alert): Promise<DispatchResult>;
+  /**
+   * As `dispatch`, resolving once every channel has answered. Whoever must know the outcomes
+   * are written (a job before it completes) awaits `recorded`.
+   */
+  deliver(alert: Alert): Promise<Delivery>;
+}
+
+/** One channel's outcome, and its write to the store. */
+interface Sent {
+  readonly outcome: ChannelOutcome;
+  readonly recorded: Promise<void>;
+}
+
+const NOTHING_TO_RECORD: Promise<void> = Promise.resolve();
 
 export function createAlertDispatcher(opts: AlertDispatcherOptions): AlertDispatcher {
   const names = new Set<string>();
@@ -121,14 +142,14 @@ export function createAlertDispatcher(opts: AlertDispatcherOptions): AlertDispat
       }),
     ]),
   );
-  const inFlight = new Map<string, Promise<ChannelOutcome>>();
+  const inFlight = new Map<string, Promise<Sent>>();
 
   const backoff = (attempt: number): number => {
     const exp = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
     return Math.round(exp / 2 + (exp / 2) * random());
   };
 
-  async function deliver(channel: AlertChannel, alert: Alert, bucket: TokenBucket): Promise<ChannelOutcome> {
+  async function deliverOn(channel: AlertChannel, alert: Alert, bucket: TokenBucket): Promise<Sent> {
     const base = { channel: channel.name, type: channel.type } as const;
     const ctx = { channel: channel.name, channelType: channel.type, kind: alert.kind, dedupKey: alert.dedupKey };
 
@@ -137,17 +158,17 @@ export function createAlertDispatcher(opts: AlertDispatcherOptions): AlertDispat
       claim = await opts.alertsRepo.claimAlert(channel.name, alert.dedupKey, alert.kind, leaseMs);
     } catch (err) {
       log.error({ ...ctx, error: errorName(err) }, 'alert store unavailable; alert not sent on this channel');
-      return { ...base, status: 'failed', attempts: 0, retryable: true, reason: 'alert store unavailable' };
+      return unrecorded({ ...base, status: 'failed', attempts: 0, retryable: true, reason: 'alert store unavailable' });
     }
     if (claim === 'sent') {
       log.debug(ctx, 'alert already sent on this channel; skipped');
-      return { ...base, status: 'duplicate' };
+      return unrecorded({ ...base, status: 'duplicate' });
     }
     if (claim === 'busy') {
       // Another process is sending it; if that process died, its short lease frees the alert
       // for the retry of this dispatch.
       log.info(ctx, 'alert is being sent by another process; dispatch again later');
-      return { ...base, status: 'failed', attempts: 0, retryable: true, reason: 'being sent by another process' };
+      return unrecorded({ ...base, status: 'failed', attempts: 0, retryable: true, reason: 'being sent by another process' });
     }
 
     const started = Date.now();
@@ -220,51 +241,61 @@ export function createAlertDispatcher(opts: AlertDispatcherOptions): AlertDispat
     }
   }
 
-  async function record(
+  /** Starts writing the outcome; the write's failure is logged, never thrown. */
+  function record(
     channel: AlertChannel,
     alert: Alert,
     ctx: Record<string, string>,
     outcome: Exclude<ChannelOutcome, { status: 'duplicate' }>,
-  ): Promise<ChannelOutcome> {
-    try {
-      await opts.alertsRepo.finishAlert(channel.name, alert.dedupKey, outcome.status);
-    } catch (err) {
+  ): Sent {
+    const recorded = opts.alertsRepo.finishAlert(channel.name, alert.dedupKey, outcome.status).catch((err: unknown) => {
       // A `sent` that is not recorded may be sent again by a retried job; say so.
       log.error({ ...ctx, outcome: outcome.status, error: errorName(err) }, 'could not record the alert outcome');
-    }
-    return outcome;
+    });
+    return { outcome, recorded };
+  }
+
+  async function deliver(alert: Alert): Promise<Delivery> {
+    const sent = await Promise.all(
+      opts.channels.map((channel) => {
+        const key = `${channel.name}\u0000${alert.dedupKey}`;
+        const running = inFlight.get(key);
+        if (running !== undefined) return running;
+        const bucket = buckets.get(channel.name);
+        const p = (bucket === undefined ? Promise.reject(new Error('no rate limiter')) : deliverOn(channel, alert, bucket)).catch((err: unknown): Sent => {
+          log.error({ channel: channel.name, kind: alert.kind, dedupKey: alert.dedupKey, error: errorName(err) }, 'alert dispatch failed');
+          return unrecorded({ channel: channel.name, type: channel.type, status: 'failed', attempts: 0, retryable: true, reason: 'internal error' });
+        });
+        inFlight.set(key, p);
+        // Shared until its outcome is written: a second dispatch meanwhile gets this one's
+        // answer instead of finding its own claim still open and calling it busy.
+        void p.then((s) => s.recorded).finally(() => inFlight.delete(key));
+        return p;
+      }),
+    );
+    const outcomes = sent.map((s) => s.outcome);
+    return {
+      kind: alert.kind,
+      dedupKey: alert.dedupKey,
+      outcomes,
+      delivered: outcomes.every((o) => o.status !== 'failed'),
+      retryable: outcomes.some((o) => o.status === 'failed' && o.retryable),
+      recorded: Promise.all(sent.map((s) => s.recorded)).then(() => undefined),
+    };
   }
 
   return {
+    deliver,
     async dispatch(alert) {
-      const outcomes = await Promise.all(
-        opts.channels.map((channel) => {
-          const key = `${channel.name}\u0000${alert.dedupKey}`;
-          const running = inFlight.get(key);
-          if (running !== undefined) return running;
-          const bucket = buckets.get(channel.name);
-          const p = (bucket === undefined
-            ? Promise.reject(new Error('no rate limiter'))
-            : deliver(channel, alert, bucket)
-          )
-            .catch((err: unknown): ChannelOutcome => {
-              log.error({ channel: channel.name, kind: alert.kind, dedupKey: alert.dedupKey, error: errorName(err) }, 'alert dispatch failed');
-              return { channel: channel.name, type: channel.type, status: 'failed', attempts: 0, retryable: true, reason: 'internal error' };
-            })
-            .finally(() => inFlight.delete(key));
-          inFlight.set(key, p);
-          return p;
-        }),
-      );
-      return {
-        kind: alert.kind,
-        dedupKey: alert.dedupKey,
-        outcomes,
-        delivered: outcomes.every((o) => o.status !== 'failed'),
-        retryable: outcomes.some((o) => o.status === 'failed' && o.retryable),
-      };
+      const { recorded, ...result } = await deliver(alert);
+      await recorded;
+      return result;
     },
   };
+}
+
+function unrecorded(outcome: ChannelOutcome): Sent {
+  return { outcome, recorded: NOTHING_TO_RECORD };
 }
 
 function sleep(ms: number): Promise<void> {

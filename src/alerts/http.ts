@@ -31,10 +31,11 @@ export async function postAlert(url: string, body: string, opts: PostOptions): P
   } catch (err) {
     return { outcome: 'retryable', status: null, retryAfterMs: null, reason: networkReason(err, opts.timeoutMs) };
   }
-  const answer = scrub(answerLine(res.body), opts.secrets);
   const status = res.status;
   const delivered = opts.delivered ?? ((s: number) => s >= 200 && s < 300);
   if (delivered(status)) return { outcome: 'delivered', status };
+  // Only a refusal's answer is read: a replay's thousands of deliveries need none of it.
+  const answer = scrub(answerLine(res.body), opts.secrets);
   const reason = answer === '' ? `HTTP ${status}` : `HTTP ${status}: ${answer}`;
   // Redirects are not followed (the URL is the configured one, or a secret): like a receiver
   // that is down for now, it is tried again, with the status in the reason.

@@ -1,4 +1,5 @@
 import { alertForMatch, holdOrphanedAlert, holdReopenedAlert, type Alert, type HoldFacts } from '../domain/alert.js';
+import type { DispatchResult } from '../alerts/index.js';
 import { minedAgainReason } from '../domain/hold.js';
 import type { NormalisedAddress } from '../domain/address.js';
 import { amountInUnits, type AssetUnits } from '../domain/amount.js';
@@ -226,29 +227,36 @@ async function queueAlerts(ctx: PipelineContext, alerts: readonly Alert[], run?:
 /** How many alerts of one `alerts` job are dispatched at once (each channel keeps its own rate limit). */
 const ALERTS_AT_ONCE = 32;
 
-/** Sends every alert; throws (the job retries) if one could not reach every channel yet: those sent are not sent again. */
+/**
+ * Sends every alert; throws (the job retries) if one could not reach every channel yet: those
+ * sent are not sent again. Each slot goes on to its next alert while the outcome is written;
+ * the job ends once every outcome is, as a job of one alert does.
+ */
 async function deliverAll(ctx: PipelineContext, alerts: readonly Alert[]): Promise<void> {
   let next = 0;
   const pending: string[] = [];
+  const recorded: Promise<void>[] = [];
   const worker = async (): Promise<void> => {
     while (next < alerts.length) {
       const alert = alerts[next++] as Alert;
-      try {
-        await deliver(ctx, alert);
-      } catch (err) {
-        if (!(err instanceof AlertDeliveryPending)) throw err;
-        pending.push(alert.dedupKey);
-      }
+      const delivery = await ctx.alerts.deliver(alert);
+      recorded.push(delivery.recorded);
+      if (!counted(ctx, delivery)) pending.push(alert.dedupKey);
     }
   };
   await Promise.all(Array.from({ length: Math.min(ALERTS_AT_ONCE, alerts.length) }, worker));
+  await Promise.all(recorded);
   if (pending.length > 0) throw new AlertDeliveryPending(pending.join(', '));
 }
 
 async function deliver(ctx: PipelineContext, alert: Alert): Promise<void> {
-  const result = await ctx.alerts.dispatch(alert);
+  if (!counted(ctx, await ctx.alerts.dispatch(alert))) throw new AlertDeliveryPending(alert.dedupKey);
+}
+
+/** Counts a dispatch's outcomes; false when a channel still lacks the alert and a later dispatch may fix it. */
+function counted(ctx: PipelineContext, result: DispatchResult): boolean {
   for (const o of result.outcomes) ctx.metrics.alertDeliveries.inc({ channel: o.channel, outcome: o.status });
-  if (!result.delivered && result.retryable) throw new AlertDeliveryPending(alert.dedupKey);
+  return result.delivered || !result.retryable;
 }
 
 /** The chain's head, or null when it cannot be read (confirmations are then recorded as 0). */

@@ -41,6 +41,30 @@ describe('batched alert claims', () => {
     expect(await Promise.all(['k1', 'k2', 'k3'].map((key) => claims.claimAlert('pd', key, 'hold_raised', 15_000)))).toEqual(['sent', 'sent', 'claimed']);
   });
 
+  it('gathers outcomes that come within outcomeGatherMs into one statement', async () => {
+    const calls: number[] = [];
+    const counted: AlertsRepo = {
+      ...store.alerts,
+      finishAlerts: (outcomes) => {
+        calls.push(outcomes.length);
+        return store.alerts.finishAlerts(outcomes);
+      },
+    };
+    const claims = batchedClaims(counted, { outcomeGatherMs: 200 });
+    const keys = ['g1', 'g2', 'g3'];
+    await Promise.all(keys.map((key) => claims.claimAlert('hook', key, 'hold_raised', 15_000)));
+
+    // Answers arriving 50 ms apart, as a receiver's do.
+    const written: Promise<void>[] = [];
+    for (const key of keys) {
+      written.push(claims.finishAlert('hook', key, 'sent'));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await Promise.all(written);
+    expect(calls).toEqual([3]);
+    expect(await Promise.all(keys.map((key) => claims.claimAlert('hook', key, 'hold_raised', 15_000)))).toEqual(['sent', 'sent', 'sent']);
+  });
+
   it('puts the same alert twice in one batch into two statements, so the second sees the first', async () => {
     const claims = batchedClaims(store.alerts);
     const [a, b] = await Promise.all([claims.claimAlert('slack', 'twice', 'hold_raised', 15_000), claims.claimAlert('slack', 'twice', 'hold_raised', 15_000)]);

@@ -262,6 +262,37 @@ describe('alert dispatch to on-call channels', () => {
     expect(await recorded('slow-hook', second.dedupKey)).toBe('sent');
   });
 
+  it('deliver answers once the channel has, and its outcome is in the store once `recorded` settles', async () => {
+    const hook = await receiver('webhook', { status: 200 });
+    // The store takes 300 ms to write an outcome (a busy database).
+    let release: () => void = () => undefined;
+    const slowWrite = new Promise<void>((r) => (release = r));
+    const dispatcher = createAlertDispatcher({
+      channels: createChannels([{ type: 'webhook', name: 'slow-store-hook', url: `${hook.url}/hook`, secret: HOOK_SECRET }]),
+      alertsRepo: { ...store.alerts, finishAlert: async (...args) => slowWrite.then(() => store.alerts.finishAlert(...args)) },
+      log: logs.log,
+      rateLimitPerMinute: 600,
+      retry: FAST_RETRY,
+    });
+    const alert = holdAlert();
+
+    const delivery = await dispatcher.deliver(alert);
+    expect(delivery).toMatchObject({ delivered: true, outcomes: [{ channel: 'slow-store-hook', status: 'sent', attempts: 1 }] });
+    expect(await recorded('slow-store-hook', alert.dedupKey)).toBe('sending');
+    // Dispatched again before the write: the same answer, not a claim found open and called busy.
+    const again = dispatcher.dispatch(alert);
+    let settled = false;
+    void delivery.recorded.then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(settled).toBe(false);
+
+    release();
+    await delivery.recorded;
+    expect(await recorded('slow-store-hook', alert.dedupKey)).toBe('sent');
+    expect((await again).outcomes).toEqual(delivery.outcomes);
+    expect(hook.requests).toHaveLength(1);
+  });
+
   it('no routing key, webhook URL or secret reaches a log line or an outcome, even when a receiver echoes one', async () => {
     const { hook, dispatch } = await onCall();
     hook.script({ status: 401, body: `bad token HOOKQUERYTOKEN99 for ${HOOK_PATH}` });
