@@ -4,7 +4,8 @@
  * holds written and alerts delivered, on PostgreSQL and on PGlite, next to extract alone in the
  * same run and on the same store.
  *
- *   npm run bench:replay [-- --driver postgres|pglite|both] [--idle 100000] [--runs 1] [--window 50] [--act N] [--profile]
+ *   npm run bench:replay [-- --driver postgres|pglite|both] [--idle 100000] [--runs 1] [--window 50] [--act N]
+ *                            [--act-process] [--profile]
  *
  * The exchange (bench/evm-replay/exchange-setup.ts): 104,001 watched addresses, every hot-wallet
  * withdrawal registered; a hold list giving 1,500 holds a run (1% of the chain's transfers). Each
@@ -20,7 +21,10 @@
  * printed), as extract alone runs on an index loaded beforehand. `--runs N`: N runs from
  * nothing per driver, the drivers taking turns, then each driver's median (the machine's other
  * load moves single runs by ±25%). `--profile`: every store statement and Redis command of the
- * end-to-end run, by total time. Prints numbers; asserts only that the answers are complete.
+ * end-to-end run, by total time. `--act-process` (PostgreSQL only): the act stage (holds,
+ * alerts) runs in a second process, `cordon run --only act`, as an operator scales it out, and
+ * this one extracts and screens; PGlite runs stay in one process (its store belongs to one).
+ * Prints numbers; asserts only that the answers are complete.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -47,6 +51,7 @@ import { BENCH_CHAIN, benchListed, importExchange, writeCustomList } from './evm
 import { prepareRecording, ROOT, serveRecording, startAlertReceiver } from './evm-replay/prepare.js';
 import { cacheDir, loadRecording, type Recording } from './evm-replay/recording.js';
 import { runCordon, type RunResult } from './evm-replay/runners.js';
+import { startActProcess, type ActProcess } from './evm-replay/act-process.js';
 import { cpuBetween, cpuSnapshot } from './evm-replay/process-cpu.js';
 import { openTimedStore, type StatementTime } from './evm-replay/timed-store.js';
 import { intFlag, stringFlag } from './flags.js';
@@ -60,6 +65,7 @@ const PROFILE = process.argv.includes('--profile');
 const WINDOW = intFlag('window', DEFAULT_BLOCKS_PER_JOB);
 /** pipeline.concurrency.act (default: the config's default). */
 const ACT = intFlag('act', 0, 0);
+const ACT_PROCESS = process.argv.includes('--act-process');
 const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
 
 const say = (s: string): void => void process.stdout.write(`${s}\n`);
@@ -67,6 +73,8 @@ const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 interface DriverResult {
   readonly driver: 'postgres' | 'pglite';
+  /** The act stage ran in a second process (`cordon run --only act`). */
+  readonly actProcess: boolean;
   readonly extract: RunResult;
   readonly endToEnd: { blocks: number; ms: number };
   readonly holds: number;
@@ -153,7 +161,15 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
     await control.flushdb();
     await control.config('RESETSTAT');
     times.clear();
-    const pipeline = await startPipeline({ config, store, log: silent, metrics: createMetrics({ defaultMetrics: false }), stages: ['extract', 'screen', 'act'] });
+    const scaledOut = ACT_PROCESS && driver === 'postgres';
+    const pipeline = await startPipeline({
+      config,
+      store,
+      log: silent,
+      metrics: createMetrics({ defaultMetrics: false }),
+      stages: scaledOut ? ['extract', 'screen'] : ['extract', 'screen', 'act'],
+    });
+    let actProcess: ActProcess | null = null;
     let matches = 0;
     let ms = 0;
     let indexLoadMs = 0;
@@ -164,6 +180,7 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
       const warm = performance.now();
       await pipeline.ctx.watched.current(BENCH_CHAIN);
       indexLoadMs = performance.now() - warm;
+      if (scaledOut) actProcess = await startActProcess(configFile, pipeline.ctx.queues.act);
       // --profile: the timed run's statements only.
       times.clear();
       const cpuStart = cpuSnapshot();
@@ -189,6 +206,7 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
       matches = (await pipeline.ctx.progress.matches(runId)).length;
     } finally {
       await pipeline.stop();
+      await actProcess?.stop();
     }
     const redisStats = String(await control.info('commandstats'));
     control.disconnect();
@@ -199,6 +217,7 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
     if (counts.distinctKeys !== alerts) throw new Error(`${driver}: ${alerts} alerts delivered for ${counts.distinctKeys} distinct alerts`);
     const result: DriverResult = {
       driver,
+      actProcess: scaledOut,
       extract,
       endToEnd: { blocks: rec.blocks.length, ms },
       holds,
@@ -229,7 +248,7 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
 function printResult(r: DriverResult): void {
   const { extract: extractRate, endToEnd: e2eRate } = rates(r);
   const goal = r.driver === 'postgres' ? 2 : 3;
-  say(`── ${r.driver} ── (load average ${load()} on ${cpus().length} cores)`);
+  say(`── ${r.driver}${r.actProcess ? ', act stage in a second process' : ''} ── (load average ${load()} on ${cpus().length} cores)`);
   say(`  extract only                ${extractRate.toFixed(1).padStart(8)} blocks/s  (${r.extract.blocks} blocks in ${(r.extract.ms / 1000).toFixed(2)} s, ${r.extract.items} transfers touching the exchange)`);
   say(`  end to end (replay)         ${e2eRate.toFixed(1).padStart(8)} blocks/s  (${r.endToEnd.blocks} blocks in ${(r.endToEnd.ms / 1000).toFixed(2)} s; ${r.holds} holds, ${r.alerts} alerts delivered, ${r.matches} matches)`);
   say(`  extract ÷ end to end        ${(extractRate / e2eRate).toFixed(2)}×   (goal ≤ ${goal}; both timed with the daemon's watched-address index loaded, which took ${(r.indexLoadMs / 1000).toFixed(2)} s)`);
@@ -257,7 +276,7 @@ const median = (xs: readonly number[]): number => {
 function printMedian(runs: readonly DriverResult[]): void {
   const all = runs.map(rates);
   const goal = runs[0]?.driver === 'postgres' ? 2 : 3;
-  say(`── ${runs[0]?.driver}: median of ${runs.length} runs ── (load average ${load()} on ${cpus().length} cores)`);
+  say(`── ${runs[0]?.driver}${runs[0]?.actProcess ? ', act stage in a second process' : ''}: median of ${runs.length} runs ── (load average ${load()} on ${cpus().length} cores)`);
   say(`  extract only ${median(all.map((r) => r.extract)).toFixed(1)} blocks/s, end to end ${median(all.map((r) => r.endToEnd)).toFixed(1)} blocks/s`);
   say(`  extract ÷ end to end        ${median(all.map((r) => r.ratio)).toFixed(2)}×   (goal ≤ ${goal}; each run: ${all.map((r) => r.ratio.toFixed(2)).join(', ')})`);
   const cpu = runs.flatMap((r) => (r.cpu === null ? [] : [r.cpu]));

@@ -36,12 +36,19 @@ export function cpuSnapshot(): CpuSnapshot {
   return out;
 }
 
+/** Global options of Cordon's CLI that take a value: left out of a process's label. */
+const OPTIONS_WITH_VALUE = new Set(['--config', '--log-level']);
+
 function groupOf(pid: number, comm: string): string {
   if (pid === process.pid) return 'daemon (this process)';
   if (comm === 'node') {
     const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    const script = args.find((a) => a.endsWith('.ts') || a.endsWith('.js'));
-    return script === undefined ? 'node' : basename(script);
+    const at = args.findIndex((a) => a.endsWith('.ts') || a.endsWith('.js'));
+    const script = args[at];
+    if (script === undefined) return 'node';
+    // Cordon's own CLI, by its command (`cordon run --only act`), without the config file.
+    if (/^cli\.[jt]s$/.test(basename(script))) return ['cordon', ...args.slice(at + 1).filter((a, i, all) => a !== '' && !OPTIONS_WITH_VALUE.has(a) && !OPTIONS_WITH_VALUE.has(all[i - 1] ?? ''))].join(' ');
+    return basename(script);
   }
   if (comm.startsWith('kworker') || comm.startsWith('ksoftirqd') || comm.startsWith('rcu_')) return 'kernel threads';
   return comm;
