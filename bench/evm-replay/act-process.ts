@@ -5,7 +5,7 @@
  * embedded store belongs to one process and cannot be) and the same Redis. It logs errors only
  * (to stderr, shown): each hold raised is a warning line, 1,500 a run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 import type { Queue } from 'bullmq';
@@ -14,7 +14,7 @@ import { ROOT } from './prepare.js';
 import { DAEMON_NODE_FLAGS } from '../daemon-node-flags.js';
 
 export interface ActProcess {
-  readonly child: ChildProcess;
+  /** SIGTERM, then waits for the process to exit (its jobs end cleanly). */
   stop(): Promise<void>;
 }
 
@@ -39,5 +39,5 @@ export async function startActProcess(configFile: string, actQueue: Queue, timeo
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { child, stop };
+  return { stop };
 }

@@ -39,6 +39,17 @@ export function cpuSnapshot(): CpuSnapshot {
 /** Global options of Cordon's CLI that take a value: left out of a process's label. */
 const OPTIONS_WITH_VALUE = new Set(['--config', '--log-level']);
 
+/** Cordon's own CLI by its command (`cordon run --only act`), without the config file or log level. */
+function cordonCommand(args: readonly string[]): string {
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (OPTIONS_WITH_VALUE.has(a)) i++;
+    else if (a !== '') kept.push(a);
+  }
+  return ['cordon', ...kept].join(' ');
+}
+
 function groupOf(pid: number, comm: string): string {
   if (pid === process.pid) return 'daemon (this process)';
   if (comm === 'node') {
@@ -46,9 +57,7 @@ function groupOf(pid: number, comm: string): string {
     const at = args.findIndex((a) => a.endsWith('.ts') || a.endsWith('.js'));
     const script = args[at];
     if (script === undefined) return 'node';
-    // Cordon's own CLI, by its command (`cordon run --only act`), without the config file.
-    if (/^cli\.[jt]s$/.test(basename(script))) return ['cordon', ...args.slice(at + 1).filter((a, i, all) => a !== '' && !OPTIONS_WITH_VALUE.has(a) && !OPTIONS_WITH_VALUE.has(all[i - 1] ?? ''))].join(' ');
-    return basename(script);
+    return /^cli\.[jt]s$/.test(basename(script)) ? cordonCommand(args.slice(at + 1)) : basename(script);
   }
   if (comm.startsWith('kworker') || comm.startsWith('ksoftirqd') || comm.startsWith('rcu_')) return 'kernel threads';
   return comm;
