@@ -16,7 +16,8 @@
  * watched-address index), end-to-end blocks/s (enqueue → every block done and every alert
  * delivered), their ratio (goal ≤ 2 on PostgreSQL, ≤ 3 on PGlite), holds and alerts, and the
  * load average, and (Linux) the CPU each process used during both timed runs, as a share of the
- * machine's cores: whether a run was bound by the daemon's thread or by the whole machine.
+ * machine's cores: whether a run was bound by the daemon's thread or by the whole machine,
+ * and the daemon's garbage-collection pauses in each (young and full collections).
  * Both rates are timed warm: the daemon's watched-address index is loaded first (its load is
  * printed), as extract alone runs on an index loaded beforehand. `--runs N`: N runs from
  * nothing per driver, the drivers taking turns, then each driver's median (the machine's other
@@ -53,6 +54,7 @@ import { cacheDir, loadRecording, type Recording } from './evm-replay/recording.
 import { runCordon, type RunResult } from './evm-replay/runners.js';
 import { startActProcess, type ActProcess } from './evm-replay/act-process.js';
 import { cpuBetween, cpuSnapshot } from './evm-replay/process-cpu.js';
+import { gcLine, watchGcPauses, type GcPauses } from './evm-replay/gc-pauses.js';
 import { openTimedStore, type StatementTime } from './evm-replay/timed-store.js';
 import { intFlag, stringFlag } from './flags.js';
 
@@ -82,6 +84,8 @@ interface DriverResult {
   readonly matches: number;
   /** The daemon's watched-address index, loaded before the timed run. */
   readonly indexLoadMs: number;
+  /** This process's (the daemon's) garbage-collection pauses during each timed run. */
+  readonly gc: { readonly extract: GcPauses; readonly endToEnd: GcPauses | null };
   /** CPU by process during each timed run, and each run's share of the machine's cores; null without /proc. */
   readonly cpu: { readonly extract: string; readonly endToEnd: string; readonly extractShare: number; readonly endToEndShare: number } | null;
 }
@@ -153,9 +157,11 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
       evmAddresses: () => index.current(BENCH_CHAIN),
     };
     await runCordon(nodeUrl, first, first + 19n, { chunk: 10, concurrency: 4 }, scope);
+    const gcExtract = watchGcPauses();
     const cpuBefore = cpuSnapshot();
     const extract = await runCordon(nodeUrl, first, last, { chunk: 10, concurrency: 4 }, scope, { window: WINDOW, jobs: 4 });
     const extractCpu = cpuBetween(cpuBefore, cpuSnapshot());
+    const extractGc = gcExtract.stop();
 
     const control = new Redis(redis.url(db));
     await control.flushdb();
@@ -174,6 +180,7 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
     let ms = 0;
     let indexLoadMs = 0;
     let e2eCpu: ReturnType<typeof cpuBetween> = null;
+    let e2eGc: GcPauses | null = null;
     try {
       // Timed warm, as extract alone is: the daemon loads its watched-address index once per
       // start, not per block; the load is printed on its own.
@@ -183,6 +190,7 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
       if (scaledOut) actProcess = await startActProcess(configFile, pipeline.ctx.queues.act);
       // --profile: the timed run's statements only.
       times.clear();
+      const gcWatch = watchGcPauses();
       const cpuStart = cpuSnapshot();
       const start = performance.now();
       // --profile: when each stage's queue had taken and finished its jobs (250 ms samples).
@@ -200,6 +208,7 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
       const left = await waitForRunAlerts(pipeline.ctx, runId, 600_000, 50);
       ms = performance.now() - start;
       e2eCpu = cpuBetween(cpuStart, cpuSnapshot());
+      e2eGc = gcWatch.stop();
       clearInterval(sampler);
       if (PROFILE) for (const t of timeline) say(`  ${t}`);
       if (left.pending > 0 || left.failed > 0) throw new Error(`${driver}: ${left.pending} alerts pending and ${left.failed} failed after the replay`);
@@ -224,6 +233,7 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Recording, nodeUrl:
       alerts,
       matches,
       indexLoadMs,
+      gc: { extract: extractGc, endToEnd: e2eGc },
       cpu:
         extractCpu === null || e2eCpu === null
           ? null
@@ -256,6 +266,7 @@ function printResult(r: DriverResult): void {
     say(`  CPU, extract only: ${percent(r.cpu.extractShare)} of ${cpus().length} cores (${r.cpu.extract})`);
     say(`  CPU, end to end:   ${percent(r.cpu.endToEndShare)} of ${cpus().length} cores (${r.cpu.endToEnd})`);
   }
+  say(`  GC pauses of the daemon's thread: extract only ${gcLine(r.gc.extract)}; end to end ${r.gc.endToEnd === null ? '-' : gcLine(r.gc.endToEnd)}`);
   say(`  a month of Ethereum (216,000 blocks) end to end: ${(216_000 / e2eRate / 60).toFixed(1)} min`);
 }
 

@@ -141,7 +141,6 @@ export async function raiseHoldsInCanonicalBlocks(
   if (chain === undefined) return [];
   const orphanedBefore = await repos.blocks.orphanedAmong(chain, items.map((i) => i.match.transfer.blockHash));
   // The writes in one transaction (one commit); the checks after it see what it committed.
-  // The writes in one transaction (one commit); the checks after it see what it committed.
   const raised = await repos.transaction(async (tx) => {
     const out: (RaisedHold | CanonicalRaise)[] = new Array<RaisedHold | CanonicalRaise>(items.length);
     const canonical: number[] = [];
