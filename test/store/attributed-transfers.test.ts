@@ -112,4 +112,22 @@ describe.each(['pglite', 'postgres'] as const)('attributed transfers on %s', (ba
     expect(found?.transfer.payment).toBe('p"1\\');
     expect(found?.transfer.to).toBe(DEPOSIT);
   });
+
+  it('keeps every column of every row in place, nulls included, and stores values holding control characters as they are', async () => {
+    const block = { ...BLOCK, number: 102n, hash: '0xb102' as BlockHash };
+    const at = (i: number, extra: Partial<Transfer> = {}) => record(i, [a(0x600 + i)], { blockNumber: 102n, blockHash: block.hash, ...extra });
+    const plain = [at(6, { to: null }), { ...at(7, { payment: 'out:1', position: 'out:1', kind: 'utxo' }), accountId: null }, at(8)];
+    expect(await store.transfers.recordAttributed(block, plain)).toBe(3);
+    // Unit and record separators: characters the compact form of a batch cannot carry.
+    const marked = { ...at(9), accountId: 'acct\x1fnine\x1e' };
+    expect(await store.transfers.recordAttributed(block, [at(10), marked])).toBe(2);
+    const found = await store.transfers.attributedWith({ counterparties: [6, 7, 8, 9, 10].map((i) => a(0x600 + i)), chains: ['eth'], since: new Date(0) });
+    const byTx = new Map(found.map((f) => [f.transfer.txHash, f]));
+    expect(byTx.get('0xtx6')).toMatchObject({ accountId: 'acct-6', transfer: { to: null, amount: 6n * 10n ** 18n, position: 'tx' } });
+    expect(byTx.get('0xtx6')?.transfer.payment).toBeUndefined();
+    expect(byTx.get('0xtx7')).toMatchObject({ accountId: null, transfer: { payment: 'out:1', position: 'out:1', kind: 'utxo', to: DEPOSIT } });
+    expect(byTx.get('0xtx8')).toMatchObject({ accountId: 'acct-8', counterparty: a(0x608), blockTime: new Date(1_700_000_000_000), transfer: { blockNumber: 102n } });
+    expect(byTx.get('0xtx9')?.accountId).toBe('acct\x1fnine\x1e');
+    expect(byTx.get('0xtx10')).toMatchObject({ accountId: 'acct-10', counterparty: a(0x60a) });
+  });
 });
