@@ -192,31 +192,35 @@ function jsonSource(values: readonly AttributedValues[]): { from: string; params
 
 export function transfersRepo(db: Db): TransfersRepo {
   const recordAttributedBlocks: TransfersRepo['recordAttributedBlocks'] = async (blocks) => {
-    const records = blocks.flatMap(({ block, records }) => records.map((r) => ({ ...r, blockTime: block.timestamp })));
-    if (records.length === 0) return 0;
     // One row per (transfer, counterparty): one round trip (and one commit) per call, however
     // many blocks. A transfer without counterparties to screen has nothing to re-screen.
-    const rows = records.flatMap((r) => [...new Set(r.counterparties)].map((counterparty) => ({ r, counterparty })));
-    if (rows.length === 0) return 0;
-    const values = rows.map(({ r, counterparty }) => ({
-      chain: r.transfer.chain,
-      counterparty,
-      block_time: r.blockTime,
-      block_number: r.transfer.blockNumber.toString(),
-      block_hash: r.transfer.blockHash,
-      txid: r.transfer.txHash,
-      position: r.transfer.position,
-      payment: r.transfer.payment ?? null,
-      kind: r.transfer.kind,
-      asset: r.transfer.asset.kind === 'native' ? 'native' : r.transfer.asset.contract,
-      amount: r.transfer.amount.toString(),
-      from_address: r.transfer.from,
-      to_address: r.transfer.to,
-      tx_from: r.transfer.txFrom,
-      direction: r.direction,
-      account_id: r.accountId,
-      exchange_address: r.exchangeAddress,
-    }));
+    const values: AttributedValues[] = [];
+    for (const { block, records } of blocks) {
+      for (const { transfer: t, direction, accountId, exchangeAddress, counterparties } of records) {
+        for (const counterparty of new Set(counterparties)) {
+          values.push({
+            chain: t.chain,
+            counterparty,
+            block_time: block.timestamp,
+            block_number: t.blockNumber.toString(),
+            block_hash: t.blockHash,
+            txid: t.txHash,
+            position: t.position,
+            payment: t.payment ?? null,
+            kind: t.kind,
+            asset: t.asset.kind === 'native' ? 'native' : t.asset.contract,
+            amount: t.amount.toString(),
+            from_address: t.from,
+            to_address: t.to,
+            tx_from: t.txFrom,
+            direction,
+            account_id: accountId,
+            exchange_address: exchangeAddress,
+          });
+        }
+      }
+    }
+    if (values.length === 0) return 0;
     const source = joinedSource(values) ?? jsonSource(values);
     const added = await db.query<{ n: string }>(
       `WITH attributed AS (
