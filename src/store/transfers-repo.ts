@@ -121,7 +121,7 @@ interface AttributedValues {
   readonly exchange_address: string;
 }
 
-/** The columns in the order both sources hand them to the insert's SELECT (`u`). */
+/** The columns, in the order the joined source hands them to the insert's SELECT (`u`). */
 const COLUMNS = [
   'chain',
   'counterparty',
@@ -146,6 +146,9 @@ const COLUMNS = [
 const SEPARATOR = '\x1f';
 const NULL_MARK = '\x1e';
 
+/** `c` as a PostgreSQL string constant (E'\x1f'), so the SQL splits on the same characters. */
+const sqlChar = (c: string): string => `E'\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}'`;
+
 /** A value the joined texts can carry: not empty (a lone empty text splits into no element) and free of both marks. */
 const joinable = (v: string | number | null): boolean =>
   v === null || typeof v === 'number' || (v !== '' && !v.includes(SEPARATOR) && !v.includes(NULL_MARK));
@@ -169,7 +172,7 @@ function joinedSource(values: readonly AttributedValues[]): { from: string; para
     }
     params.push(parts.join(SEPARATOR));
   }
-  const split = COLUMNS.map((_, i) => `string_to_array($${i + 1}, E'\\x1f', E'\\x1e')`).join(', ');
+  const split = COLUMNS.map((_, i) => `string_to_array($${i + 1}, ${sqlChar(SEPARATOR)}, ${sqlChar(NULL_MARK)})`).join(', ');
   return {
     from: `(SELECT chain, counterparty, block_time::double precision AS block_time, block_number::bigint AS block_number,
                    block_hash, txid, position, payment, kind, asset, amount::numeric AS amount, from_address, to_address,
