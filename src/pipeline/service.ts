@@ -81,7 +81,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     alerts: createAlertDispatcher({
       channels: createChannels(config.alerts.channels),
       // Claims and outcomes of alerts sent together are written together (one statement each);
-      // outcomes gathered for 20 ms, which holds up no send (bench:replay: 163 → ~80 a run).
+      // outcomes gathered a little longer, which holds up no send (bench:replay: 163 → ~80 a run).
       alertsRepo: batchedClaims(store.alerts, { outcomeGatherMs: OUTCOME_GATHER_MS }),
       log: log.child({ component: 'alerts' }),
       rateLimitPerMinute: config.alerts.rateLimitPerMinute,

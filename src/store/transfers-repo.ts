@@ -182,7 +182,7 @@ function joinedSource(values: readonly AttributedValues[]): { from: string; para
   };
 }
 
-/** The rows as one JSON text: any value at all, for the rare batch the joined texts cannot carry. */
+/** The rows as one JSON text, which carries every value: for the rare batch the joined texts cannot. */
 function jsonSource(values: readonly AttributedValues[]): { from: string; params: unknown[] } {
   return {
     from: `json_to_recordset($1::json)
