@@ -39,7 +39,7 @@ export async function raiseHold(repo: HoldsRepo, match: Match, confirmations: nu
 }
 
 /**
- * `raiseHold` for several matches: the new holds and their audit events in three statements
+ * `raiseHold` for several matches: the new holds and their audit events in one statement
  * (`insertHoldsIfAbsent`, in hold-key order so two jobs writing some of the same holds cannot
  * deadlock); an orphaned hold found among them is reopened as `raiseHold` does. Results in
  * the order of `items`; a key given twice is created once.
