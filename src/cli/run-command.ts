@@ -3,7 +3,7 @@ import { listRefreshRefusedAlert, type Alert } from '../domain/alert.js';
 import { afterListActivation } from '../holds/index.js';
 import { API_TOKEN_ENV, startHttpServer, type HttpServer } from '../http/index.js';
 import { checkConfiguredToken } from '../http/auth.js';
-import { jobId } from '../pipeline/jobs.js';
+import { addAlertJob } from '../pipeline/alert-jobs.js';
 import { createMetrics } from '../pipeline/metrics.js';
 import { parseStages, STAGES, type Stage } from '../pipeline/queue-names.js';
 import { createChainSources, identifyChainSources } from '../pipeline/chain-sources.js';
@@ -84,7 +84,7 @@ async function start(ctx: CliContext, opts: { only?: string }, signals: Shutdown
   const pipeline = await startPipeline({ config: ctx.config, store, log: ctx.log, metrics, stages, sources });
   started.push({ what: 'pipeline', stop: () => pipeline.stop() });
   const { queues } = pipeline.ctx;
-  const queueAlert = (alert: Alert) => queues.act.add('alert', { kind: 'alert', alert }, { jobId: jobId('alert', alert.dedupKey) });
+  const queueAlert = (alert: Alert) => addAlertJob(queues.alerts, alert);
   if (signals.requested()) return;
 
   if (wanted.includes('lists') || stages.includes('act')) {

@@ -1,25 +1,18 @@
 import { alertForMatch, holdOrphanedAlert, holdReopenedAlert, type Alert, type HoldFacts } from '../domain/alert.js';
-import type { DispatchResult } from '../alerts/index.js';
 import { minedAgainReason } from '../domain/hold.js';
 import type { NormalisedAddress } from '../domain/address.js';
 import { amountInUnits, type AssetUnits } from '../domain/amount.js';
 import { decideMatch, type Match } from '../domain/match.js';
 import type { SanctionEntry } from '../domain/sanction-entry.js';
 import { orphanHoldsInBlock, orphanReason, raiseHoldInCanonicalBlock, raiseHoldsInCanonicalBlocks, type CanonicalRaise } from '../holds/index.js';
+import { addAlertJob, alertJobId } from './alert-jobs.js';
+import { runAlertJob } from './alert-stage.js';
 import { announceNewHold } from './new-holds.js';
 import type { StoredHold } from '../store/holds-repo.js';
 import type { PipelineContext } from './context.js';
 import { sourceOf } from './context.js';
 import { fromWireBlock, fromWireTransfer, jobId, type ActJob, type RunTag, type WireMatch } from './jobs.js';
 import { matchKey } from './screen-stage.js';
-
-/** Raised when an alert could not reach every channel yet: BullMQ retries the job. */
-export class AlertDeliveryPending extends Error {
-  constructor(readonly dedupKey: string) {
-    super(`alert ${dedupKey} not delivered to every channel yet; retrying`);
-    this.name = 'AlertDeliveryPending';
-  }
-}
 
 /**
  * act: a match raises its hold (hold lists, attributed transfers) and pages on-call; a reorg
@@ -35,11 +28,9 @@ export async function runAct(ctx: PipelineContext, job: ActJob): Promise<string>
     case 'reorg':
       return actOnReorg(ctx, job);
     case 'alert':
-      await deliver(ctx, job.alert);
-      return 'alerted';
     case 'alerts':
-      await deliverAll(ctx, job.alerts);
-      return `${job.alerts.length} alerted`;
+      // Queued here by an earlier version, before alerts had a queue of their own.
+      return runAlertJob(ctx, job);
   }
 }
 
@@ -202,61 +193,25 @@ async function actOnReorg(ctx: PipelineContext, job: Extract<ActJob, { kind: 're
 }
 
 /**
- * Alerts go out as act jobs of their own: a hold is committed without waiting for on-call
- * channels (rate limits, retries), and the job id plus the channel claims keep them to one.
+ * Alerts go out as jobs of their own (alert-stage.ts): a hold is committed without waiting for
+ * on-call channels (rate limits, retries), and the job id plus the channel claims keep them to one.
  * Queued on every run of the job, so a crash between the hold and this line loses no alert.
  */
 async function queueAlert(ctx: PipelineContext, alert: Alert, run?: RunTag): Promise<void> {
-  const id = jobId('alert', alert.dedupKey);
   // A replay waits for its alerts too, so it does not exit with on-call not yet told.
-  if (run) await ctx.progress.expectAlert(run.runId, id);
-  await ctx.queues.act.add('alert', { kind: 'alert', alert }, { jobId: id });
+  if (run) await ctx.progress.expectAlert(run.runId, alertJobId(alert));
+  await addAlertJob(ctx.queues.alerts, alert);
 }
 
 /**
- * A job's alerts as one act job (id from their keys, so queueing them again adds nothing);
+ * A job's alerts as one alert job (id from their keys, so queueing them again adds nothing);
  * each is still sent once per channel (the dispatcher's claims), whatever job carries it.
  */
 async function queueAlerts(ctx: PipelineContext, alerts: readonly Alert[], run?: RunTag): Promise<void> {
   if (alerts.length === 0) return;
   const id = jobId('alerts', ...alerts.map((a) => a.dedupKey).sort());
   if (run) await ctx.progress.expectAlert(run.runId, id, alerts.length);
-  await ctx.queues.act.add('alerts', { kind: 'alerts', alerts }, { jobId: id });
-}
-
-/** How many alerts of one `alerts` job are dispatched at once (each channel keeps its own rate limit). */
-const ALERTS_AT_ONCE = 32;
-
-/**
- * Sends every alert; throws (the job retries) if one could not reach every channel yet: those
- * sent are not sent again. Each slot goes on to its next alert while the outcome is written;
- * the job ends once every outcome is, as a job of one alert does.
- */
-async function deliverAll(ctx: PipelineContext, alerts: readonly Alert[]): Promise<void> {
-  let next = 0;
-  const pending: string[] = [];
-  const recorded: Promise<void>[] = [];
-  const worker = async (): Promise<void> => {
-    while (next < alerts.length) {
-      const alert = alerts[next++] as Alert;
-      const delivery = await ctx.alerts.deliver(alert);
-      recorded.push(delivery.recorded);
-      if (!counted(ctx, delivery)) pending.push(alert.dedupKey);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(ALERTS_AT_ONCE, alerts.length) }, worker));
-  await Promise.all(recorded);
-  if (pending.length > 0) throw new AlertDeliveryPending(pending.join(', '));
-}
-
-async function deliver(ctx: PipelineContext, alert: Alert): Promise<void> {
-  if (!counted(ctx, await ctx.alerts.dispatch(alert))) throw new AlertDeliveryPending(alert.dedupKey);
-}
-
-/** Counts a dispatch's outcomes; false when a channel still lacks the alert and a later dispatch may fix it. */
-function counted(ctx: PipelineContext, result: DispatchResult): boolean {
-  for (const o of result.outcomes) ctx.metrics.alertDeliveries.inc({ channel: o.channel, outcome: o.status });
-  return result.delivered || !result.retryable;
+  await ctx.queues.alerts.add('alerts', { kind: 'alerts', alerts }, { jobId: id });
 }
 
 /** The chain's head, or null when it cannot be read (confirmations are then recorded as 0). */

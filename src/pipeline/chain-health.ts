@@ -10,6 +10,7 @@ import { blockFailedAlert, chainRecoveredAlert, chainStalledAlert, type Alert } 
 import type { FollowerStatus } from '../follow/index.js';
 import type { PipelineContext } from './context.js';
 import { jobId, screenJobBlocks, type ActJob, type ExtractJob, type ScreenJob, type WireBlock } from './jobs.js';
+import { addAlertJob } from './alert-jobs.js';
 import { fixOf } from './permanent-errors.js';
 
 /** The lowest block of a chain with a live job in a failed set. */
@@ -107,5 +108,5 @@ export async function checkChainHealth(ctx: PipelineContext, chain: ChainConfig,
 }
 
 async function queueAlert(ctx: PipelineContext, alert: Alert): Promise<void> {
-  await ctx.queues.act.add('alert', { kind: 'alert', alert }, { jobId: jobId('alert', alert.dedupKey) });
+  await addAlertJob(ctx.queues.alerts, alert);
 }

@@ -4,6 +4,7 @@ import { createFollower, ReorgTooDeep, type FollowEvent, type FollowerStatus } f
 import type { PipelineContext } from './context.js';
 import { sourceOf } from './context.js';
 import { jobId, toWireBlock } from './jobs.js';
+import { addAlertJob } from './alert-jobs.js';
 import { runAsLeader } from './leader-lock.js';
 import { checkChainHealth, healthCheckInterval, type ChainHealth, type FailedBlock } from './chain-health.js';
 import { checkSentinel, liveExtractJob, requeuePending } from './pending-blocks.js';
@@ -206,7 +207,7 @@ async function watchLag(ctx: PipelineContext, chain: ChainConfig, status: Follow
     },
     new Date(),
   );
-  await ctx.queues.act.add('alert', { kind: 'alert', alert }, { jobId: jobId('alert', alert.dedupKey) }).catch((err: unknown) => {
+  await addAlertJob(ctx.queues.alerts, alert).catch((err: unknown) => {
     ctx.log.error({ chain: chain.id, err }, 'cannot queue the lag alert');
   });
 }

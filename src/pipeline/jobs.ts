@@ -145,15 +145,21 @@ export interface WireMatch {
 export type WireEntry = Omit<SanctionEntry, 'address'> & { readonly address: string };
 
 /**
+ * On-call alerts to deliver (queue `cordon-alerts`): one, or those of one act job together
+ * (the job id is made of their keys, so queueing them again adds nothing).
+ */
+export type AlertJob = { readonly kind: 'alert'; readonly alert: Alert } | { readonly kind: 'alerts'; readonly alerts: readonly Alert[] };
+
+/**
  * `matches`: every match of one screen job, acted on in one job (holds, then their alerts as
- * one `alerts` job). `match` (one match) is what earlier versions queued; still run.
+ * one `alerts` job). `match` (one match) is what earlier versions queued; still run, as are
+ * the alert jobs earlier versions queued here, before alerts had a queue of their own.
  */
 export type ActJob =
   | { readonly kind: 'matches'; readonly chain: string; readonly matches: readonly BlockMatch[]; readonly run?: RunTag }
   | { readonly kind: 'match'; readonly chain: string; readonly block: WireBlock; readonly match: WireMatch; readonly run?: RunTag }
   | { readonly kind: 'reorg'; readonly chain: string; readonly orphaned: readonly WireBlock[]; readonly forkPoint: WireBlock }
-  | { readonly kind: 'alert'; readonly alert: Alert }
-  | { readonly kind: 'alerts'; readonly alerts: readonly Alert[] };
+  | AlertJob;
 
 export function toWireBlock(b: BlockRef): WireBlock {
   return { number: b.number.toString(), hash: b.hash, parentHash: b.parentHash, timestamp: b.timestamp };

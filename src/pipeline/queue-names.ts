@@ -6,6 +6,8 @@ export const QUEUE = {
   extract: 'cordon-extract',
   screen: 'cordon-screen',
   act: 'cordon-act',
+  /** On-call alerts, delivered by the act stage's own workers: holds never wait behind them. */
+  alerts: 'cordon-alerts',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];

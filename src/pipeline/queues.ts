@@ -1,5 +1,5 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
-import type { ActJob, ExtractJob, ScreenJob } from './jobs.js';
+import type { ActJob, AlertJob, ExtractJob, ScreenJob } from './jobs.js';
 import { QUEUE } from './queue-names.js';
 
 export interface RetrySettings {
@@ -13,6 +13,7 @@ export interface PipelineQueues {
   readonly extract: Queue<ExtractJob>;
   readonly screen: Queue<ScreenJob>;
   readonly act: Queue<ActJob>;
+  readonly alerts: Queue<AlertJob>;
   readonly all: readonly Queue[];
   close(): Promise<void>;
 }
@@ -33,11 +34,13 @@ export function createQueues(connection: ConnectionOptions, retry: RetrySettings
   const extract = new Queue<ExtractJob>(QUEUE.extract, { connection, defaultJobOptions });
   const screen = new Queue<ScreenJob>(QUEUE.screen, { connection, defaultJobOptions });
   const act = new Queue<ActJob>(QUEUE.act, { connection, defaultJobOptions });
-  const all = [extract, screen, act] as Queue[];
+  const alerts = new Queue<AlertJob>(QUEUE.alerts, { connection, defaultJobOptions });
+  const all = [extract, screen, act, alerts] as Queue[];
   return {
     extract,
     screen,
     act,
+    alerts,
     all,
     async close() {
       await Promise.all(all.map((q) => q.close()));

@@ -119,7 +119,9 @@ export interface AlertsLeft {
 
 /**
  * Waits, at most `timeoutMs`, until every alert the run queued has gone out (or failed for
- * good); what is left is for `cordon run`'s act workers, which keep retrying it.
+ * good); what is left is for `cordon run`'s alert workers, which keep retrying it. A run
+ * started by an earlier version queued its alerts in the act queue: a job not in the alerts
+ * queue is looked for there.
  */
 export async function waitForRunAlerts(ctx: PipelineContext, runId: string, timeoutMs: number, pollMs = 250): Promise<AlertsLeft> {
   const ids = await ctx.progress.alertJobs(runId);
@@ -134,13 +136,14 @@ export async function waitForRunAlerts(ctx: PipelineContext, runId: string, time
     const states = await Promise.all(
       open.map(async (id) => {
         if (!alertsOf.has(id)) {
-          const job = await ctx.queues.act.getJob(id);
+          const job = (await ctx.queues.alerts.getJob(id)) ?? (await ctx.queues.act.getJob(id));
           // Counted in alerts, not jobs: one `alerts` job carries several.
           alertsOf.set(id, job?.data.kind === 'alerts' ? job.data.alerts.length : 1);
           // Gone: completed and cleaned up after its retention.
           if (job === undefined) return 'completed';
         }
-        return ctx.queues.act.getJobState(id);
+        const state = await ctx.queues.alerts.getJobState(id);
+        return state === 'unknown' ? ctx.queues.act.getJobState(id) : state;
       }),
     );
     let pending = 0;

@@ -22,7 +22,7 @@ import { addedByFamily, chainsOfFamily, retroMatches } from '../sanctions/retro-
 import type { Store } from '../store/index.js';
 import type { AssetPolicies, AssetPolicy } from './asset-policy.js';
 import type { PipelineContext } from './context.js';
-import { jobId } from './jobs.js';
+import { addAlertJob } from './alert-jobs.js';
 import { announceNewHold } from './new-holds.js';
 
 /** Added addresses per lookup query: each is one index probe, the batch one round trip. */
@@ -169,7 +169,7 @@ export function retroDepsOf(ctx: PipelineContext): RetroScreenDeps {
     assets: ctx.assets,
     log: ctx.log,
     async queueAlert(alert) {
-      await ctx.queues.act.add('alert', { kind: 'alert', alert }, { jobId: jobId('alert', alert.dedupKey) });
+      await addAlertJob(ctx.queues.alerts, alert);
     },
     async confirmations(chain, blockNumber) {
       try {

@@ -13,7 +13,7 @@ import { createChainSources, identifyChainSources } from './chain-sources.js';
 import type { PipelineContext } from './context.js';
 import { subscribeNewHolds } from './new-holds.js';
 import { startFollowStage, type FollowStage } from './follow-stage.js';
-import { jobId } from './jobs.js';
+import { addAlertJob } from './alert-jobs.js';
 import { ListIndexCache } from './list-index-cache.js';
 import type { Metrics } from './metrics.js';
 import type { Stage } from './queue-names.js';
@@ -117,11 +117,11 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
           signal: stopHook.signal,
           wakeOn: (wake) => subscribeNewHolds(redis, log.child({ component: 'exchange-hook' }), wake),
           ...(hook ? { concurrency: hook.concurrency, retry: { ...DEFAULT_HOOK_RETRY, alertAfterAttempts: hook.alertAfterFailures } } : {}),
-          // Pages go out like every other alert: an act job, one per key (per hold per hour).
+          // Pages go out like every other alert: an alert job, one per key (per hold per hour).
           onDelivery: async (report) => {
             metrics.hookDeliveries.inc({ outcome: report.result });
             if (report.page === null) return;
-            await queues.act.add('alert', { kind: 'alert', alert: report.page }, { jobId: jobId('alert', report.page.dedupKey) });
+            await addAlertJob(queues.alerts, report.page);
           },
         },
       )
@@ -156,7 +156,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
         for (const [queue, count] of Object.entries(counts)) {
           if (count < config.pipeline.failedJobsAlertAt) continue;
           const alert = failedJobsAlert({ queue, count }, new Date());
-          await queues.act.add('alert', { kind: 'alert', alert }, { jobId: jobId('alert', alert.dedupKey) });
+          await addAlertJob(queues.alerts, alert);
         }
       })
       .catch((err: unknown) => log.warn({ err }, 'cannot read failed job counts'));

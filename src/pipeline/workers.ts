@@ -1,9 +1,10 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { PipelineContext } from './context.js';
 import { ChainNotConfigured, PermanentJobError } from './job-errors.js';
-import type { ActJob, ExtractJob, ScreenJob } from './jobs.js';
+import type { ActJob, AlertJob, ExtractJob, ScreenJob } from './jobs.js';
 import { QUEUE } from './queue-names.js';
 import { runAct } from './act-stage.js';
+import { runAlertJob } from './alert-stage.js';
 import { runExtract } from './extract-stage.js';
 import { runScreen } from './screen-stage.js';
 import { redisOptions } from './redis-connection.js';
@@ -11,7 +12,8 @@ import { redisOptions } from './redis-connection.js';
 export type WorkerStage = 'extract' | 'screen' | 'act';
 
 /**
- * The BullMQ workers of the given stages. Several processes on several machines may run the
+ * The BullMQ workers of the given stages; the act stage runs the alert workers too, with
+ * their own concurrency. Several processes on several machines may run the
  * same stages against one Redis: they share the work. A worker that loses Redis pauses and
  * resumes by itself; a job in flight on a crashed process is taken over once its lock expires.
  */
@@ -21,7 +23,7 @@ export function startWorkers(ctx: PipelineContext, stages: readonly WorkerStage[
   const common = { connection, lockDuration, stalledInterval: Math.max(1_000, Math.floor(lockDuration / 2)) };
   const workers: Worker[] = [];
   const log = ctx.log.child({ component: 'pipeline' });
-  const add = (stage: WorkerStage, worker: Worker) => {
+  const add = (stage: WorkerStage | 'alerts', worker: Worker) => {
     worker.on('error', (err) => log.warn({ stage, err }, 'worker error (Redis connection?); it recovers by itself'));
     worker.on('failed', (job, err) => {
       const permanent = err instanceof UnrecoverableError;
@@ -53,6 +55,7 @@ export function startWorkers(ctx: PipelineContext, stages: readonly WorkerStage[
   }
   if (stages.includes('act')) {
     add('act', new Worker(QUEUE.act, failFast((job: Job<ActJob>) => runAct(ctx, job.data)), { ...common, concurrency: concurrency.act }));
+    add('alerts', new Worker(QUEUE.alerts, failFast((job: Job<AlertJob>) => runAlertJob(ctx, job.data)), { ...common, concurrency: concurrency.alerts }));
   }
   return workers;
 }

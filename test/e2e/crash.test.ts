@@ -138,10 +138,10 @@ describe('a worker process killed (-9) in the middle of a replay', () => {
     }
     expect(Object.values(await pipeline.failedCounts()).every((n) => n === 0)).toBe(true);
 
-    // Alerts are act jobs of their own: let the second process send them before it stops.
+    // Alerts are jobs of their own: let the second process send them before it stops.
     await eventually(
       'the alert jobs to drain',
-      async () => ((await ctx.queues.act.getJobCountByTypes('waiting', 'active', 'delayed')) === 0 ? true : undefined),
+      async () => ((await ctx.queues.alerts.getJobCountByTypes('waiting', 'active', 'delayed')) === 0 ? true : undefined),
       60_000,
     );
     second.child.kill('SIGTERM');
@@ -149,7 +149,7 @@ describe('a worker process killed (-9) in the middle of a replay', () => {
   });
 
   it('every hold paged on-call on every channel despite the crash', () => {
-    // Alerts are act jobs of their own, queued once the hold is committed, and drained before the
+    // Alerts are jobs of their own, queued once the hold is committed, and drained before the
     // second process stopped. A send the killed process had claimed is free again when its
     // claim's lease (15 s) runs out, and the retried job sends it then. At least once: a crash
     // between a send and its record may repeat one, which PagerDuty folds by dedup_key.

@@ -48,6 +48,8 @@ export interface E2eOptions {
    * `url` is the JSON-RPC endpoint with credentials (`http://user:password@host:port`).
    */
   readonly bitcoin?: { readonly id?: string; readonly url: string; readonly network?: 'mainnet' | 'testnet' | 'signet' | 'regtest' };
+  /** More `pipeline` settings, as YAML flow-mapping entries (e.g. `concurrency: { act: 1 }`). */
+  readonly pipeline?: string;
 }
 
 /**
@@ -105,7 +107,7 @@ alerts:
     - { type: slack, name: slack, webhookUrl: "${receivers.url}/slack" }
     - { type: webhook, name: siem, url: "${receivers.url}/webhook", secret: ${WEBHOOK_SECRET} }
 exchangeHook: { url: "${receivers.url}/hook", secret: ${HOOK_SECRET} }
-pipeline: { backoff: 200ms, lockDuration: 5s }
+pipeline: { backoff: 200ms, lockDuration: 5s${options.pipeline === undefined ? '' : `, ${options.pipeline}`} }
 ${extraYaml}
 `,
   );

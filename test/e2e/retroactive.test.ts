@@ -13,7 +13,7 @@ import { normaliseForFamily } from '../../src/domain/address.js';
 import { freePort } from '../../src/demo/anvil-node.js';
 import { listId } from '../../src/domain/sanction-entry.js';
 import type { Alert } from '../../src/domain/alert.js';
-import { jobId } from '../../src/pipeline/jobs.js';
+import { addAlertJob } from '../../src/pipeline/alert-jobs.js';
 import { EFFECTS_SETTLE_MS, ListVersionEffects } from '../../src/pipeline/list-version-effects.js';
 import { rescreenAddedEntries, rescreenAfterRefresh, retroDepsOf } from '../../src/pipeline/retro-screen.js';
 import { refreshList } from '../../src/sanctions/refresh-list.js';
@@ -155,7 +155,7 @@ describe('retroactive screening on anvil, Redis and PGlite', () => {
     expect(result).toMatchObject({ outcome: 'accepted', version: 3 });
     expect((await e2e.store.holds.listHolds({ limit: 10 })).map((h) => h.counterparty)).toEqual([LATER_SENDER]);
 
-    const queueAlert = (alert: Alert) => e2e.pipeline?.ctx.queues.act.add('alert', { kind: 'alert', alert }, { jobId: jobId('alert', alert.dedupKey) }) ?? Promise.resolve();
+    const queueAlert = (alert: Alert) => (e2e.pipeline ? addAlertJob(e2e.pipeline.ctx.queues.alerts, alert) : Promise.resolve());
     const effects = new ListVersionEffects({
       store: e2e.store,
       retro: retroDepsOf(e2e.pipeline.ctx),
