@@ -5,7 +5,13 @@ import { jobId, type AlertJob } from './jobs.js';
 /** The job of one alert: its key, so an alert queued twice is sent once. */
 export const alertJobId = (alert: Alert): string => jobId('alert', alert.dedupKey);
 
-/** Queues one on-call alert for the alert workers (`cordon-alerts`). */
+/** One alert as a job of the alerts queue (`cordon-alerts`), for `add` or `addBulk`. */
+export function alertJob(alert: Alert): { name: 'alert'; data: AlertJob; opts: { jobId: string } } {
+  return { name: 'alert', data: { kind: 'alert', alert }, opts: { jobId: alertJobId(alert) } };
+}
+
+/** Queues one on-call alert for the alert workers. */
 export function addAlertJob(queue: Queue<AlertJob>, alert: Alert): Promise<Job<AlertJob>> {
-  return queue.add('alert', { kind: 'alert', alert }, { jobId: alertJobId(alert) });
+  const { name, data, opts } = alertJob(alert);
+  return queue.add(name, data, opts);
 }

@@ -7,7 +7,7 @@
 import { Queue } from 'bullmq';
 import type { CordonConfig } from '../config/schema.js';
 import type { Alert } from '../domain/alert.js';
-import { alertJobId } from './alert-jobs.js';
+import { alertJob } from './alert-jobs.js';
 import type { AlertJob } from './jobs.js';
 import { QUEUE } from './queue-names.js';
 import { jobOptions } from './queues.js';
@@ -21,7 +21,7 @@ export async function queueAlertsFromCommand(config: CordonConfig, alerts: reado
     defaultJobOptions: jobOptions({ attempts: config.pipeline.attempts, backoffMs: config.pipeline.backoff }),
   });
   try {
-    await queue.addBulk(alerts.map((alert) => ({ name: 'alert', data: { kind: 'alert', alert }, opts: { jobId: alertJobId(alert) } })));
+    await queue.addBulk(alerts.map(alertJob));
   } finally {
     await queue.close();
   }

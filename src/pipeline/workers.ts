@@ -12,10 +12,10 @@ import { redisOptions } from './redis-connection.js';
 export type WorkerStage = 'extract' | 'screen' | 'act';
 
 /**
- * The BullMQ workers of the given stages; the act stage runs the alert workers too, with
- * their own concurrency. Several processes on several machines may run the
- * same stages against one Redis: they share the work. A worker that loses Redis pauses and
- * resumes by itself; a job in flight on a crashed process is taken over once its lock expires.
+ * The BullMQ workers of the given stages (the act stage's include the alert workers, with
+ * their own concurrency). Several processes on several machines may run the same stages
+ * against one Redis: they share the work. A worker that loses Redis pauses and resumes by
+ * itself; a job in flight on a crashed process is taken over once its lock expires.
  */
 export function startWorkers(ctx: PipelineContext, stages: readonly WorkerStage[]): Worker[] {
   const connection = redisOptions(ctx.config.redis.url);
