@@ -11,7 +11,8 @@
  * withdrawal registered; a hold list giving 1,500 holds a run (1% of the chain's transfers). Each
  * driver gets a fresh store (a PostgreSQL schema, or a PGlite data directory on disk) and a Redis
  * of its own (a redis-server started here); the alerts go to a signature-checking receiver in a
- * process of its own (bench/evm-replay/alert-receiver.ts), as a SIEM is in a deployment.
+ * process of its own (bench/evm-replay/alert-receiver.ts), as a SIEM is in a deployment, and
+ * warmed up before it takes them, as a long-running SIEM is.
  * Printed: extract-only blocks/s (replay's 4 jobs at once, of --window blocks, on the store's
  * watched-address index), end-to-end blocks/s (enqueue → every block done and every alert
  * delivered), their ratio (goal ≤ 2 on PostgreSQL, ≤ 3 on PGlite), holds and alerts, and the
