@@ -396,8 +396,9 @@ export function holdsRepo(db: Db): HoldsRepo {
       const keys = holds.map((h) => h.holdKey);
       if (new Set(keys).size !== keys.length) throw new RangeError('insertHoldsIfAbsent: a hold key appears twice');
       const col = <T>(f: (h: NewHold) => T): T[] => holds.map(f);
-      // One statement, atomic by itself: the holds and each new one's `null → open` event, in
-      // one round trip instead of four (BEGIN, two inserts, COMMIT); a replay's act job writes ~75.
+      // One statement, atomic by itself: the holds and each new one's `null → open` event in one
+      // round trip, not two inserts in a transaction of their own (an act job calls this inside
+      // its own transaction, which then commits one statement instead of two).
       const inserted = await db.query<HoldRow>(
         `WITH created AS (
            INSERT INTO holds (hold_key, account_id, chain, txid, transfer_id, direction, counterparty,
