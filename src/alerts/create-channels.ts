@@ -1,5 +1,6 @@
 import type { CordonConfig } from '../config/schema.js';
 import type { AlertChannel } from './channel.js';
+import type { PostAlert } from './http.js';
 import { createPagerDutyChannel } from './pagerduty.js';
 import { createSlackChannel } from './slack.js';
 import { createWebhookChannel } from './webhook.js';
@@ -11,11 +12,13 @@ export interface CreateChannelsOptions {
   readonly pagerDutyUrl?: string;
   /** Per request; default 10 s. */
   readonly timeoutMs?: number;
+  /** How requests are sent (default: from the calling thread); the daemon passes its alert sender thread's. */
+  readonly post?: PostAlert;
 }
 
 /** Channel objects from `alerts.channels`; secrets stay inside each channel's closure. */
 export function createChannels(configs: readonly AlertChannelConfig[], opts: CreateChannelsOptions = {}): AlertChannel[] {
-  const timeout = opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs };
+  const timeout = { ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }), ...(opts.post === undefined ? {} : { post: opts.post }) };
   return configs.map((c): AlertChannel => {
     switch (c.type) {
       case 'pagerduty':

@@ -11,9 +11,12 @@ export interface PostOptions {
   readonly timeoutMs: number;
   /** Strings that must not appear in a reason (routing key, URL, secret). */
   readonly secrets: readonly string[];
-  /** Statuses that mean delivered; default any 2xx. */
-  readonly delivered?: (status: number) => boolean;
+  /** Statuses that mean delivered; default any 2xx. Plain data, so options can cross to the sender thread. */
+  readonly delivered?: readonly number[];
 }
+
+/** `postAlert`, or the alert sender thread's stand-in for it (post-thread.ts). */
+export type PostAlert = (url: string, body: string, opts: PostOptions) => Promise<SendResult>;
 
 /** Longest receiver answer kept in a reason. */
 const MAX_ANSWER = 200;
@@ -32,8 +35,7 @@ export async function postAlert(url: string, body: string, opts: PostOptions): P
     return { outcome: 'retryable', status: null, retryAfterMs: null, reason: networkReason(err, opts.timeoutMs) };
   }
   const status = res.status;
-  const delivered = opts.delivered ?? ((s: number) => s >= 200 && s < 300);
-  if (delivered(status)) return { outcome: 'delivered', status };
+  if (opts.delivered === undefined ? status >= 200 && status < 300 : opts.delivered.includes(status)) return { outcome: 'delivered', status };
   // Only a refusal's answer is read: a replay's thousands of deliveries need none of it.
   const answer = scrub(answerLine(res.body), opts.secrets);
   const reason = answer === '' ? `HTTP ${status}` : `HTTP ${status}: ${answer}`;

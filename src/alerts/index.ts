@@ -20,4 +20,5 @@ export {
   TIMESTAMP_HEADER,
   type WebhookChannelOptions,
 } from './webhook.js';
+export { createPostThread, type PostThread } from './post-thread.js';
 export { createTokenBucket, RateLimitQueueFull, type TokenBucket } from './rate-limit.js';

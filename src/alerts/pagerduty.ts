@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { alertComponent, alertGroup, capSeverity, type Alert, type AlertSeverity } from '../domain/alert.js';
 import type { AlertChannel } from './channel.js';
-import { postAlert } from './http.js';
+import { postAlert, type PostAlert } from './http.js';
 
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 const MAX_DEDUP_KEY = 255;
@@ -22,9 +22,12 @@ export interface PagerDutyChannelOptions {
   /** For tests or the EU region (`https://events.eu.pagerduty.com/v2/enqueue`). */
   readonly url?: string;
   readonly timeoutMs?: number;
+  /** Sends the request (default: from this thread; the daemon passes its alert sender thread's). */
+  readonly post?: PostAlert;
 }
 
 export function createPagerDutyChannel(opts: PagerDutyChannelOptions): AlertChannel {
+  const post = opts.post ?? postAlert;
   const url = opts.url ?? PAGERDUTY_EVENTS_URL;
   const { routingKey, severity: ceiling } = opts;
   return {
@@ -32,10 +35,10 @@ export function createPagerDutyChannel(opts: PagerDutyChannelOptions): AlertChan
     type: 'pagerduty',
     send(alert) {
       const body = JSON.stringify(pagerDutyEvent(alert, routingKey, ceiling));
-      return postAlert(url, body, {
+      return post(url, body, {
         timeoutMs: opts.timeoutMs ?? 10_000,
         secrets: [routingKey],
-        delivered: (s) => s === 202 || s === 200,
+        delivered: [202, 200],
       });
     },
   };

@@ -9,25 +9,28 @@
  */
 import type { Alert } from '../domain/alert.js';
 import type { AlertChannel } from './channel.js';
-import { postAlert, urlSecrets } from './http.js';
+import { postAlert, urlSecrets, type PostAlert } from './http.js';
 
 export interface SlackChannelOptions {
   readonly name: string;
   readonly webhookUrl: string;
   readonly timeoutMs?: number;
+  /** Sends the request (default: from this thread; the daemon passes its alert sender thread's). */
+  readonly post?: PostAlert;
 }
 
 export function createSlackChannel(opts: SlackChannelOptions): AlertChannel {
+  const post = opts.post ?? postAlert;
   const { webhookUrl } = opts;
   const secrets = urlSecrets(webhookUrl);
   return {
     name: opts.name,
     type: 'slack',
     send(alert) {
-      return postAlert(webhookUrl, JSON.stringify(slackMessage(alert)), {
+      return post(webhookUrl, JSON.stringify(slackMessage(alert)), {
         timeoutMs: opts.timeoutMs ?? 10_000,
         secrets,
-        delivered: (s) => s === 200,
+        delivered: [200],
       });
     },
   };

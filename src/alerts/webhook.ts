@@ -11,7 +11,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Alert } from '../domain/alert.js';
 import type { AlertChannel } from './channel.js';
-import { postAlert, urlSecrets } from './http.js';
+import { postAlert, urlSecrets, type PostAlert } from './http.js';
 
 export const SIGNATURE_HEADER = 'x-cordon-signature';
 export const TIMESTAMP_HEADER = 'x-cordon-timestamp';
@@ -23,9 +23,12 @@ export interface WebhookChannelOptions {
   readonly timeoutMs?: number;
   /** Unix seconds; for tests. */
   readonly now?: () => number;
+  /** Sends the request (default: from this thread; the daemon passes its alert sender thread's). */
+  readonly post?: PostAlert;
 }
 
 export function createWebhookChannel(opts: WebhookChannelOptions): AlertChannel {
+  const post = opts.post ?? postAlert;
   const { url, secret } = opts;
   const secrets = [secret, ...urlSecrets(url)];
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
@@ -35,7 +38,7 @@ export function createWebhookChannel(opts: WebhookChannelOptions): AlertChannel 
     send(alert) {
       const body = JSON.stringify(webhookBody(alert));
       const ts = String(now());
-      return postAlert(url, body, {
+      return post(url, body, {
         timeoutMs: opts.timeoutMs ?? 10_000,
         secrets,
         headers: {

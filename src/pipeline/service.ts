@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createWatchedAddressIndex } from '../accounts/index.js';
-import { batchedClaims, createAlertDispatcher, createChannels } from '../alerts/index.js';
+import { batchedClaims, createAlertDispatcher, createChannels, createPostThread } from '../alerts/index.js';
 import type { ChainSource } from '../chains/chain-source.js';
 import type { CordonConfig } from '../config/schema.js';
 import { failedJobsAlert } from '../domain/alert.js';
@@ -70,6 +70,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     backoffMs: config.pipeline.backoff,
   });
   for (const q of queues.all) q.on('error', (err) => log.warn({ queue: q.name, err: err.message }, 'queue error; reconnecting'));
+  // Started at the first alert: a process without the act stage never has one.
+  const postThread = createPostThread(log.child({ component: 'alerts' }));
   const ctx: PipelineContext = {
     config,
     store,
@@ -79,7 +81,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     log,
     metrics,
     alerts: createAlertDispatcher({
-      channels: createChannels(config.alerts.channels),
+      channels: createChannels(config.alerts.channels, { post: postThread.post }),
       // Claims and outcomes of alerts sent together are written together (one statement each);
       // outcomes gathered a little longer, which holds up no send (bench:replay: 163 → ~80 a run).
       alertsRepo: batchedClaims(store.alerts, { outcomeGatherMs: OUTCOME_GATHER_MS }),
@@ -173,6 +175,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       stopHook.abort();
       await hookLoop;
       await Promise.all(workers.map((w) => w.close()));
+      await postThread.close();
       await queues.close();
       await Promise.all([...sources.values()].map((s) => s.close().catch(() => undefined)));
       redis.disconnect();
