@@ -53,6 +53,8 @@ async function actOnMatches(ctx: PipelineContext, job: Extract<ActJob, { kind: '
   const done: { blockHash: string; key: string }[] = [];
   const alerts: Alert[] = [];
   const holds: Decided[] = [];
+  // Asked while the matches are decided: a job that raises holds needs it, and it never rejects.
+  const head = job.run?.dryRun ? null : headNumber(ctx, job.chain);
   for (const { block, match: wire } of job.matches) {
     const policy = await ctx.assets.of(job.chain, wire.item.transfer.asset);
     const match = toMatch(wire, policy.units);
@@ -76,13 +78,13 @@ async function actOnMatches(ctx: PipelineContext, job: Extract<ActJob, { kind: '
     }
     done.push({ blockHash: block.hash, key });
   }
+  let created = false;
   if (holds.length > 0) {
-    const head = await headNumber(ctx, job.chain);
+    const headAt = await head;
     const raised = await raiseHoldsInCanonicalBlocks(
       ctx.store,
-      holds.map(({ match }) => ({ match, confirmations: head !== null && head >= match.transfer.blockNumber ? Number(head - match.transfer.blockNumber) : 0 })),
+      holds.map(({ match }) => ({ match, confirmations: headAt !== null && headAt >= match.transfer.blockNumber ? Number(headAt - match.transfer.blockNumber) : 0 })),
     );
-    let created = false;
     holds.forEach(({ blockHash, match, key, decision }, i) => {
       const r = raised[i] as CanonicalRaise;
       let outcome = 'block orphaned: no hold';
@@ -105,13 +107,11 @@ async function actOnMatches(ctx: PipelineContext, job: Extract<ActJob, { kind: '
       reports.set(key, report(match, key, outcome));
       done.push({ blockHash, key });
     });
-    if (created) await announceNewHold(ctx.redis, ctx.log);
   }
-  await queueAlerts(ctx, alerts, job.run);
+  await Promise.all([queueAlerts(ctx, alerts, job.run), created ? announceNewHold(ctx.redis, ctx.log) : undefined]);
   // After the holds and their alerts are written: a block is done once every match is.
   if (job.run) {
-    await ctx.progress.recordMatches(job.run.runId, reports);
-    await ctx.progress.actsDone(job.run.runId, done);
+    await ctx.progress.matchesActed(job.run.runId, reports, done);
   } else {
     for (const { blockHash, key } of done) await ctx.store.handed.actDone(job.chain, blockHash, key);
   }
@@ -210,8 +210,12 @@ async function queueAlert(ctx: PipelineContext, alert: Alert, run?: RunTag): Pro
 async function queueAlerts(ctx: PipelineContext, alerts: readonly Alert[], run?: RunTag): Promise<void> {
   if (alerts.length === 0) return;
   const id = jobId('alerts', ...alerts.map((a) => a.dedupKey).sort());
-  if (run) await ctx.progress.expectAlert(run.runId, id, alerts.length);
-  await ctx.queues.alerts.add('alerts', { kind: 'alerts', alerts }, { jobId: id });
+  // Both before the act job ends (the replay reads what it expects once its blocks are done),
+  // in either order: the job id keeps a retried add to one job.
+  await Promise.all([
+    run ? ctx.progress.expectAlert(run.runId, id, alerts.length) : undefined,
+    ctx.queues.alerts.add('alerts', { kind: 'alerts', alerts }, { jobId: id }),
+  ]);
 }
 
 /** The chain's head, or null when it cannot be read (confirmations are then recorded as 0). */

@@ -37,6 +37,11 @@ export interface RunProgress {
   recordMatch(runId: string, key: string, report: unknown): Promise<void>;
   /** `recordMatch` for several matches, in one round trip. */
   recordMatches(runId: string, reports: ReadonlyMap<string, unknown>): Promise<void>;
+  /**
+   * `recordMatches` then `actsDone`, as one MULTI: one round trip for an act job's progress, and
+   * a block is never done without the reports of its matches.
+   */
+  matchesActed(runId: string, reports: ReadonlyMap<string, unknown>, done: readonly { readonly blockHash: string; readonly key: string }[]): Promise<void>;
   doneCount(runId: string): Promise<number>;
   matches(runId: string): Promise<unknown[]>;
   /** An alert job the run queued, carrying `alerts` alerts (default 1). */
@@ -89,6 +94,27 @@ return finished`;
 
 export function runProgress(redis: Redis): RunProgress {
   const k = (runId: string, ...rest: string[]) => ['cordon', 'run', runId, ...rest].join(':');
+  const recordMatchesIn = (m: ChainableCommander, runId: string, reports: ReadonlyMap<string, unknown>): ChainableCommander => {
+    const fields: string[] = [];
+    for (const [key, report] of reports) fields.push(key, JSON.stringify(report));
+    return m.hset(k(runId, 'matches'), ...fields).expire(k(runId, 'matches'), TTL_SECONDS);
+  };
+  /** KEYS and ARGV of ACTS_DONE. */
+  const actsDoneCall = (runId: string, done: readonly { readonly blockHash: string; readonly key: string }[]): { keys: string[]; args: string[] } => {
+    const byBlock = new Map<string, string[]>();
+    for (const d of done) {
+      const keys = byBlock.get(d.blockHash);
+      if (keys) keys.push(d.key);
+      else byBlock.set(d.blockHash, [d.key]);
+    }
+    const keys = [k(runId, 'done')];
+    const args = [String(TTL_SECONDS)];
+    for (const [blockHash, actKeys] of byBlock) {
+      keys.push(k(runId, 'acts', blockHash), k(runId, 'actsdone', blockHash));
+      args.push(blockHash, String(actKeys.length), ...actKeys);
+    }
+    return { keys, args };
+  };
   const touch = (key: string) => redis.expire(key, TTL_SECONDS);
   return {
     async start(meta) {
@@ -135,25 +161,20 @@ export function runProgress(redis: Redis): RunProgress {
     },
     async actsDone(runId, done) {
       if (done.length === 0) return;
-      const byBlock = new Map<string, string[]>();
-      for (const d of done) {
-        const keys = byBlock.get(d.blockHash);
-        if (keys) keys.push(d.key);
-        else byBlock.set(d.blockHash, [d.key]);
-      }
-      const keys = [k(runId, 'done')];
-      const args = [String(TTL_SECONDS)];
-      for (const [blockHash, actKeys] of byBlock) {
-        keys.push(k(runId, 'acts', blockHash), k(runId, 'actsdone', blockHash));
-        args.push(blockHash, String(actKeys.length), ...actKeys);
-      }
+      const { keys, args } = actsDoneCall(runId, done);
       await redis.eval(ACTS_DONE, keys.length, ...keys, ...args);
     },
     async recordMatches(runId, reports) {
       if (reports.size === 0) return;
-      const fields: string[] = [];
-      for (const [key, report] of reports) fields.push(key, JSON.stringify(report));
-      await exec(redis.multi().hset(k(runId, 'matches'), ...fields).expire(k(runId, 'matches'), TTL_SECONDS));
+      await exec(recordMatchesIn(redis.multi(), runId, reports));
+    },
+    async matchesActed(runId, reports, done) {
+      const m = reports.size === 0 ? redis.multi() : recordMatchesIn(redis.multi(), runId, reports);
+      if (done.length > 0) {
+        const { keys, args } = actsDoneCall(runId, done);
+        m.eval(ACTS_DONE, keys.length, ...keys, ...args);
+      }
+      await exec(m);
     },
     async expectActs(runId, blockHash, count) {
       await redis.set(k(runId, 'acts', blockHash), String(count), 'EX', TTL_SECONDS);

@@ -65,4 +65,26 @@ describe('run progress', () => {
     await progress.actsDone(RUN, [{ blockHash: h(9), key: 'hold|z' }]);
     expect(await progress.doneCount(RUN)).toBe(4);
   });
+
+  it("records an act job's reports and ticks off its acts in one call; a block is done only with its reports there", async () => {
+    const run = `${RUN}-acted`;
+    const progress = runProgress(redis);
+    await progress.expectActsOf(run, new Map([[h(1), 2], [h(2), 1]]));
+    const reports = new Map<string, unknown>([
+      ['hold|a', { outcome: 'hold raised', key: 'hold|a' }],
+      ['hold|b', { outcome: 'hold exists', key: 'hold|b' }],
+    ]);
+    await progress.matchesActed(run, reports, [
+      { blockHash: h(1), key: 'hold|a' },
+      { blockHash: h(2), key: 'hold|b' },
+    ]);
+    expect(await progress.doneCount(run)).toBe(1);
+    expect(await progress.matches(run)).toEqual([...reports.values()]);
+    expect(await redis.ttl(`cordon:run:${run}:matches`)).toBeGreaterThan(86_400);
+    // A retried job, and one with nothing to report: nothing counts twice, the block completes.
+    await progress.matchesActed(run, reports, [{ blockHash: h(1), key: 'hold|a' }]);
+    await progress.matchesActed(run, new Map(), [{ blockHash: h(1), key: 'alert|x' }]);
+    expect(await progress.doneCount(run)).toBe(2);
+    expect(await progress.matches(run)).toHaveLength(2);
+  });
 });
