@@ -32,14 +32,11 @@ export interface RunProgress {
   /** `expectActs` for several blocks, in one round trip. */
   expectActsOf(runId: string, counts: ReadonlyMap<string, number>): Promise<void>;
   actDone(runId: string, blockHash: string, actKey: string): Promise<void>;
-  /** `actDone` for several (block, act key) pairs: two round trips whatever their number. */
-  actsDone(runId: string, done: readonly { readonly blockHash: string; readonly key: string }[]): Promise<void>;
   recordMatch(runId: string, key: string, report: unknown): Promise<void>;
-  /** `recordMatch` for several matches, in one round trip. */
-  recordMatches(runId: string, reports: ReadonlyMap<string, unknown>): Promise<void>;
   /**
-   * `recordMatches` then `actsDone`, as one MULTI: one round trip for an act job's progress, and
-   * a block is never done without the reports of its matches.
+   * An act job's progress in one round trip (a MULTI): its match reports (`recordMatch` for
+   * each), then each (block, act key) it acted on (`actDone` for each), so that a block is
+   * never done without the reports of its matches.
    */
   matchesActed(runId: string, reports: ReadonlyMap<string, unknown>, done: readonly { readonly blockHash: string; readonly key: string }[]): Promise<void>;
   doneCount(runId: string): Promise<number>;
@@ -59,7 +56,7 @@ async function exec(m: ChainableCommander): Promise<unknown[]> {
   return replies.map(([, value]) => value);
 }
 
-// `expectActsOf` and `actsDone` run one script each: a replay's act job ticks off ~50 blocks,
+// `expectActsOf` and `matchesActed` run one script each: a replay's act job ticks off ~50 blocks,
 // and as a MULTI of four commands a block (queued, then answered) that was most of the
 // commands a replay sent (bench:replay: ~5,300 of ~7,000 a run). Same effects, same keys.
 
@@ -94,27 +91,6 @@ return finished`;
 
 export function runProgress(redis: Redis): RunProgress {
   const k = (runId: string, ...rest: string[]) => ['cordon', 'run', runId, ...rest].join(':');
-  const recordMatchesIn = (m: ChainableCommander, runId: string, reports: ReadonlyMap<string, unknown>): ChainableCommander => {
-    const fields: string[] = [];
-    for (const [key, report] of reports) fields.push(key, JSON.stringify(report));
-    return m.hset(k(runId, 'matches'), ...fields).expire(k(runId, 'matches'), TTL_SECONDS);
-  };
-  /** KEYS and ARGV of ACTS_DONE. */
-  const actsDoneCall = (runId: string, done: readonly { readonly blockHash: string; readonly key: string }[]): { keys: string[]; args: string[] } => {
-    const byBlock = new Map<string, string[]>();
-    for (const d of done) {
-      const keys = byBlock.get(d.blockHash);
-      if (keys) keys.push(d.key);
-      else byBlock.set(d.blockHash, [d.key]);
-    }
-    const keys = [k(runId, 'done')];
-    const args = [String(TTL_SECONDS)];
-    for (const [blockHash, actKeys] of byBlock) {
-      keys.push(k(runId, 'acts', blockHash), k(runId, 'actsdone', blockHash));
-      args.push(blockHash, String(actKeys.length), ...actKeys);
-    }
-    return { keys, args };
-  };
   const touch = (key: string) => redis.expire(key, TTL_SECONDS);
   return {
     async start(meta) {
@@ -159,19 +135,26 @@ export function runProgress(redis: Redis): RunProgress {
       }
       await redis.eval(EXPECT_ACTS, keys.length, ...keys, ...args);
     },
-    async actsDone(runId, done) {
-      if (done.length === 0) return;
-      const { keys, args } = actsDoneCall(runId, done);
-      await redis.eval(ACTS_DONE, keys.length, ...keys, ...args);
-    },
-    async recordMatches(runId, reports) {
-      if (reports.size === 0) return;
-      await exec(recordMatchesIn(redis.multi(), runId, reports));
-    },
     async matchesActed(runId, reports, done) {
-      const m = reports.size === 0 ? redis.multi() : recordMatchesIn(redis.multi(), runId, reports);
+      const m = redis.multi();
+      if (reports.size > 0) {
+        const fields: string[] = [];
+        for (const [key, report] of reports) fields.push(key, JSON.stringify(report));
+        m.hset(k(runId, 'matches'), ...fields).expire(k(runId, 'matches'), TTL_SECONDS);
+      }
       if (done.length > 0) {
-        const { keys, args } = actsDoneCall(runId, done);
+        const byBlock = new Map<string, string[]>();
+        for (const d of done) {
+          const keys = byBlock.get(d.blockHash);
+          if (keys) keys.push(d.key);
+          else byBlock.set(d.blockHash, [d.key]);
+        }
+        const keys = [k(runId, 'done')];
+        const args = [String(TTL_SECONDS)];
+        for (const [blockHash, actKeys] of byBlock) {
+          keys.push(k(runId, 'acts', blockHash), k(runId, 'actsdone', blockHash));
+          args.push(blockHash, String(actKeys.length), ...actKeys);
+        }
         m.eval(ACTS_DONE, keys.length, ...keys, ...args);
       }
       await exec(m);
