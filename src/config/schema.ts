@@ -243,11 +243,12 @@ const pipelineSchema = z.strictObject({
     .strictObject({
       extract: z.number().int().min(1).default(4),
       screen: z.number().int().min(1).default(4),
-      act: z.number().int().min(1).default(2),
+      /** Act jobs wait mostly on round trips (store, Redis, the node's head), so more of them overlap. */
+      act: z.number().int().min(1).default(4),
       /** Alert jobs at once (each sends its alerts concurrently, within the channels' rate limits). */
       alerts: z.number().int().min(1).default(4),
     })
-    .default({ extract: 4, screen: 4, act: 2, alerts: 4 }),
+    .default({ extract: 4, screen: 4, act: 4, alerts: 4 }),
   /** Attempts per job before it lands in the failed set (then visible and alerted). */
   attempts: z.number().int().min(1).default(10),
   /** First retry delay, doubling each attempt. */
@@ -299,7 +300,7 @@ export const configSchema = z.strictObject({
     })
     .default({ channels: [], rateLimitPerMinute: 30, burst: 10 }),
   pipeline: pipelineSchema.default({
-    concurrency: { extract: 4, screen: 4, act: 2, alerts: 4 },
+    concurrency: { extract: 4, screen: 4, act: 4, alerts: 4 },
     attempts: 10,
     backoff: 1_000,
     lockDuration: 30_000,
