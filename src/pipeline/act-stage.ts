@@ -5,13 +5,13 @@ import { amountInUnits, type AssetUnits } from '../domain/amount.js';
 import { decideMatch, type Match } from '../domain/match.js';
 import type { SanctionEntry } from '../domain/sanction-entry.js';
 import { orphanHoldsInBlock, orphanReason, raiseHoldInCanonicalBlock, raiseHoldsInCanonicalBlocks, type CanonicalRaise } from '../holds/index.js';
-import { addAlertJob, alertJobId } from './alert-jobs.js';
+import { addAlertJob, alertJobId, alertsJob } from './alert-jobs.js';
 import { runAlertJob } from './alert-stage.js';
 import { announceNewHold } from './new-holds.js';
 import type { StoredHold } from '../store/holds-repo.js';
 import type { PipelineContext } from './context.js';
 import { sourceOf } from './context.js';
-import { fromWireBlock, fromWireTransfer, jobId, type ActJob, type RunTag, type WireMatch } from './jobs.js';
+import { fromWireBlock, fromWireTransfer, type ActJob, type RunTag, type WireMatch } from './jobs.js';
 import { matchKey } from './screen-stage.js';
 
 /**
@@ -209,12 +209,12 @@ async function queueAlert(ctx: PipelineContext, alert: Alert, run?: RunTag): Pro
  */
 async function queueAlerts(ctx: PipelineContext, alerts: readonly Alert[], run?: RunTag): Promise<void> {
   if (alerts.length === 0) return;
-  const id = jobId('alerts', ...alerts.map((a) => a.dedupKey).sort());
+  const { name, data, opts } = alertsJob(alerts);
   // Both before the act job ends (the replay reads what it expects once its blocks are done),
   // in either order: the job id keeps a retried add to one job.
   await Promise.all([
-    run ? ctx.progress.expectAlert(run.runId, id, alerts.length) : undefined,
-    ctx.queues.alerts.add('alerts', { kind: 'alerts', alerts }, { jobId: id }),
+    run ? ctx.progress.expectAlert(run.runId, opts.jobId, alerts.length) : undefined,
+    ctx.queues.alerts.add(name, data, opts),
   ]);
 }
 
