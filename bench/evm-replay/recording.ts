@@ -103,18 +103,26 @@ async function readLines(path: string): Promise<string[]> {
   return lines;
 }
 
+function readMeta(dir: string): RecordingMeta {
+  return JSON.parse(readFileSync(`${dir}/meta.json`, 'utf8')) as RecordingMeta;
+}
+
+function checkComplete(dir: string, meta: RecordingMeta, ...files: readonly string[][]): void {
+  const count = Number(BigInt(meta.last) - BigInt(meta.first)) + 1;
+  if (files.some((lines) => lines.length !== count)) throw new Error(`recording in ${dir} is incomplete; delete it to rebuild`);
+}
+
 /** The blocks alone (what the exchange's set-up reads): a third of the recording's size. */
 export async function loadRecordedBlocks(dir: string): Promise<Pick<Recording, 'meta' | 'blocks'>> {
-  const meta = JSON.parse(readFileSync(`${dir}/meta.json`, 'utf8')) as RecordingMeta;
+  const meta = readMeta(dir);
   const blocks = await readLines(`${dir}/blocks.ndjson`);
-  if (blocks.length !== Number(BigInt(meta.last) - BigInt(meta.first)) + 1) throw new Error(`recording in ${dir} is incomplete; delete it to rebuild`);
+  checkComplete(dir, meta, blocks);
   return { meta, blocks };
 }
 
 export async function loadRecording(dir: string): Promise<Recording> {
-  const meta = JSON.parse(readFileSync(`${dir}/meta.json`, 'utf8')) as RecordingMeta;
+  const meta = readMeta(dir);
   const [blocks, receipts, logs] = await Promise.all([readLines(`${dir}/blocks.ndjson`), readLines(`${dir}/receipts.ndjson`), readLines(`${dir}/logs.ndjson`)]);
-  const count = Number(BigInt(meta.last) - BigInt(meta.first)) + 1;
-  if (blocks.length !== count || receipts.length !== count || logs.length !== count) throw new Error(`recording in ${dir} is incomplete; delete it to rebuild`);
+  checkComplete(dir, meta, blocks, receipts, logs);
   return { meta, blocks, receipts, logs };
 }
