@@ -20,12 +20,12 @@
  * machine's cores: whether a run was bound by the daemon's thread or by the whole machine,
  * and the daemon's garbage-collection pauses in each (young and full collections).
  * Both rates are timed warm, over the same blocks: each runs the first 20 blocks untimed (extract
- * alone; the whole pipeline, holds and alerts included), then times the other 980; the daemon's
- * watched-address index is loaded first (its load is printed), as extract alone runs on an
- * index loaded beforehand. Holds, alerts and matches printed are both runs' together. `--runs N`: N runs from
- * nothing per driver, the drivers taking turns, then each driver's median (the machine's other
- * load moves single runs by ±25%). `--profile`: every store statement and Redis command of the
- * end-to-end run, by total time. `--act-process` (PostgreSQL only): the act stage (holds,
+ * alone; the whole pipeline, holds and alerts included), then times the rest (980 of the default
+ * 1,000); the daemon's watched-address index is loaded first (its load is printed), as extract
+ * alone runs on an index loaded beforehand. Holds, alerts and matches printed count both runs.
+ * `--runs N`: N runs from nothing per driver, the drivers taking turns, then each driver's
+ * median (the machine's other load moves single runs by ±25%). `--profile`: every store
+ * statement and Redis command of the end-to-end run, by total time. `--act-process` (PostgreSQL only): the act stage (holds,
  * alerts) runs in a second process, `cordon run --only act`, as an operator scales it out, and
  * this one extracts and screens; PGlite runs stay in one process (its store belongs to one).
  * Prints numbers; asserts only that the answers are complete.
