@@ -18,7 +18,8 @@ export interface CreateChannelsOptions {
 
 /** Channel objects from `alerts.channels`; secrets stay inside each channel's closure. */
 export function createChannels(configs: readonly AlertChannelConfig[], opts: CreateChannelsOptions = {}): AlertChannel[] {
-  const timeout = { ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }), ...(opts.post === undefined ? {} : { post: opts.post }) };
+  // What every channel takes alike: the request timeout and how requests are sent.
+  const sending = { ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }), ...(opts.post === undefined ? {} : { post: opts.post }) };
   return configs.map((c): AlertChannel => {
     switch (c.type) {
       case 'pagerduty':
@@ -27,12 +28,12 @@ export function createChannels(configs: readonly AlertChannelConfig[], opts: Cre
           routingKey: c.routingKey,
           severity: c.severity,
           ...(c.eventsUrl !== undefined ? { url: c.eventsUrl } : opts.pagerDutyUrl === undefined ? {} : { url: opts.pagerDutyUrl }),
-          ...timeout,
+          ...sending,
         });
       case 'slack':
-        return createSlackChannel({ name: c.name, webhookUrl: c.webhookUrl, ...timeout });
+        return createSlackChannel({ name: c.name, webhookUrl: c.webhookUrl, ...sending });
       case 'webhook':
-        return createWebhookChannel({ name: c.name, url: c.url, secret: c.secret, ...timeout });
+        return createWebhookChannel({ name: c.name, url: c.url, secret: c.secret, ...sending });
     }
   });
 }
