@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import type { TransferScope } from '../../src/chains/chain-source.js';
 import { createEvmChainSource } from '../../src/chains/evm/evm-source.js';
 import { TRANSFER_TOPIC } from '../../src/chains/evm/extract-transfers.js';
-import { bodyText, httpPost } from '../../src/net/http-request.js';
+import { httpPostText } from '../../src/net/http-request.js';
 
 export interface RunResult {
   readonly blocks: number;
@@ -147,8 +147,8 @@ export async function runFloor(url: string, from: bigint, to: bigint, t: Tuning,
         if (receipts) calls.push({ jsonrpc: '2.0', id: id++, method: 'eth_getBlockReceipts', params: [hex(n)] });
       }
       if (!receipts) calls.push({ jsonrpc: '2.0', id: id++, method: 'eth_getLogs', params: [{ fromBlock: hex(a), toBlock: hex(b), topics: [TRANSFER_TOPIC] }] });
-      const answer = await httpPost(url, JSON.stringify(calls), { timeoutMs: 120_000 });
-      const parsed = JSON.parse(bodyText(answer.body)) as { result: { transactions?: unknown[] } }[];
+      const answer = await httpPostText(url, JSON.stringify(calls), { timeoutMs: 120_000 });
+      const parsed = JSON.parse(answer.text) as { result: { transactions?: unknown[] } }[];
       for (const p of parsed) {
         if (p.result?.transactions !== undefined) {
           items += p.result.transactions.length;
@@ -166,10 +166,10 @@ export async function timeCall(url: string, method: string, params: readonly unk
   let bytes = 0;
   const start = performance.now();
   for (const p of params) {
-    const answer = await httpPost(url, JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: p }), { timeoutMs: 120_000 });
-    const parsed = JSON.parse(bodyText(answer.body)) as { error?: { message: string } };
+    const answer = await httpPostText(url, JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: p }), { timeoutMs: 120_000 });
+    const parsed = JSON.parse(answer.text) as { error?: { message: string } };
     if (parsed.error !== undefined) throw new Error(`${method}: ${parsed.error.message}`);
-    bytes += answer.body.length;
+    bytes += Buffer.byteLength(answer.text);
   }
   return { ms: (performance.now() - start) / params.length, bytes: bytes / params.length };
 }

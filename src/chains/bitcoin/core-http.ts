@@ -4,7 +4,7 @@
  * REST request is retried, backed off and failed over like an RPC call.
  */
 import { RpcNodeError, RpcTimeout, RpcTransportError } from '../rpc/errors.js';
-import { HttpFailure, HttpTimeout, httpGet, httpPost, type HttpAnswer } from '../../net/http-request.js';
+import { HttpFailure, HttpTimeout, httpGet, httpPostText, type HttpAnswer, type HttpTextAnswer } from '../../net/http-request.js';
 import { describeCalls, type JsonRpcRequest } from '../rpc/json-rpc.js';
 import { parseHttpAnswer, transportError, type RpcTransport } from '../rpc/transport.js';
 import { coreAuth, splitUrlCredentials, type CoreAuth } from './core-auth.js';
@@ -14,16 +14,16 @@ import { CoreAuthFailed } from './errors.js';
 export function coreTransport(opts: { readonly url: string; readonly chain: string; readonly env: NodeJS.ProcessEnv }): RpcTransport & { readonly auth: CoreAuth } {
   const url = splitUrlCredentials(opts.url).url;
   const auth = coreAuth(opts);
-  const post = async (body: string, timeoutMs: number): Promise<HttpAnswer> => {
+  const post = async (body: string, timeoutMs: number): Promise<HttpTextAnswer> => {
     const authorization = await auth.header();
-    return httpPost(url, body, { timeoutMs, headers: authorization === undefined ? {} : { authorization } });
+    return httpPostText(url, body, { timeoutMs, headers: authorization === undefined ? {} : { authorization } });
   };
   return {
     auth,
     async send(requests: readonly JsonRpcRequest[], ctx) {
       const label = describeCalls(requests);
       const body = JSON.stringify(requests);
-      let answer: HttpAnswer;
+      let answer: HttpTextAnswer;
       try {
         answer = await post(body, ctx.timeoutMs);
         if (answer.status === 401 && (await auth.refresh())) answer = await post(body, ctx.timeoutMs);

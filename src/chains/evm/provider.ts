@@ -6,7 +6,7 @@
  * (25 full blocks of 150 txs is ~3 MB):
  * - the body is decoded with Node's native UTF-8 decoder instead of ethers' `toUtf8String`
  *   (a JavaScript code-point loop: 800 ms vs 29 ms for 4.9 MB here), and
- * - the HTTP request goes through `httpPost` (keep-alive, chunks joined once, a hard deadline)
+ * - the HTTP request goes through `httpPostText` (keep-alive, chunks joined once, a hard deadline)
  *   instead of ethers' getUrl, which re-copies the whole body on every chunk and only has an
  *   idle timeout.
  * Retries are not ethers' business either: the pool decides where to retry. ethers-level
@@ -14,7 +14,7 @@
  */
 import { FetchRequest, JsonRpcProvider, type JsonRpcPayload, type JsonRpcResult } from 'ethers';
 
-import { httpPost, type HttpAnswer } from '../../net/http-request.js';
+import { httpPostText, type HttpTextAnswer } from '../../net/http-request.js';
 import { describeCalls, type JsonRpcRequest } from '../rpc/json-rpc.js';
 import { parseHttpAnswer, transportError, type RpcTransport, type SendContext } from '../rpc/transport.js';
 
@@ -40,10 +40,10 @@ export class CordonJsonRpcProvider extends JsonRpcProvider {
   async sendParsed(payload: JsonRpcPayload | readonly JsonRpcPayload[] | readonly JsonRpcRequest[], timeoutMs: number): Promise<unknown> {
     const list = Array.isArray(payload) ? payload : [payload];
     const label = describeCalls(list as readonly { method: string }[]);
-    let answer: HttpAnswer;
+    let answer: HttpTextAnswer;
     try {
       // The FetchRequest contributes its headers (ethers adds basic auth from URL credentials).
-      answer = await httpPost(this.#url, JSON.stringify(payload), { timeoutMs, headers: this._getConnection().headers });
+      answer = await httpPostText(this.#url, JSON.stringify(payload), { timeoutMs, headers: this._getConnection().headers });
     } catch (err) {
       throw transportError(err, this.#label, label);
     }

@@ -4,4 +4,4 @@ export * from './errors.js';
 export { ChainMismatch, NoEndpointOnChain, type ChainMismatchDetail, type IdentifyEndpoint } from './chain-identity.js';
 export { describeCalls, frame, readAnswers, type JsonRpcRequest, type RpcCall, type RpcOutcome } from './json-rpc.js';
 export { httpTransport, parseHttpAnswer, transportError, type RpcTransport, type SendContext } from './transport.js';
-export { bodyText, httpPost, HttpFailure, HttpTimeout, type HttpAnswer, type HttpPostOptions } from '../../net/http-request.js';
+export { httpPost, httpPostText, HttpFailure, HttpTimeout, type HttpAnswer, type HttpPostOptions, type HttpTextAnswer } from '../../net/http-request.js';

@@ -3,7 +3,7 @@
  * JsonRpcProvider); `httpTransport` is the plain one.
  */
 import { RpcBadAnswer, RpcRateLimited, RpcTimeout, RpcTransportError, type RpcError } from './errors.js';
-import { bodyText, HttpFailure, HttpTimeout, httpPost, type HttpAnswer } from '../../net/http-request.js';
+import { HttpFailure, HttpTimeout, httpPostText, type HttpTextAnswer } from '../../net/http-request.js';
 import { retryAfterMs } from './retry-after.js';
 import { describeCalls, type JsonRpcRequest } from './json-rpc.js';
 
@@ -34,14 +34,14 @@ export function transportError(err: unknown, endpoint: string, label: string): R
  * statuses carrying a JSON-RPC body are passed on as that body (some providers answer
  * JSON-RPC errors with 4xx), without one they are transport errors.
  */
-export function parseHttpAnswer(answer: HttpAnswer, endpoint: string, label: string): unknown {
+export function parseHttpAnswer(answer: HttpTextAnswer, endpoint: string, label: string): unknown {
   if (answer.status === 429) {
     throw new RpcRateLimited(endpoint, label, 'HTTP 429', retryAfterMs(answer.headers));
   }
   let parsed: unknown;
   let parseError: string | undefined;
   try {
-    parsed = JSON.parse(bodyText(answer.body));
+    parsed = JSON.parse(answer.text);
   } catch (e) {
     parseError = e instanceof Error ? e.message : String(e);
   }
@@ -50,7 +50,7 @@ export function parseHttpAnswer(answer: HttpAnswer, endpoint: string, label: str
     throw new RpcTransportError(endpoint, label, `HTTP ${answer.status}`, answer.status);
   }
   if (parseError !== undefined) {
-    const head = answer.body.subarray(0, 80).toString('utf8').replace(/\s+/g, ' ');
+    const head = answer.text.slice(0, 80).replace(/\s+/g, ' ');
     throw new RpcBadAnswer(endpoint, label, `not JSON (${parseError}); starts "${head}"`);
   }
   return parsed;
@@ -61,9 +61,9 @@ export function httpTransport(url: string, headers?: Readonly<Record<string, str
   return {
     async send(requests, ctx) {
       const label = describeCalls(requests);
-      let answer: HttpAnswer;
+      let answer: HttpTextAnswer;
       try {
-        answer = await httpPost(url, JSON.stringify(requests), { timeoutMs: ctx.timeoutMs, headers });
+        answer = await httpPostText(url, JSON.stringify(requests), { timeoutMs: ctx.timeoutMs, headers });
       } catch (err) {
         throw transportError(err, ctx.endpoint, label);
       }
