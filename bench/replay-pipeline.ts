@@ -140,7 +140,7 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Pick<Recording, 'me
   const dir = mkdtempSync(join(tmpdir(), `cordon-bench-replay-${driver}-`));
   const schema = freshSchema('bench_replay');
   const storeConfig: StoreConfig = driver === 'pglite' ? { driver, dataDir: join(dir, 'data') } : { driver, url: PG_URL, schema };
-  const { store, times } = await openTimedStore(storeConfig);
+  const { store, times } = await openTimedStore(storeConfig, PROFILE);
   const receiver = await startAlertReceiver(WEBHOOK_SECRET);
   const first = BigInt(rec.meta.first);
   const last = BigInt(rec.meta.last);

@@ -75,7 +75,14 @@ export async function enqueueReplay(ctx: PipelineContext, req: ReplayRequest): P
   return runId;
 }
 
-/** Waits until every block of the run went through every stage; fails if one of its jobs failed for good. */
+/** How often, at most, a waiting replay looks for a failed job (every queue's failed set). */
+const FAILED_CHECK_MS = 1_000;
+
+/**
+ * Waits until every block of the run went through every stage; fails if one of its jobs failed
+ * for good (looked for at most once a second, whatever `pollMs`: a short poll, for a precise end,
+ * then costs one Redis command a poll, not one per queue more).
+ */
 export async function waitForReplay(
   ctx: PipelineContext,
   runId: string,
@@ -84,21 +91,26 @@ export async function waitForReplay(
 ): Promise<void> {
   const meta = await ctx.progress.meta(runId);
   if (!meta) throw new ReplayFailed(runId, 'unknown run');
+  let failedCheckedAt = -Infinity;
   for (;;) {
     const done = await ctx.progress.doneCount(runId);
     const elapsed = (Date.now() - meta.startedAt) / 1000;
     const rate = elapsed > 0 ? done / elapsed : 0;
     onProgress({ runId, done, total: meta.total, blocksPerSecond: rate, etaSeconds: rate > 0 ? (meta.total - done) / rate : null });
     if (done >= meta.total) return;
-    const failed = await failedJobOf(ctx, runId);
-    if (failed) throw new ReplayFailed(runId, failed);
+    if (performance.now() - failedCheckedAt >= FAILED_CHECK_MS) {
+      failedCheckedAt = performance.now();
+      const failed = await failedJobOf(ctx, runId);
+      if (failed) throw new ReplayFailed(runId, failed);
+    }
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 
 async function failedJobOf(ctx: PipelineContext, runId: string): Promise<string | null> {
-  for (const queue of ctx.queues.all) {
-    if ((await queue.getFailedCount()) === 0) continue;
+  const counts = await Promise.all(ctx.queues.all.map((queue) => queue.getFailedCount()));
+  for (const [i, queue] of ctx.queues.all.entries()) {
+    if (counts[i] === 0) continue;
     for (const job of await queue.getFailed(0, 200)) {
       const data = job.data as { run?: RunTag };
       if (data.run?.runId !== runId) continue;
