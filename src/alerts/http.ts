@@ -5,6 +5,7 @@
  */
 import { httpPost, HttpTimeout, parseRetryAfter, type HttpAnswer } from '../net/http-request.js';
 import type { SendResult } from './channel.js';
+import { webhookSignatureHeaders, type WebhookSigning } from './webhook-signature.js';
 
 export interface PostOptions {
   readonly headers?: Readonly<Record<string, string>>;
@@ -13,6 +14,8 @@ export interface PostOptions {
   readonly secrets: readonly string[];
   /** Statuses that mean delivered; default any 2xx. Plain data, so options can cross to the sender thread. */
   readonly delivered?: readonly number[];
+  /** Adds the webhook signature headers over the body, computed here (the sender thread). */
+  readonly signWith?: WebhookSigning;
 }
 
 /** `postAlert`, or the alert sender thread's stand-in for it (post-thread.ts). */
@@ -28,7 +31,7 @@ export async function postAlert(url: string, body: string, opts: PostOptions): P
   try {
     res = await httpPost(url, body, {
       timeoutMs: opts.timeoutMs,
-      headers: { 'user-agent': 'cordon', ...opts.headers },
+      headers: { 'user-agent': 'cordon', ...opts.headers, ...(opts.signWith ? webhookSignatureHeaders(opts.signWith, body) : {}) },
       keepBytes: KEEP_ANSWER_BYTES,
     });
   } catch (err) {

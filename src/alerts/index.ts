@@ -12,13 +12,7 @@ export {
 } from './dispatcher.js';
 export { createPagerDutyChannel, pagerDutyEvent, PAGERDUTY_EVENTS_URL, type PagerDutyChannelOptions } from './pagerduty.js';
 export { createSlackChannel, slackMessage, type SlackChannelOptions } from './slack.js';
-export {
-  createWebhookChannel,
-  signWebhook,
-  verifyWebhookSignature,
-  SIGNATURE_HEADER,
-  TIMESTAMP_HEADER,
-  type WebhookChannelOptions,
-} from './webhook.js';
+export { createWebhookChannel, type WebhookChannelOptions } from './webhook.js';
+export { signWebhook, verifyWebhookSignature, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhook-signature.js';
 export { createPostThread, type PostThread } from './post-thread.js';
 export { createTokenBucket, RateLimitQueueFull, type TokenBucket } from './rate-limit.js';

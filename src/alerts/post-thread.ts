@@ -2,8 +2,8 @@
  * On-call POSTs sent from a thread of their own. A replay or a mass listing raises thousands of
  * holds, and each page is an HTTP request: on the pipeline's thread their sockets, headers and
  * answers took CPU from extraction and screening (bench:replay, 1,500 alerts a run). The thread
- * does the HTTP only (`postAlert`); claims, rate limits and retries stay with the dispatcher, and
- * bodies are built and signed before they are handed over.
+ * does the HTTP (`postAlert`), webhook signatures included; claims, rate limits and retries stay
+ * with the dispatcher, and bodies are built before they are handed over.
  *
  * A thread that fails or stops answers every request it held as retryable (the dispatcher tries
  * again, and its claims keep each alert to one delivery); the next request starts a new one.

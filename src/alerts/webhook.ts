@@ -1,20 +1,14 @@
 /**
  * Generic signed webhook: the alert as JSON, signed so the receiver can tell it came from
- * Cordon and was not replayed long after:
- *
- *   x-cordon-timestamp: <unix seconds>
- *   x-cordon-signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>
- *   idempotency-key:    <the alert's dedup key> (a receiver may drop repeats by it)
+ * Cordon and was not replayed long after (webhook-signature.ts: `x-cordon-timestamp`,
+ * `x-cordon-signature`), with `idempotency-key: <the alert's dedup key>` (a receiver may drop
+ * repeats by it).
  *
  * 2xx is delivered; 408, 429 (honouring `Retry-After`) and 5xx are retried; other 4xx are not.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Alert } from '../domain/alert.js';
 import type { AlertChannel } from './channel.js';
 import { postAlert, urlSecrets, type PostAlert } from './http.js';
-
-export const SIGNATURE_HEADER = 'x-cordon-signature';
-export const TIMESTAMP_HEADER = 'x-cordon-timestamp';
 
 export interface WebhookChannelOptions {
   readonly name: string;
@@ -36,16 +30,11 @@ export function createWebhookChannel(opts: WebhookChannelOptions): AlertChannel 
     name: opts.name,
     type: 'webhook',
     send(alert) {
-      const body = JSON.stringify(webhookBody(alert));
-      const ts = String(now());
-      return post(url, body, {
+      return post(url, JSON.stringify(webhookBody(alert)), {
         timeoutMs: opts.timeoutMs ?? 10_000,
         secrets,
-        headers: {
-          [TIMESTAMP_HEADER]: ts,
-          [SIGNATURE_HEADER]: signWebhook(secret, ts, body),
-          'idempotency-key': alert.dedupKey,
-        },
+        headers: { 'idempotency-key': alert.dedupKey },
+        signWith: { secret, timestamp: String(now()) },
       });
     },
   };
@@ -53,16 +42,4 @@ export function createWebhookChannel(opts: WebhookChannelOptions): AlertChannel 
 
 export function webhookBody(alert: Alert): { readonly source: 'cordon' } & Alert {
   return { source: 'cordon', ...alert };
-}
-
-/** `sha256=<hex>` over `<timestamp>.<body>`. */
-export function signWebhook(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
-}
-
-/** For receivers (and tests): constant-time check of a signature header. */
-export function verifyWebhookSignature(secret: string, timestamp: string, body: string, header: string): boolean {
-  const expected = Buffer.from(signWebhook(secret, timestamp, body));
-  const given = Buffer.from(header);
-  return expected.length === given.length && timingSafeEqual(expected, given);
 }

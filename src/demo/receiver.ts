@@ -9,7 +9,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SIGNATURE_HEADER as ALERT_SIGNATURE, TIMESTAMP_HEADER as ALERT_TIMESTAMP, verifyWebhookSignature } from '../alerts/webhook.js';
+import { SIGNATURE_HEADER as ALERT_SIGNATURE, TIMESTAMP_HEADER as ALERT_TIMESTAMP, verifyWebhookSignature } from '../alerts/webhook-signature.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyHookSignature } from '../holds/index.js';
 
 export interface AlertDelivery {

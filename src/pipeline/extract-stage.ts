@@ -77,11 +77,15 @@ function exchangeScope(ctx: PipelineContext, chain: string): TransferScope {
 }
 
 /** Token transfers of contracts the exchange does not credit are left out (see `tokens` in the chain config). */
-function creditedOnly(ctx: PipelineContext, chain: string, transfers: Transfer[]): Transfer[] {
-  const tokens = ctx.config.chains.find((c) => c.id === chain)?.tokens;
-  if (!tokens) return transfers;
-  const allowed = new Set(tokens.map((t) => t.address));
+function creditedOnly(allowed: ReadonlySet<string> | null, transfers: Transfer[]): Transfer[] {
+  if (allowed === null) return transfers;
   return transfers.filter((t) => t.asset.kind !== 'token' || allowed.has(t.asset.contract));
+}
+
+/** The token contracts the chain's config credits; null when it credits every token. */
+function creditedTokens(ctx: PipelineContext, chain: string): ReadonlySet<string> | null {
+  const tokens = ctx.config.chains.find((c) => c.id === chain)?.tokens;
+  return tokens ? new Set(tokens.map((t) => t.address)) : null;
 }
 
 /**
@@ -90,14 +94,18 @@ function creditedOnly(ctx: PipelineContext, chain: string, transfers: Transfer[]
  * for the blocks that touch the exchange (the store and Redis are asked per job, not per block).
  */
 async function handOn(ctx: PipelineContext, chain: string, blocks: readonly { block: BlockRef; transfers: Transfer[] }[], run: RunTag | undefined): Promise<number> {
-  const credited = blocks.map(({ block, transfers }) => ({ block, transfers: creditedOnly(ctx, chain, transfers) }));
+  const tokens = creditedTokens(ctx, chain);
+  const credited = blocks.map(({ block, transfers }) => ({ block, transfers: creditedOnly(tokens, transfers) }));
   const all = credited.flatMap(({ transfers }) => transfers);
   const lookup = all.length === 0 ? null : await loadLookup(ctx.store, chain, all);
   const attributedOf = credited.map(({ block, transfers }) => ({ block, attributed: lookup === null || transfers.length === 0 ? [] : attributeTransfers(transfers, lookup) }));
+  // Counted per job, not per transfer: a replay's job attributes hundreds.
+  const byKind = new Map<Transfer['kind'], number>();
   for (const { attributed } of attributedOf) {
-    ctx.metrics.blocksProcessed.inc({ chain, stage: 'extract' });
-    for (const { transfer } of attributed) ctx.metrics.transfers.inc({ chain, kind: transfer.kind });
+    for (const { transfer } of attributed) byKind.set(transfer.kind, (byKind.get(transfer.kind) ?? 0) + 1);
   }
+  ctx.metrics.blocksProcessed.inc({ chain, stage: 'extract' }, attributedOf.length);
+  for (const [kind, n] of byKind) ctx.metrics.transfers.inc({ chain, kind }, n);
   // Kept for retroactive screening (retro-screen.ts): written before the blocks are handed on,
   // so a list version activated later finds every transfer screened before it.
   await ctx.store.transfers.recordAttributedBlocks(

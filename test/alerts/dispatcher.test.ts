@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createChannels, type AlertChannelConfig } from '../../src/alerts/create-channels.js';
 import { createAlertDispatcher, type AlertDispatcherOptions, type DispatchResult } from '../../src/alerts/dispatcher.js';
-import { verifyWebhookSignature } from '../../src/alerts/webhook.js';
+import { verifyWebhookSignature } from '../../src/alerts/webhook-signature.js';
 import type { Alert } from '../../src/domain/alert.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { captureLog, holdAlert } from './fixtures.js';

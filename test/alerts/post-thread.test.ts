@@ -8,7 +8,8 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createPostThread, startPostThread } from '../../src/alerts/post-thread.js';
-import { createWebhookChannel, verifyWebhookSignature, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../src/alerts/webhook.js';
+import { createWebhookChannel } from '../../src/alerts/webhook.js';
+import { verifyWebhookSignature, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../src/alerts/webhook-signature.js';
 import type { Alert } from '../../src/domain/alert.js';
 import { captureLog, holdAlert } from './fixtures.js';
 import { startReceiver, type Receiver } from './receiver.js';

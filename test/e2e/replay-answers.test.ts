@@ -83,7 +83,8 @@ describe('a replay gives the recorded holds and alerts', () => {
       const { config } = loadConfig({ file, env: {} });
       const silent = pino({ level: 'silent' });
       for (const l of config.lists) await refreshList(store.lists, silent, refreshRequestFor(l));
-      const pipeline = await startPipeline({ config, store, log: silent, metrics: createMetrics({ defaultMetrics: false }), stages: ['extract', 'screen', 'act'] });
+      const metrics = createMetrics({ defaultMetrics: false });
+      const pipeline = await startPipeline({ config, store, log: silent, metrics, stages: ['extract', 'screen', 'act'] });
       const runs: Answers[] = [];
       try {
         for (let run = 0; run < 2; run++) {
@@ -94,6 +95,15 @@ describe('a replay gives the recorded holds and alerts', () => {
           expect(left).toMatchObject({ pending: 0, failed: 0 });
           runs.push(await answers(store, receivers, (await pipeline.ctx.progress.matches(runId)).length));
         }
+        // Counted per extract job, not per block or transfer: every block and attributed transfer of both runs.
+        const counted = async (name: string) => (await metrics.registry.getSingleMetric(name)?.get())?.values ?? [];
+        const extracted = (await counted('cordon_blocks_processed_total')).filter((v) => v.labels['stage'] === 'extract');
+        expect(extracted.reduce((n, v) => n + v.value, 0)).toBe(2 * BLOCKS);
+        const byKind = await store.db.query<{ kind: string; n: string }>(
+          'SELECT kind, count(DISTINCT (txid, position, block_hash)) AS n FROM attributed_transfers GROUP BY kind ORDER BY kind',
+        );
+        const transfers = (await counted('cordon_transfers_total')).map((v) => ({ kind: String(v.labels['kind']), n: v.value })).sort((a, b) => (a.kind < b.kind ? -1 : 1));
+        expect(transfers).toEqual(byKind.map((r) => ({ kind: r.kind, n: 2 * Number(r.n) })));
       } finally {
         await pipeline.stop();
       }
