@@ -80,8 +80,8 @@ const FAILED_CHECK_MS = 1_000;
 
 /**
  * Waits until every block of the run went through every stage; fails if one of its jobs failed
- * for good (looked for at most once a second, whatever `pollMs`: a short poll, for a precise end,
- * then costs one Redis command a poll, not one per queue more).
+ * for good. Failed jobs are looked for at most once a second whatever `pollMs`, so a short poll
+ * (for a precise end) costs one Redis command a poll.
  */
 export async function waitForReplay(
   ctx: PipelineContext,
