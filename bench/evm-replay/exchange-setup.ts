@@ -18,6 +18,12 @@ import type { NewWatchedAddress, NewWithdrawal, Store } from '../../src/store/in
 import { benchExchange, recipient } from './build-chain.js';
 
 export const BENCH_CHAIN = 'bench';
+/**
+ * The same recording under a second chain id, with an exchange of its own: replayed whole
+ * before the timed run, so that the daemon's per-hold code runs compiled, as it does a few
+ * thousand holds into a long replay, without the timed chain's holds existing already.
+ */
+export const BENCH_WARM_CHAIN = 'bench-warm';
 
 interface RecordedTx {
   readonly hash: string;
@@ -30,12 +36,19 @@ interface RecordedTx {
  * Imports the exchange's addresses and withdrawals; returns how many of each. `blocks`: the
  * chain's blocks as eth_getBlockByNumber(n, true) answers (JSON texts), in order.
  */
-export async function importExchange(store: Store, blocks: readonly string[], txsPerBlock: number, hotWallet: string, idle: number): Promise<{ addresses: number; withdrawals: number }> {
+export async function importExchange(
+  store: Store,
+  blocks: readonly string[],
+  txsPerBlock: number,
+  hotWallet: string,
+  idle: number,
+  chain: string = BENCH_CHAIN,
+): Promise<{ addresses: number; withdrawals: number }> {
   const all = [...new Set(benchExchange(hotWallet, blocks.length, txsPerBlock, idle).map((a) => normaliseForFamily(a, 'evm')))];
   const hot = normaliseForFamily(hotWallet, 'evm');
   // As `cordon accounts import` writes them (statistics refreshed at the end).
   const rows: NewWatchedAddress[] = all.map((address, i) => ({
-    chain: BENCH_CHAIN,
+    chain,
     address,
     accountId: address === hot ? 'hot-wallet' : `acct-${i}`,
     kind: address === hot ? 'hot_wallet' : 'deposit',
@@ -50,8 +63,8 @@ export async function importExchange(store: Store, blocks: readonly string[], tx
       const destination = tx.input === '0x' ? tx.to : `0x${tx.input.slice(34, 74)}`;
       const byTxid = withdrawals % 2 === 0;
       const w: NewWithdrawal = {
-        id: `w-${tx.hash}`,
-        chain: BENCH_CHAIN,
+        id: chain === BENCH_CHAIN ? `w-${tx.hash}` : `w-${chain}-${tx.hash}`,
+        chain,
         accountId: `cust-${withdrawals % 997}`,
         ...(byTxid ? { txid: tx.hash.toLowerCase() } : { destination: normaliseForFamily(destination, 'evm') }),
       };
