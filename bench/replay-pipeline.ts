@@ -5,7 +5,7 @@
  * same run and on the same store.
  *
  *   npm run bench:replay [-- --driver postgres|pglite|both] [--idle 100000] [--runs 1] [--window 50] [--act N]
- *                            [--act-process] [--extract-passes 4] [--profile]
+ *                            [--act-process] [--extract-passes 4] [--warm-chains 3] [--profile]
  *
  * The exchange (bench/evm-replay/exchange-setup.ts): 104,001 watched addresses, every hot-wallet
  * withdrawal registered; a hold list giving 1,500 holds a run (1% of the chain's transfers). Each
@@ -23,12 +23,14 @@
  * Both rates are timed warm, as a replay of a month runs after its first minutes, over the same
  * blocks (the last 980 of the default 1,000): extract alone after one untimed pass over the
  * whole recording; the whole pipeline after the whole recording went through every stage, holds
- * and alerts included, on a twin chain (the same blocks under a second chain id, with an exchange
- * of its own), and the timed chain's first 20 blocks. Timed after only 20 blocks, the daemon's
- * per-hold code (1,500 holds) was still being compiled in the timed run (perf: a fifth of the
- * daemon's CPU in the optimising compiler, against a tenth in extract alone's). The daemon's watched-address index is
- * loaded first (its load is printed), as extract alone runs on an index loaded beforehand.
- * Holds, alerts and matches printed are the timed chain's (its first 20 blocks and the timed run).
+ * and alerts included, on --warm-chains twin chains (3: the same blocks under other chain ids,
+ * each with an exchange of its own), then the timed chain's first 20 blocks. Code that runs once
+ * per job (20 jobs a stage per pass) is only optimised after a few passes: timed after 20 warm
+ * blocks, a fifth of the daemon's CPU in the timed run went to the optimising compiler (a tenth
+ * in extract alone's; perf), 166 functions compiled in it after one twin, 107 after three. The
+ * daemon's watched-address index is loaded first (its load is printed), as extract alone runs
+ * on an index loaded beforehand. Holds, alerts and matches printed are the timed chain's (its
+ * first 20 blocks and the timed run).
  * `--runs N`: N runs from nothing per driver, the drivers taking turns, then each driver's
  * median (the machine's other load moves single runs by ±25%). `--profile`: every store
  * statement and Redis command of the end-to-end run, by total time. `--act-process` (PostgreSQL only): the act stage (holds,
@@ -57,7 +59,7 @@ import { dropSchema, freshSchema, PG_URL } from '../test/helpers/pg-schema.js';
 import { RedisServer } from '../test/helpers/redis-server.js';
 import { daemonFlagsLine } from './daemon-node-flags.js';
 import { BENCH_TOKEN } from './evm-replay/build-chain.js';
-import { BENCH_CHAIN, BENCH_WARM_CHAIN, benchListed, importExchange, writeCustomList } from './evm-replay/exchange-setup.js';
+import { BENCH_CHAIN, benchListed, benchWarmChain, importExchange, writeCustomList } from './evm-replay/exchange-setup.js';
 import { prepareRecording, ROOT, serveRecording, startAlertReceiver } from './evm-replay/prepare.js';
 import { cacheDir, loadRecordedBlocks, type Recording } from './evm-replay/recording.js';
 import { runCordon, type RunResult } from './evm-replay/runners.js';
@@ -84,6 +86,8 @@ const ACT_PROCESS = process.argv.includes('--act-process');
  * end-to-end run missed whatever the machine's speed did while it ran.
  */
 const EXTRACT_PASSES = intFlag('extract-passes', 4);
+/** Twin chains the whole pipeline is warmed on before its timed run (see above). */
+const WARM_CHAINS = Array.from({ length: intFlag('warm-chains', 3, 0) }, (_, i) => benchWarmChain(i + 1));
 const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
 
 const say = (s: string): void => void process.stdout.write(`${s}\n`);
@@ -121,7 +125,7 @@ lists:
     policy: hold
     authority: Bench compliance list
 chains:
-${[BENCH_CHAIN, BENCH_WARM_CHAIN]
+${[BENCH_CHAIN, ...WARM_CHAINS]
   .map(
     (id) => `  - id: ${id}
     family: evm
@@ -168,7 +172,7 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Pick<Recording, 'me
   try {
     const t = performance.now();
     const imported = await importExchange(store, rec.blocks, rec.meta.txsPerBlock, DEV_ACCOUNTS[0], IDLE);
-    await importExchange(store, rec.blocks, rec.meta.txsPerBlock, DEV_ACCOUNTS[0], IDLE, BENCH_WARM_CHAIN);
+    for (const chain of WARM_CHAINS) await importExchange(store, rec.blocks, rec.meta.txsPerBlock, DEV_ACCOUNTS[0], IDLE, chain);
     const listed = benchListed(rec.blocks.length, DEV_ACCOUNTS[2]);
     const list = { file: writeCustomList('bench', listed), listed: listed.length };
     const configFile = join(dir, 'cordon.yaml');
@@ -176,7 +180,9 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Pick<Recording, 'me
     const { config } = loadConfig({ file: configFile, env: {} });
     const silent = pino({ level: 'silent' });
     for (const l of config.lists) await refreshList(store.lists, silent, refreshRequestFor(l));
-    say(`${driver}: ${imported.addresses} watched addresses, ${imported.withdrawals} withdrawals, ${list.listed} listed addresses, set up in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    say(
+      `${driver}: ${imported.addresses} watched addresses, ${imported.withdrawals} withdrawals (as many again for each of ${WARM_CHAINS.length} twin chains), ${list.listed} listed addresses, set up in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
 
     // Extract alone: replay's jobs (4 at once, --window blocks each) on the store's watched-address index.
     const index = createWatchedAddressIndex(store.accounts, silent);
@@ -184,7 +190,7 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Pick<Recording, 'me
       among: async (some) => new Set((await store.accounts.findWatchedAddresses(BENCH_CHAIN, some)).map((w) => w.address)),
       evmAddresses: () => index.current(BENCH_CHAIN),
     };
-    // Warm: the whole recording once, untimed, as the end-to-end run is warmed on the twin chain.
+    // Warm: the whole recording once, untimed, as the end-to-end run is warmed on its twins.
     await runCordon(nodeUrl, first, last, { chunk: 10, concurrency: 4 }, scope, { window: WINDOW, jobs: 4 });
     const passes: ExtractPass[] = [];
     const extractPass = async (): Promise<void> => {
@@ -209,8 +215,8 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Pick<Recording, 'me
     });
     let actProcess: ActProcess | null = null;
     let matches = 0;
-    let twinHolds = 0;
-    let twinAlerts = 0;
+    let warmHolds = 0;
+    let warmAlerts = 0;
     let ms = 0;
     let indexLoadMs = 0;
     let e2eCpu: ReturnType<typeof cpuBetween> = null;
@@ -222,16 +228,18 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Pick<Recording, 'me
       await pipeline.ctx.watched.current(BENCH_CHAIN);
       indexLoadMs = performance.now() - warm;
       if (scaledOut) actProcess = await startActProcess(configFile, pipeline.ctx.queues.act);
-      // Warm, as extract alone is: the whole recording goes through every stage on the twin
+      // Warm, as extract alone is: the whole recording goes through every stage on each twin
       // chain (its own exchange, so its holds are its own), then the timed chain's first blocks
       // (a long-running daemon's code is compiled and its connections are open).
-      await pipeline.ctx.watched.current(BENCH_WARM_CHAIN);
-      const twinRun = await enqueueReplay(pipeline.ctx, { chain: BENCH_WARM_CHAIN, from: first, to: last, dryRun: false, blocksPerJob: WINDOW });
-      await waitForReplay(pipeline.ctx, twinRun, () => undefined, 50);
-      const twinLeft = await waitForRunAlerts(pipeline.ctx, twinRun, 600_000, 50);
-      if (twinLeft.pending > 0 || twinLeft.failed > 0) throw new Error(`${driver}: ${twinLeft.pending} alerts pending and ${twinLeft.failed} failed after the twin chain's warm-up`);
-      twinHolds = await holdCount(store);
-      twinAlerts = (await receiver.counts()).posts['/webhook'] ?? 0;
+      for (const chain of WARM_CHAINS) {
+        await pipeline.ctx.watched.current(chain);
+        const twinRun = await enqueueReplay(pipeline.ctx, { chain, from: first, to: last, dryRun: false, blocksPerJob: WINDOW });
+        await waitForReplay(pipeline.ctx, twinRun, () => undefined, 50);
+        const twinLeft = await waitForRunAlerts(pipeline.ctx, twinRun, 600_000, 50);
+        if (twinLeft.pending > 0 || twinLeft.failed > 0) throw new Error(`${driver}: ${twinLeft.pending} alerts pending and ${twinLeft.failed} failed after the warm-up on ${chain}`);
+      }
+      warmHolds = await holdCount(store);
+      warmAlerts = (await receiver.counts()).posts['/webhook'] ?? 0;
       const warmRun = await enqueueReplay(pipeline.ctx, { chain: BENCH_CHAIN, from: first, to: timedFrom - 1n, dryRun: false, blocksPerJob: WINDOW });
       await waitForReplay(pipeline.ctx, warmRun, () => undefined, 50);
       const warmLeft = await waitForRunAlerts(pipeline.ctx, warmRun, 600_000, 50);
@@ -270,12 +278,12 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Pick<Recording, 'me
     const { extract, extractCpu, extractCpuMs, extractGc } = medianPass(passes);
     const redisStats = String(await control.info('commandstats'));
     control.disconnect();
-    const holds = (await holdCount(store)) - twinHolds;
+    const holds = (await holdCount(store)) - warmHolds;
     const counts = await receiver.counts();
     if (counts.badSignatures > 0) throw new Error(`${driver}: the receiver refused ${counts.badSignatures} alerts whose signature did not check`);
     const delivered = counts.posts['/webhook'] ?? 0;
     if (counts.distinctKeys !== delivered) throw new Error(`${driver}: ${delivered} alerts delivered for ${counts.distinctKeys} distinct alerts`);
-    const alerts = delivered - twinAlerts;
+    const alerts = delivered - warmAlerts;
     const result: DriverResult = {
       driver,
       actProcess: scaledOut,

@@ -19,11 +19,11 @@ import { benchExchange, recipient } from './build-chain.js';
 
 export const BENCH_CHAIN = 'bench';
 /**
- * The same recording under a second chain id, with an exchange of its own: replayed whole
- * before the timed run, so that the daemon's per-hold code runs compiled, as it does a few
- * thousand holds into a long replay, without the timed chain's holds existing already.
+ * The same recording under other chain ids, each with an exchange of its own: replayed whole
+ * before the timed run, so that the daemon's per-job and per-hold code runs compiled, as it does
+ * some way into a long replay, without the timed chain's holds existing already.
  */
-export const BENCH_WARM_CHAIN = 'bench-warm';
+export const benchWarmChain = (i: number): string => `bench-warm-${i}`;
 
 interface RecordedTx {
   readonly hash: string;
