@@ -190,13 +190,14 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Pick<Recording, 'me
       among: async (some) => new Set((await store.accounts.findWatchedAddresses(BENCH_CHAIN, some)).map((w) => w.address)),
       evmAddresses: () => index.current(BENCH_CHAIN),
     };
+    const extractFrom = (from: bigint): Promise<RunResult> => runCordon(nodeUrl, from, last, { chunk: 10, concurrency: 4 }, scope, { window: WINDOW, jobs: 4 });
     // Warm: the whole recording once, untimed, as the end-to-end run is warmed on its twins.
-    await runCordon(nodeUrl, first, last, { chunk: 10, concurrency: 4 }, scope, { window: WINDOW, jobs: 4 });
+    await extractFrom(first);
     const passes: ExtractPass[] = [];
     const extractPass = async (): Promise<void> => {
       const gc = watchGcPauses();
       const cpuBefore = cpuSnapshot();
-      const run = await runCordon(nodeUrl, timedFrom, last, { chunk: 10, concurrency: 4 }, scope, { window: WINDOW, jobs: 4 });
+      const run = await extractFrom(timedFrom);
       passes.push({ run, cpu: cpuBetween(cpuBefore, cpuSnapshot()), gc: gc.stop() });
     };
     for (let i = 0; i < Math.ceil(EXTRACT_PASSES / 2); i++) await extractPass();
@@ -231,19 +232,20 @@ async function runDriver(driver: 'postgres' | 'pglite', rec: Pick<Recording, 'me
       // Warm, as extract alone is: the whole recording goes through every stage on each twin
       // chain (its own exchange, so its holds are its own), then the timed chain's first blocks
       // (a long-running daemon's code is compiled and its connections are open).
+      const warmUp = async (chain: string, to: bigint): Promise<string> => {
+        const run = await enqueueReplay(pipeline.ctx, { chain, from: first, to, dryRun: false, blocksPerJob: WINDOW });
+        await waitForReplay(pipeline.ctx, run, () => undefined, 50);
+        const left = await waitForRunAlerts(pipeline.ctx, run, 600_000, 50);
+        if (left.pending > 0 || left.failed > 0) throw new Error(`${driver}: ${left.pending} alerts pending and ${left.failed} failed after the warm-up on ${chain}`);
+        return run;
+      };
       for (const chain of WARM_CHAINS) {
         await pipeline.ctx.watched.current(chain);
-        const twinRun = await enqueueReplay(pipeline.ctx, { chain, from: first, to: last, dryRun: false, blocksPerJob: WINDOW });
-        await waitForReplay(pipeline.ctx, twinRun, () => undefined, 50);
-        const twinLeft = await waitForRunAlerts(pipeline.ctx, twinRun, 600_000, 50);
-        if (twinLeft.pending > 0 || twinLeft.failed > 0) throw new Error(`${driver}: ${twinLeft.pending} alerts pending and ${twinLeft.failed} failed after the warm-up on ${chain}`);
+        await warmUp(chain, last);
       }
       warmHolds = await holdCount(store);
       warmAlerts = (await receiver.counts()).posts['/webhook'] ?? 0;
-      const warmRun = await enqueueReplay(pipeline.ctx, { chain: BENCH_CHAIN, from: first, to: timedFrom - 1n, dryRun: false, blocksPerJob: WINDOW });
-      await waitForReplay(pipeline.ctx, warmRun, () => undefined, 50);
-      const warmLeft = await waitForRunAlerts(pipeline.ctx, warmRun, 600_000, 50);
-      if (warmLeft.pending > 0 || warmLeft.failed > 0) throw new Error(`${driver}: ${warmLeft.pending} alerts pending and ${warmLeft.failed} failed after the warm-up`);
+      const warmRun = await warmUp(BENCH_CHAIN, timedFrom - 1n);
       matches = (await pipeline.ctx.progress.matches(warmRun)).length;
       // --profile: the timed run's statements only.
       times.clear();

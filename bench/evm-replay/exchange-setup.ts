@@ -63,7 +63,7 @@ export async function importExchange(
       const destination = tx.input === '0x' ? tx.to : `0x${tx.input.slice(34, 74)}`;
       const byTxid = withdrawals % 2 === 0;
       const w: NewWithdrawal = {
-        id: chain === BENCH_CHAIN ? `w-${tx.hash}` : `w-${chain}-${tx.hash}`,
+        id: `w-${chain}-${tx.hash}`,
         chain,
         accountId: `cust-${withdrawals % 997}`,
         ...(byTxid ? { txid: tx.hash.toLowerCase() } : { destination: normaliseForFamily(destination, 'evm') }),
