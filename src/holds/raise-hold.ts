@@ -1,4 +1,4 @@
-import { holdFromMatch, type HoldBasis } from '../domain/hold.js';
+import { holdFromMatch, type HoldBasis, type NewHold } from '../domain/hold.js';
 import type { Match } from '../domain/match.js';
 import type { BlocksRepo } from '../store/blocks-repo.js';
 import type { Store } from '../store/store.js';
@@ -45,9 +45,16 @@ export async function raiseHold(repo: HoldsRepo, match: Match, confirmations: nu
  * the order of `items`; a key given twice is created once.
  */
 export async function raiseHolds(repo: HoldsRepo, items: readonly { readonly match: Match; readonly confirmations: number }[]): Promise<RaisedHold[]> {
-  const drafts = items.map(({ match, confirmations }) => holdFromMatch(match, confirmations));
-  const unique = [...new Map(drafts.map((d) => [d.holdKey, d])).values()].sort((a, b) => (a.holdKey < b.holdKey ? -1 : a.holdKey > b.holdKey ? 1 : 0));
-  const stored = new Map((await repo.insertHoldsIfAbsent(unique)).map((r) => [r.hold.holdKey, r]));
+  // Loops, not callbacks made per call: see `insertParams` in store/holds-repo.ts.
+  const drafts: NewHold[] = [];
+  const unique = new Map<string, NewHold>();
+  for (const { match, confirmations } of items) {
+    const draft = holdFromMatch(match, confirmations);
+    drafts.push(draft);
+    unique.set(draft.holdKey, draft);
+  }
+  const stored = new Map<string, { hold: StoredHold; created: boolean }>();
+  for (const r of await repo.insertHoldsIfAbsent([...unique.values()].sort(byHoldKey))) stored.set(r.hold.holdKey, r);
   const out: RaisedHold[] = [];
   const first = new Map<string, RaisedHold>();
   for (const draft of drafts) {
@@ -68,6 +75,8 @@ export async function raiseHolds(repo: HoldsRepo, items: readonly { readonly mat
   }
   return out;
 }
+
+const byHoldKey = (a: NewHold, b: NewHold): number => (a.holdKey < b.holdKey ? -1 : a.holdKey > b.holdKey ? 1 : 0);
 
 export interface CanonicalRaise {
   /** Null when the match's block was already orphaned and no hold existed for it. */
@@ -139,28 +148,20 @@ export async function raiseHoldsInCanonicalBlocks(
   if (chains.size > 1) throw new RangeError(`raiseHoldsInCanonicalBlocks: one chain at a time, got ${[...chains].join(', ')}`);
   const chain = items[0]?.match.transfer.chain;
   if (chain === undefined) return [];
-  const orphanedBefore = await repos.blocks.orphanedAmong(chain, items.map((i) => i.match.transfer.blockHash));
+  const blockHashes: string[] = [];
+  for (const { match } of items) blockHashes.push(match.transfer.blockHash);
+  const orphanedBefore = await repos.blocks.orphanedAmong(chain, blockHashes);
   // The writes in one transaction (one commit); the checks after it see what it committed.
-  const raised = await repos.transaction(async (tx) => {
-    const out: (RaisedHold | CanonicalRaise)[] = new Array<RaisedHold | CanonicalRaise>(items.length);
-    const canonical: number[] = [];
-    for (const [i, { match, confirmations }] of items.entries()) {
-      if (!orphanedBefore.has(match.transfer.blockHash)) canonical.push(i);
-      else out[i] = { hold: await tx.holds.getHold(holdFromMatch(match, confirmations).holdKey), created: false, reopened: false, blockOrphaned: true, moved: false };
-    }
-    const held = await raiseHolds(tx.holds, canonical.map((i) => items[i] as (typeof items)[number]));
-    canonical.forEach((i, k) => (out[i] = held[k] as RaisedHold));
-    return out;
-  });
-  const isCanonical = (r: RaisedHold | CanonicalRaise): r is RaisedHold => !('blockOrphaned' in r);
+  const raised = await repos.transaction((tx) => raiseAmongOrphaned(tx.holds, items, orphanedBefore));
   const createdIn: string[] = [];
   const elsewhere: string[] = [];
-  raised.forEach((r, i) => {
-    const blockHash = items[i]?.match.transfer.blockHash;
-    if (!isCanonical(r)) return;
-    if (r.created && blockHash !== undefined) createdIn.push(blockHash);
+  for (let i = 0; i < raised.length; i++) {
+    const r = raised[i] as RaisedHold | CanonicalRaise;
+    const blockHash = blockHashes[i] as string;
+    if (!isCanonical(r)) continue;
+    if (r.created) createdIn.push(blockHash);
     else if (!r.reopened && r.hold.blockHash !== blockHash) elsewhere.push(r.hold.blockHash);
-  });
+  }
   const orphanedAfter = await repos.blocks.orphanedAmong(chain, createdIn);
   const orphanedElsewhere = await repos.blocks.orphanedAmong(chain, elsewhere);
   const out: CanonicalRaise[] = [];
@@ -176,6 +177,29 @@ export async function raiseHoldsInCanonicalBlocks(
       out.push(await raiseHoldInCanonicalBlock(repos, match, confirmations));
     } else out.push({ ...r, blockOrphaned: false, moved: false });
   }
+  return out;
+}
+
+/** Raised on a canonical block (a `CanonicalRaise` says the block was orphaned already). */
+const isCanonical = (r: RaisedHold | CanonicalRaise): r is RaisedHold => !('blockOrphaned' in r);
+
+/** The holds of the matches outside `orphaned` blocks raised, the others only looked up; in the order of `items`. */
+async function raiseAmongOrphaned(
+  holds: HoldsRepo,
+  items: readonly { readonly match: Match; readonly confirmations: number }[],
+  orphaned: ReadonlySet<string>,
+): Promise<(RaisedHold | CanonicalRaise)[]> {
+  const out = new Array<RaisedHold | CanonicalRaise>(items.length);
+  const canonical: number[] = [];
+  const toRaise: { readonly match: Match; readonly confirmations: number }[] = [];
+  for (const [i, item] of items.entries()) {
+    if (!orphaned.has(item.match.transfer.blockHash)) {
+      canonical.push(i);
+      toRaise.push(item);
+    } else out[i] = { hold: await holds.getHold(holdFromMatch(item.match, item.confirmations).holdKey), created: false, reopened: false, blockOrphaned: true, moved: false };
+  }
+  const held = await raiseHolds(holds, toRaise);
+  for (let k = 0; k < canonical.length; k++) out[canonical[k] as number] = held[k] as RaisedHold;
   return out;
 }
 

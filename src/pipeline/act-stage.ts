@@ -81,11 +81,13 @@ async function actOnMatches(ctx: PipelineContext, job: Extract<ActJob, { kind: '
   let created = false;
   if (holds.length > 0) {
     const headAt = await head;
-    const raised = await raiseHoldsInCanonicalBlocks(
-      ctx.store,
-      holds.map(({ match }) => ({ match, confirmations: headAt !== null && headAt >= match.transfer.blockNumber ? Number(headAt - match.transfer.blockNumber) : 0 })),
-    );
-    holds.forEach(({ blockHash, match, key, decision }, i) => {
+    // Loops, not callbacks made per job (those lose their optimised code with the job's closures).
+    const toRaise: { match: Match; confirmations: number }[] = [];
+    for (const { match } of holds) {
+      toRaise.push({ match, confirmations: headAt !== null && headAt >= match.transfer.blockNumber ? Number(headAt - match.transfer.blockNumber) : 0 });
+    }
+    const raised = await raiseHoldsInCanonicalBlocks(ctx.store, toRaise);
+    for (const [i, { blockHash, match, key, decision }] of holds.entries()) {
       const r = raised[i] as CanonicalRaise;
       let outcome = 'block orphaned: no hold';
       if (!r.blockOrphaned) {
@@ -106,7 +108,7 @@ async function actOnMatches(ctx: PipelineContext, job: Extract<ActJob, { kind: '
       }
       reports.set(key, report(match, key, outcome));
       done.push({ blockHash, key });
-    });
+    }
   }
   await Promise.all([queueAlerts(ctx, alerts, job.run), created ? announceNewHold(ctx.redis, ctx.log) : undefined]);
   // After the holds and their alerts are written: a block is done once every match is.

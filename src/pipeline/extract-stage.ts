@@ -1,8 +1,9 @@
-import { attributeTransfers, loadLookup } from '../accounts/index.js';
+import { attributeTransfers, loadLookup, type AttributedTransfer as Attributed } from '../accounts/index.js';
 import type { ChainSource, ExchangeLedger, TransferScope } from '../chains/chain-source.js';
 import type { NormalisedAddress } from '../domain/address.js';
 import type { BlockRef } from '../domain/block.js';
 import type { Transfer } from '../domain/transfer.js';
+import type { AttributedRecord } from '../store/index.js';
 import type { PipelineContext } from './context.js';
 import { sourceOf } from './context.js';
 import { failFastOnPermanent } from './permanent-errors.js';
@@ -79,7 +80,9 @@ function exchangeScope(ctx: PipelineContext, chain: string): TransferScope {
 /** Token transfers of contracts the exchange does not credit are left out (see `tokens` in the chain config). */
 function creditedOnly(allowed: ReadonlySet<string> | null, transfers: Transfer[]): Transfer[] {
   if (allowed === null) return transfers;
-  return transfers.filter((t) => t.asset.kind !== 'token' || allowed.has(t.asset.contract));
+  const out: Transfer[] = [];
+  for (const t of transfers) if (t.asset.kind !== 'token' || allowed.has(t.asset.contract)) out.push(t);
+  return out;
 }
 
 /** The token contracts the chain's config credits; null when it credits every token. */
@@ -94,11 +97,19 @@ function creditedTokens(ctx: PipelineContext, chain: string): ReadonlySet<string
  * for the blocks that touch the exchange (the store and Redis are asked per job, not per block).
  */
 async function handOn(ctx: PipelineContext, chain: string, blocks: readonly { block: BlockRef; transfers: Transfer[] }[], run: RunTag | undefined): Promise<number> {
+  // Loops, not callbacks made per call: a callback made anew for each job loses its optimised
+  // code once the job's closures are collected, and a replay compiled them again job after job.
   const tokens = creditedTokens(ctx, chain);
-  const credited = blocks.map(({ block, transfers }) => ({ block, transfers: creditedOnly(tokens, transfers) }));
-  const all = credited.flatMap(({ transfers }) => transfers);
+  const credited: { block: BlockRef; transfers: Transfer[] }[] = [];
+  const all: Transfer[] = [];
+  for (const { block, transfers } of blocks) {
+    const kept = creditedOnly(tokens, transfers);
+    credited.push({ block, transfers: kept });
+    for (const t of kept) all.push(t);
+  }
   const lookup = all.length === 0 ? null : await loadLookup(ctx.store, chain, all);
-  const attributedOf = credited.map(({ block, transfers }) => ({ block, attributed: lookup === null || transfers.length === 0 ? [] : attributeTransfers(transfers, lookup) }));
+  const attributedOf: { block: BlockRef; attributed: Attributed[] }[] = [];
+  for (const { block, transfers } of credited) attributedOf.push({ block, attributed: lookup === null || transfers.length === 0 ? [] : attributeTransfers(transfers, lookup) });
   // Counted per job, not per transfer: a replay's job attributes hundreds.
   const byKind = new Map<Transfer['kind'], number>();
   for (const { attributed } of attributedOf) {
@@ -108,34 +119,49 @@ async function handOn(ctx: PipelineContext, chain: string, blocks: readonly { bl
   for (const [kind, n] of byKind) ctx.metrics.transfers.inc({ chain, kind }, n);
   // Kept for retroactive screening (retro-screen.ts): written before the blocks are handed on,
   // so a list version activated later finds every transfer screened before it.
-  await ctx.store.transfers.recordAttributedBlocks(
-    attributedOf.map(({ block, attributed }) => ({ block, records: attributed.map(({ transfer, attribution }) => ({ transfer, ...attribution })) })),
-  );
+  await ctx.store.transfers.recordAttributedBlocks(attributedOf.map(recordsOf));
   const screen: ScreenRows[] = [];
-  const idle: BlockRef[] = [];
+  const idle: string[] = [];
+  let handed = 0;
   for (const { block, attributed } of attributedOf) {
     if (attributed.length === 0) {
-      idle.push(block);
+      idle.push(block.hash);
       continue;
     }
-    const items: AttributedTransfer[] = attributed.map(({ transfer, attribution }) => ({
-      transfer: toWireTransfer(transfer),
-      direction: attribution.direction,
-      accountId: attribution.accountId,
-      exchangeAddress: attribution.exchangeAddress,
-      counterparties: attribution.counterparties,
-    }));
+    const items: AttributedTransfer[] = [];
+    for (const a of attributed) items.push(toAttributedTransfer(a));
     screen.push(toScreenRows(chain, toWireBlock(block), items));
+    handed += items.length;
   }
   // Blocks with nothing touching the exchange: every stage is through with them.
-  if (run) await ctx.progress.blocksDone(run.runId, idle.map((b) => b.hash));
-  else for (const b of idle) await ctx.store.handed.markDone(chain, b.hash);
+  if (run) await ctx.progress.blocksDone(run.runId, idle);
+  else for (const hash of idle) await ctx.store.handed.markDone(chain, hash);
   if (screen.length === 0) return 0;
+  const hashes: string[] = [];
+  for (const b of screen) hashes.push(b.block.hash);
   await ctx.queues.screen.add(
     'blocks',
     { chain, blocks: screen, ...(run ? { run } : {}) },
     // A live job is one block, known by it (the follower removes it when a reorg orphans the block).
-    { jobId: jobId('screen', chain, ...screen.map((b) => b.block.hash), run?.runId ?? 'live') },
+    { jobId: jobId('screen', chain, ...hashes, run?.runId ?? 'live') },
   );
-  return screen.reduce((n, b) => n + b.rows.length, 0);
+  return handed;
+}
+
+/** A block's attributed transfers as the store records them (one row per counterparty). */
+function recordsOf({ block, attributed }: { block: BlockRef; attributed: readonly Attributed[] }): { block: BlockRef; records: AttributedRecord[] } {
+  const records: AttributedRecord[] = [];
+  for (const { transfer, attribution } of attributed) records.push({ transfer, ...attribution });
+  return { block, records };
+}
+
+/** An attributed transfer as a screen job carries it. */
+function toAttributedTransfer({ transfer, attribution }: Attributed): AttributedTransfer {
+  return {
+    transfer: toWireTransfer(transfer),
+    direction: attribution.direction,
+    accountId: attribution.accountId,
+    exchangeAddress: attribution.exchangeAddress,
+    counterparties: attribution.counterparties,
+  };
 }

@@ -101,7 +101,18 @@ export type ScreenJob =
 /** A screen job's blocks with their transfers as objects, whichever form the job has. */
 export function screenBlocksOf(job: ScreenJob): readonly ScreenBlock[] {
   if (!('blocks' in job)) return [{ block: job.block, items: job.items }];
-  return job.blocks.map((b) => ('rows' in b ? { block: b.block, items: b.rows.map((row) => fromScreenRow(job.chain, b.block, row)) } : b));
+  // Loops, not callbacks made per job (those lose their optimised code with the job's closures).
+  const out: ScreenBlock[] = [];
+  for (const b of job.blocks) {
+    if (!('rows' in b)) {
+      out.push(b);
+      continue;
+    }
+    const items: AttributedTransfer[] = [];
+    for (const row of b.rows) items.push(fromScreenRow(job.chain, b.block, row));
+    out.push({ block: b.block, items });
+  }
+  return out;
 }
 
 /** The blocks of a screen job, without decoding their transfers. */
@@ -111,13 +122,14 @@ export function screenJobBlocks(job: ScreenJob): readonly WireBlock[] {
 
 /** A block's attributed transfers as rows; each must be of that block on that chain (the row leaves those out). */
 export function toScreenRows(chain: string, block: WireBlock, items: readonly AttributedTransfer[]): ScreenRows {
-  const rows = items.map(({ transfer: t, direction, accountId, exchangeAddress, counterparties }): ScreenRow => {
+  const rows: ScreenRow[] = [];
+  for (const { transfer: t, direction, accountId, exchangeAddress, counterparties } of items) {
     if (t.chain !== chain || t.blockHash !== block.hash || t.blockNumber !== block.number) {
       throw new Error(`transfer ${t.txHash} ${t.position} of ${t.chain} #${t.blockNumber} ${t.blockHash} handed on with block ${chain} #${block.number} ${block.hash}`);
     }
     const contract = t.asset.kind === 'native' ? null : t.asset.contract;
-    return [t.txHash, t.position, t.kind, contract, t.from, t.to, t.amount, t.txFrom, t.payment ?? null, direction, accountId, exchangeAddress, counterparties];
-  });
+    rows.push([t.txHash, t.position, t.kind, contract, t.from, t.to, t.amount, t.txFrom, t.payment ?? null, direction, accountId, exchangeAddress, counterparties]);
+  }
   return { block, rows };
 }
 

@@ -42,14 +42,23 @@ export async function runScreen(ctx: PipelineContext, job: ScreenJob): Promise<{
   }
   if (job.run) {
     const runId = job.run.runId;
-    await ctx.progress.blocksDone(runId, blocks.filter(({ block }) => keysOf.get(block.hash)?.size === 0).map(({ block }) => block.hash));
-    await ctx.progress.expectActsOf(runId, new Map([...keysOf].filter(([, keys]) => keys.size > 0).map(([hash, keys]) => [hash, keys.size])));
+    // Loops, not callbacks made per job (those lose their optimised code with the job's closures).
+    const clean: string[] = [];
+    const expected = new Map<string, number>();
+    for (const [hash, keys] of keysOf) {
+      if (keys.size === 0) clean.push(hash);
+      else expected.set(hash, keys.size);
+    }
+    await ctx.progress.blocksDone(runId, clean);
+    await ctx.progress.expectActsOf(runId, expected);
   } else {
     // Before the act job exists, so the act stage finds the keys to tick off.
     for (const { block } of blocks) await ctx.store.handed.expectActs(job.chain, block.hash, [...(keysOf.get(block.hash) ?? [])]);
   }
   if (matches.length > 0) {
-    const id = jobId('acts', job.chain, ...blocks.map(({ block }) => block.hash), job.run?.runId ?? 'live');
+    const hashes: string[] = [];
+    for (const { block } of blocks) hashes.push(block.hash);
+    const id = jobId('acts', job.chain, ...hashes, job.run?.runId ?? 'live');
     await ctx.queues.act.add('matches', { kind: 'matches', chain: job.chain, matches, ...(job.run ? { run: job.run } : {}) }, { jobId: id });
   }
   return { matches: matches.length };

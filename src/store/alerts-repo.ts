@@ -37,6 +37,26 @@ export interface AlertOutcome {
   readonly status: AlertStatus;
 }
 
+/**
+ * Channels, dedup keys and one more field, as three arrays for `unnest`, in one loop of this
+ * module: callbacks made per call lose their optimised code with the call's closures, and a
+ * replay sends thousands of alerts a minute.
+ */
+function pairColumns<T extends { readonly channel: string; readonly dedupKey: string }>(items: readonly T[], third: (item: T) => string): [string[], string[], string[]] {
+  const channels: string[] = [];
+  const keys: string[] = [];
+  const thirds: string[] = [];
+  for (const item of items) {
+    channels.push(item.channel);
+    keys.push(item.dedupKey);
+    thirds.push(third(item));
+  }
+  return [channels, keys, thirds];
+}
+
+const kindOf = (c: AlertToClaim): string => c.kind;
+const statusOf = (o: AlertOutcome): string => o.status;
+
 export function alertsRepo(db: Db): AlertsRepo {
   return {
     async claimAlert(channel, dedupKey, kind, leaseMs) {
@@ -85,14 +105,16 @@ export function alertsRepo(db: Db): AlertsRepo {
          FROM input i
          LEFT JOIN claimed c ON c.channel = i.channel AND c.dedup_key = i.dedup_key
          LEFT JOIN alerts_sent s ON s.channel = i.channel AND s.dedup_key = i.dedup_key`,
-        [claims.map((c) => c.channel), claims.map((c) => c.dedupKey), claims.map((c) => c.kind), leaseMs],
+        [...pairColumns(claims, kindOf), leaseMs],
       );
-      const answer = new Map(rows.map((r) => [`${r.channel}\u0000${r.dedup_key}`, r]));
-      return claims.map((c): AlertClaim => {
+      const answer = new Map<string, (typeof rows)[number]>();
+      for (const r of rows) answer.set(`${r.channel}\u0000${r.dedup_key}`, r);
+      const out: AlertClaim[] = [];
+      for (const c of claims) {
         const r = answer.get(`${c.channel}\u0000${c.dedupKey}`);
-        if (r?.claimed === true) return 'claimed';
-        return r?.status === 'sent' || r?.status === 'suppressed' ? 'sent' : 'busy';
-      });
+        out.push(r?.claimed === true ? 'claimed' : r?.status === 'sent' || r?.status === 'suppressed' ? 'sent' : 'busy');
+      }
+      return out;
     },
     async finishAlerts(outcomes) {
       if (outcomes.length === 0) return;
@@ -100,7 +122,7 @@ export function alertsRepo(db: Db): AlertsRepo {
         `UPDATE alerts_sent a SET status = i.status, sent_at = now(), lease_until = NULL
          FROM unnest($1::text[], $2::text[], $3::text[]) AS i (channel, dedup_key, status)
          WHERE a.channel = i.channel AND a.dedup_key = i.dedup_key`,
-        [outcomes.map((o) => o.channel), outcomes.map((o) => o.dedupKey), outcomes.map((o) => o.status)],
+        pairColumns(outcomes, statusOf),
       );
     },
     async finishAlert(channel, dedupKey, status) {

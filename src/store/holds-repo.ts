@@ -389,13 +389,45 @@ function openReason(h: NewHold): string {
     : `${h.counterparty} is ${h.listId} v${h.listVersion} entry ${h.entryUid}`;
 }
 
+/**
+ * `insertHoldsIfAbsent`'s parameters, one array per column, in one pass. Written as loops in a
+ * function of the module, not as a callback per column: callbacks made anew on each call lose
+ * their optimised code when the call's closures are collected, and a replay's act jobs had
+ * them compiled again job after job (`--trace-opt`).
+ */
+function insertParams(holds: readonly NewHold[]): unknown[] {
+  const n = holds.length;
+  const cols = Array.from({ length: 22 }, () => new Array<unknown>(n));
+  const reasons = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const h = holds[i] as NewHold;
+    const retro = h.retroactive === true;
+    const row = [
+      h.holdKey, h.accountId, h.chain, h.txid, h.transferId, h.direction, h.counterparty, h.listId, h.listVersion, h.entryUid,
+      h.entityName, JSON.stringify(h.programs), h.amount.toString(), h.asset, h.blockNumber.toString(), h.blockHash, h.confirmations,
+      h.units?.symbol ?? null, h.units?.decimals ?? null, h.authority, retro, retro ? h.listVersion : null,
+    ];
+    for (let c = 0; c < 22; c++) (cols[c] as unknown[])[i] = row[c];
+    reasons[i] = openReason(h);
+  }
+  return [...cols, CORDON_ACTOR, reasons];
+}
+
+const holdKeyOf = (h: NewHold): string => h.holdKey;
+
+/** Stored holds by hold key. */
+function byHoldKey(rows: readonly HoldRow[]): Map<string, StoredHold> {
+  const out = new Map<string, StoredHold>();
+  for (const r of rows) out.set(r.hold_key, toHold(r));
+  return out;
+}
+
 export function holdsRepo(db: Db): HoldsRepo {
   return {
     async insertHoldsIfAbsent(holds) {
       if (holds.length === 0) return [];
-      const keys = holds.map((h) => h.holdKey);
+      const keys = holds.map(holdKeyOf);
       if (new Set(keys).size !== keys.length) throw new RangeError('insertHoldsIfAbsent: a hold key appears twice');
-      const col = <T>(f: (h: NewHold) => T): T[] => holds.map(f);
       // One statement, atomic by itself: the holds and each new one's `null → open` event in one
       // round trip, not two inserts in a transaction of their own (an act job calls this inside
       // its own transaction, which then commits one statement instead of two).
@@ -424,49 +456,22 @@ export function holdsRepo(db: Db): HoldsRepo {
            ORDER BY r.n
          )
          SELECT * FROM created`,
-        [
-          keys,
-          col((h) => h.accountId),
-          col((h) => h.chain),
-          col((h) => h.txid),
-          col((h) => h.transferId),
-          col((h) => h.direction),
-          col((h) => h.counterparty),
-          col((h) => h.listId),
-          col((h) => h.listVersion),
-          col((h) => h.entryUid),
-          col((h) => h.entityName),
-          col((h) => JSON.stringify(h.programs)),
-          col((h) => h.amount.toString()),
-          col((h) => h.asset),
-          col((h) => h.blockNumber.toString()),
-          col((h) => h.blockHash),
-          col((h) => h.confirmations),
-          col((h) => h.units?.symbol ?? null),
-          col((h) => h.units?.decimals ?? null),
-          col((h) => h.authority),
-          col((h) => h.retroactive === true),
-          col((h) => (h.retroactive === true ? h.listVersion : null)),
-          CORDON_ACTOR,
-          holds.map(openReason),
-        ],
+        insertParams(holds),
       );
-      const created = new Map(inserted.map((r) => [r.hold_key, toHold(r)]));
+      const created = byHoldKey(inserted);
       // Read after the insert, not in it: a row that a concurrent writer committed while the
       // insert waited on its key is not in the insert's snapshot.
-      const others = keys.filter((k) => !created.has(k));
-      const existing = new Map(
-        others.length === 0
-          ? []
-          : (await db.query<HoldRow>('SELECT * FROM holds WHERE hold_key = ANY($1::text[])', [others])).map((r) => [r.hold_key, toHold(r)]),
-      );
-      return holds.map((h) => {
+      const others: string[] = [];
+      for (const key of keys) if (!created.has(key)) others.push(key);
+      const existing = others.length === 0 ? new Map<string, StoredHold>() : byHoldKey(await db.query<HoldRow>('SELECT * FROM holds WHERE hold_key = ANY($1::text[])', [others]));
+      const out: { hold: StoredHold; created: boolean }[] = [];
+      for (const h of holds) {
         const made = created.get(h.holdKey);
-        if (made) return { hold: made, created: true };
-        const hold = existing.get(h.holdKey);
+        const hold = made ?? existing.get(h.holdKey);
         if (!hold) throw new Error(`insert hold ${h.holdKey}: neither inserted nor found`);
-        return { hold, created: false };
-      });
+        out.push({ hold, created: made !== undefined });
+      }
+      return out;
     },
 
     insertHoldIfAbsent(h, reason) {
