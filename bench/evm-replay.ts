@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/evm-replay.ts [--blocks 1000] [--txs 150] [--naive-blocks 20]
  *                               [--live-blocks 100] [--live-naive-blocks 5]
- *                               [--chunk 10] [--concurrency 4] [--window 10] [--jobs 4] [--runs 3]
+ *                               [--chunk 10] [--concurrency 4] [--window 100] [--jobs 4] [--runs 3]
  *                               [--rebuild]
  *
  * 1. Builds a chain on anvil (automine off; per block `--txs` transactions, half ETH, half

@@ -4,7 +4,7 @@
  * holds written and alerts delivered, on PostgreSQL and on PGlite, next to extract alone in the
  * same run and on the same store.
  *
- *   npm run bench:replay [-- --driver postgres|pglite|both] [--idle 100000] [--runs 1] [--window 50] [--act N]
+ *   npm run bench:replay [-- --driver postgres|pglite|both] [--idle 100000] [--runs 1] [--window 100] [--act N]
  *                            [--act-process] [--extract-passes 4] [--warm-chains 3] [--profile]
  *
  * The exchange (bench/evm-replay/exchange-setup.ts): 104,001 watched addresses, every hot-wallet

@@ -144,12 +144,15 @@ export async function raiseHoldsInCanonicalBlocks(
   repos: { readonly holds: HoldsRepo; readonly blocks: BlocksRepo } & Pick<Store, 'transaction'>,
   items: readonly { readonly match: Match; readonly confirmations: number }[],
 ): Promise<CanonicalRaise[]> {
-  const chains = new Set(items.map((i) => i.match.transfer.chain));
+  const chains = new Set<string>();
+  const blockHashes: string[] = [];
+  for (const { match } of items) {
+    chains.add(match.transfer.chain);
+    blockHashes.push(match.transfer.blockHash);
+  }
   if (chains.size > 1) throw new RangeError(`raiseHoldsInCanonicalBlocks: one chain at a time, got ${[...chains].join(', ')}`);
   const chain = items[0]?.match.transfer.chain;
   if (chain === undefined) return [];
-  const blockHashes: string[] = [];
-  for (const { match } of items) blockHashes.push(match.transfer.blockHash);
   const orphanedBefore = await repos.blocks.orphanedAmong(chain, blockHashes);
   // The writes in one transaction (one commit); the checks after it see what it committed.
   const raised = await repos.transaction((tx) => raiseAmongOrphaned(tx.holds, items, orphanedBefore));
