@@ -8,6 +8,7 @@ import { orphanHoldsInBlock, orphanReason, raiseHoldInCanonicalBlock, raiseHolds
 import { addAlertJob, alertJobId, alertsJob } from './alert-jobs.js';
 import { runAlertJob } from './alert-stage.js';
 import { announceNewHold } from './new-holds.js';
+import { runJobRetention } from './queues.js';
 import type { StoredHold } from '../store/holds-repo.js';
 import type { PipelineContext } from './context.js';
 import { sourceOf } from './context.js';
@@ -216,7 +217,7 @@ async function queueAlerts(ctx: PipelineContext, alerts: readonly Alert[], run?:
   // in either order: the job id keeps a retried add to one job.
   await Promise.all([
     run ? ctx.progress.expectAlert(run.runId, opts.jobId, alerts.length) : undefined,
-    ctx.queues.alerts.add(name, data, opts),
+    ctx.queues.alerts.add(name, data, { ...opts, ...runJobRetention(run) }),
   ]);
 }
 

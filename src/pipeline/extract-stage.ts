@@ -7,6 +7,7 @@ import type { AttributedRecord } from '../store/index.js';
 import type { PipelineContext } from './context.js';
 import { sourceOf } from './context.js';
 import { failFastOnPermanent } from './permanent-errors.js';
+import { runJobRetention } from './queues.js';
 import { fromWireBlock, jobId, toScreenRows, toWireBlock, toWireTransfer, type AttributedTransfer, type ExtractJob, type RunTag, type ScreenRows } from './jobs.js';
 
 /**
@@ -143,7 +144,7 @@ async function handOn(ctx: PipelineContext, chain: string, blocks: readonly { bl
     'blocks',
     { chain, blocks: screen, ...(run ? { run } : {}) },
     // A live job is one block, known by it (the follower removes it when a reorg orphans the block).
-    { jobId: jobId('screen', chain, ...hashes, run?.runId ?? 'live') },
+    { jobId: jobId('screen', chain, ...hashes, run?.runId ?? 'live'), ...runJobRetention(run) },
   );
   return handed;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PipelineContext } from './context.js';
 import { sourceOf } from './context.js';
 import { jobId, type ExtractJob, type RunTag } from './jobs.js';
+import { runJobRetention } from './queues.js';
 
 export interface ReplayRequest {
   readonly chain: string;
@@ -69,7 +70,7 @@ export async function enqueueReplay(ctx: PipelineContext, req: ReplayRequest): P
     jobs.push({
       name: 'range',
       data: { kind: 'range', chain: req.chain, from: from.toString(), to: to.toString(), run },
-      opts: { jobId: jobId('extract', req.chain, from.toString(), to.toString(), runId) },
+      opts: { jobId: jobId('extract', req.chain, from.toString(), to.toString(), runId), ...runJobRetention(run) },
     });
   }
   for (let i = 0; i < jobs.length; i += 500) await ctx.queues.extract.addBulk(jobs.slice(i, i + 500));

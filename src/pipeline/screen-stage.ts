@@ -2,6 +2,7 @@ import type { NormalisedAddress } from '../domain/address.js';
 import { holdKey } from '../domain/match.js';
 import { paymentId } from '../domain/transfer.js';
 import type { PipelineContext } from './context.js';
+import { runJobRetention } from './queues.js';
 import { fromWireTransfer, jobId, screenBlocksOf, type BlockMatch, type ScreenJob, type WireMatch } from './jobs.js';
 
 /**
@@ -59,7 +60,7 @@ export async function runScreen(ctx: PipelineContext, job: ScreenJob): Promise<{
     const hashes: string[] = [];
     for (const { block } of blocks) hashes.push(block.hash);
     const id = jobId('acts', job.chain, ...hashes, job.run?.runId ?? 'live');
-    await ctx.queues.act.add('matches', { kind: 'matches', chain: job.chain, matches, ...(job.run ? { run: job.run } : {}) }, { jobId: id });
+    await ctx.queues.act.add('matches', { kind: 'matches', chain: job.chain, matches, ...(job.run ? { run: job.run } : {}) }, { jobId: id, ...runJobRetention(job.run) });
   }
   return { matches: matches.length };
 }

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEV_ACCOUNTS, freePort, startAnvil, type Anvil } from '../helpers/anvil.js';
@@ -70,5 +71,14 @@ exchangeHook: { url: "${receivers.url}/hook", secret: exchange-hook-secret-for-t
     expect(r.stdout).toContain('4 holds await delivery to the exchange by `cordon run`');
     // The replay itself delivers nothing to the exchange.
     expect(receivers.on('/hook')).toHaveLength(0);
+    // Its completed jobs left Redis with their data: kept a day, a month's replay filled it
+    // with gigabytes of them.
+    const client = new Redis(redis.url());
+    try {
+      const jobs = (await client.keys('bull:cordon-*')).filter((k) => /^bull:cordon-[a-z]+:(extract|screen|acts|alerts)-[0-9a-f]+$/.test(k));
+      expect(jobs).toEqual([]);
+    } finally {
+      client.disconnect();
+    }
   }, 120_000);
 });
