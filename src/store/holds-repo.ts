@@ -389,15 +389,19 @@ function openReason(h: NewHold): string {
     : `${h.counterparty} is ${h.listId} v${h.listVersion} entry ${h.entryUid}`;
 }
 
+/** The holds columns `insertHoldsIfAbsent` unnests ($1 to $22, in the order of its SELECT list). */
+const INSERTED_COLUMNS = 22;
+
 /**
- * `insertHoldsIfAbsent`'s parameters, one array per column, in one pass. Written as loops in a
- * function of the module, not as a callback per column: callbacks made anew on each call lose
- * their optimised code when the call's closures are collected, and a replay's act jobs had
- * them compiled again job after job (`--trace-opt`).
+ * `insertHoldsIfAbsent`'s parameters in one pass: one array per column, then the actor ($23)
+ * and each hold's open reason ($24). Written as loops in a function of the module, not as a
+ * callback per column: callbacks made anew on each call lose their optimised code when the
+ * call's closures are collected, and a replay's act jobs had them compiled again job after job
+ * (`--trace-opt`).
  */
 function insertParams(holds: readonly NewHold[]): unknown[] {
   const n = holds.length;
-  const cols = Array.from({ length: 22 }, () => new Array<unknown>(n));
+  const cols = Array.from({ length: INSERTED_COLUMNS }, () => new Array<unknown>(n));
   const reasons = new Array<string>(n);
   for (let i = 0; i < n; i++) {
     const h = holds[i] as NewHold;
@@ -407,7 +411,7 @@ function insertParams(holds: readonly NewHold[]): unknown[] {
       h.entityName, JSON.stringify(h.programs), h.amount.toString(), h.asset, h.blockNumber.toString(), h.blockHash, h.confirmations,
       h.units?.symbol ?? null, h.units?.decimals ?? null, h.authority, retro, retro ? h.listVersion : null,
     ];
-    for (let c = 0; c < 22; c++) (cols[c] as unknown[])[i] = row[c];
+    for (let c = 0; c < INSERTED_COLUMNS; c++) (cols[c] as unknown[])[i] = row[c];
     reasons[i] = openReason(h);
   }
   return [...cols, CORDON_ACTOR, reasons];
